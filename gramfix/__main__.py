@@ -1,0 +1,5 @@
+"""``python -m gramfix``."""
+
+from gramfix.cli import run
+
+run()

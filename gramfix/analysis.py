@@ -1,0 +1,94 @@
+"""What the checks share: the inputs as read and the few derived arrays all of them need."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+import numpy.typing as npt
+
+from gramfix.dataset import DatasetFiles
+from gramfix.keys import KeyAnalysis, analyse_keys, is_row_value
+from gramfix.readers.mapping import Mapping
+from gramfix.readers.sequences import Sequences
+from gramfix.settings import Settings
+
+Bools = npt.NDArray[np.bool_]
+I64 = npt.NDArray[np.int64]
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """One dataset under analysis; derived arrays are computed once, on first use."""
+
+    files: DatasetFiles
+    settings: Settings
+    sequences: Sequences | None
+    mapping: Mapping | None
+
+    def name(self, path_kind: str) -> str:
+        """Display name of the sequences or mapping file."""
+        path = self.files.sequences if path_kind == "sequences" else self.files.mapping
+        return self.files.display(path) or path_kind
+
+    @cached_property
+    def keys(self) -> list[str]:
+        assert self.mapping is not None
+        return list(self.mapping.entries)
+
+    @cached_property
+    def values(self) -> list[object]:
+        assert self.mapping is not None
+        return list(self.mapping.entries.values())
+
+    @cached_property
+    def row_value(self) -> Bools:
+        """Per key: the value addresses an embedding row (int >= 1)."""
+        return np.fromiter(map(is_row_value, self.values), np.bool_, count=len(self.values))
+
+    @cached_property
+    def key_analysis(self) -> KeyAnalysis:
+        assert self.mapping is not None
+        assert self.sequences is not None
+        return analyse_keys(self.keys, self.values, self.sequences.items)
+
+    def _resolved(self, usable: Bools) -> Bools:
+        assert self.sequences is not None
+        resolved = np.zeros(len(self.sequences.items), np.bool_)
+        resolved[self.key_analysis.target[usable]] = True
+        return resolved
+
+    @cached_property
+    def resolved_as_written(self) -> Bools:
+        """Per universe item: the trainer's lookup returns a non-zero row today."""
+        ka = self.key_analysis
+        exact = ka.family == 0  # Family.EXACT is first
+        return self._resolved(exact & self.row_value)
+
+    @cached_property
+    def resolved_normalised(self) -> Bools:
+        """Per universe item: resolved once every applicable, safe key fix is applied."""
+        return self._resolved(self.key_analysis.fixable() & self.row_value)
+
+    def chunks(self, max_tokens: int = 1 << 22) -> Iterator[tuple[slice, I64, I64]]:
+        """The interactions a few million at a time, whole users only.
+
+        Yields the slice of ``sequences.codes`` and, for each interaction in it, its
+        position in its user's sequence and that sequence's length. Chunking keeps the
+        memory of these per-interaction arrays bounded at 10^8 interactions.
+        """
+        assert self.sequences is not None
+        lengths = self.sequences.lengths
+        ends = np.cumsum(lengths)
+        first_user, offset = 0, 0
+        while first_user < len(lengths):
+            last_user = int(np.searchsorted(ends, offset + max_tokens, side="right"))
+            last_user = max(last_user, first_user + 1)
+            part = lengths[first_user:last_user]
+            total = int(part.sum())
+            n = np.repeat(part, part)
+            position = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(part) - part, part)
+            yield slice(offset, offset + total), position, n
+            first_user, offset = last_user, offset + total

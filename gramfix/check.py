@@ -1,0 +1,117 @@
+"""``check``: read a dataset as the trainer does, run every check, return one report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gramfix.analysis import Analysis
+from gramfix.checks.coverage import check_coverage
+from gramfix.checks.fill import check_fill
+from gramfix.checks.hygiene import check_hygiene
+from gramfix.checks.key_formats import check_duplicate_keys, check_key_formats
+from gramfix.checks.values import check_values
+from gramfix.dataset import DatasetFiles, locate
+from gramfix.readers.mapping import read_mapping
+from gramfix.readers.sequences import read_sequences
+from gramfix.report import (
+    Finding,
+    Inputs,
+    KeyFamily,
+    MappingStats,
+    Report,
+    SequenceStats,
+    SettingsEcho,
+    summarise,
+)
+from gramfix.settings import Settings
+
+
+def load(files: DatasetFiles, settings: Settings) -> Analysis:
+    """Read the inputs (`InputError` when one cannot be read) into an `Analysis`."""
+    sequences = read_sequences(files.sequences) if files.sequences else None
+    mapping = read_mapping(files.mapping) if files.mapping else None
+    return Analysis(files=files, settings=settings, sequences=sequences, mapping=mapping)
+
+
+def check_dataset(
+    folder: Path | str | None = None,
+    *,
+    sequences: Path | str | None = None,
+    mapping: Path | str | None = None,
+    settings: Settings | None = None,
+) -> Report:
+    """Check a GRAM / GRAM-C dataset folder (or explicit files) and return the report."""
+    files = locate(
+        Path(folder) if folder is not None else None,
+        sequences=Path(sequences) if sequences is not None else None,
+        mapping=Path(mapping) if mapping is not None else None,
+    )
+    return build_report(load(files, settings or Settings()))
+
+
+def build_report(a: Analysis) -> Report:
+    """Run the checks, in a fixed order, over an analysis."""
+    findings: list[Finding] = []
+    sequence_stats = mapping_stats = coverage = fill = None
+    if a.sequences is None:
+        findings.append(
+            Finding.of("GF002", "no user_sequence.txt: key formats, coverage and fill skipped", 0)
+        )
+    else:
+        s = a.sequences
+        sequence_stats = SequenceStats(
+            file=a.name("sequences"),
+            lines=s.hygiene.lines,
+            users=len(s.lengths),
+            interactions=s.interactions,
+            items=len(s.items),
+        )
+        findings += check_hygiene(a)
+    if a.mapping is None:
+        findings.append(
+            Finding.of("GF001", "no item_id_to_gcn_index.json: GRAM-C checks skipped", 0)
+        )
+    else:
+        values, found = check_values(a)
+        findings += found + check_duplicate_keys(a)
+        families: list[KeyFamily] = []
+        conflicts = 0
+        if a.sequences is not None:
+            families, conflicts, found = check_key_formats(a)
+            findings += found
+            coverage, found = check_coverage(a)
+            findings += found
+            fill, found = check_fill(a)
+            findings += found
+        duplicates = a.mapping.duplicates
+        mapping_stats = MappingStats(
+            file=a.name("mapping"),
+            format="pickle" if a.mapping.pickled else "json",
+            keys=len(a.mapping.entries),
+            members=a.mapping.members,
+            duplicate_keys=len(duplicates),
+            conflicting_duplicate_keys=sum(d.conflicting for d in duplicates),
+            values=values,
+            families=families,
+            conflicts=conflicts,
+        )
+    findings.sort(key=lambda f: f.code)
+    echo = SettingsEcho(
+        recent_k=a.settings.recent_k, max_his=a.settings.max_his, fail_on=a.settings.fail_on
+    )
+    threshold = a.settings.fail_on.rank
+    return Report(
+        verdict="fail" if any(f.severity.rank >= threshold for f in findings) else "pass",
+        summary=summarise(findings),
+        settings=echo,
+        inputs=Inputs(
+            dataset=a.files.folder.as_posix() if a.files.folder else None,
+            sequences=a.files.display(a.files.sequences),
+            mapping=a.files.display(a.files.mapping),
+        ),
+        findings=findings,
+        sequences=sequence_stats,
+        mapping=mapping_stats,
+        coverage=coverage,
+        fill=fill,
+    )

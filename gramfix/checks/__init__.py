@@ -1,0 +1,1 @@
+"""The checks, one module per concern, each turning an `Analysis` into findings and stats."""

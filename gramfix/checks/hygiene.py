@@ -1,0 +1,86 @@
+"""Sequence file hygiene: lines the trainer crashes on, overwrites or reads differently."""
+
+from __future__ import annotations
+
+from gramfix.analysis import Analysis
+from gramfix.readers.sequences import LineExamples
+from gramfix.report import Finding
+
+
+def _lines(examples: LineExamples) -> list[str]:
+    if examples.labels:
+        return [
+            f"line {n}: {label}" for n, label in zip(examples.lines, examples.labels, strict=False)
+        ]
+    return [f"line {n}" for n in examples.lines]
+
+
+def check_hygiene(a: Analysis) -> list[Finding]:
+    """Findings about the lines of the sequence file."""
+    assert a.sequences is not None
+    hy = a.sequences.hygiene
+    file = a.name("sequences")
+    findings = []
+
+    def add(code: str, examples: LineExamples, message: str) -> None:
+        if examples.count:
+            first = examples.lines[0] if examples.lines else None
+            findings.append(
+                Finding.of(code, message, examples.count, _lines(examples), file=file, line=first)
+            )
+
+    add(
+        "GF501",
+        hy.overridden_lines,
+        f"{hy.overridden_lines.count:,} lines repeat a user of a later line; the trainer "
+        "keeps only the last line of each user and drops these histories",
+    )
+    add(
+        "GF502",
+        hy.short_users,
+        f"{hy.short_users.count:,} users have fewer than 3 items; validation and test "
+        "need s[-2] and s[-1] with a history before them",
+    )
+    add(
+        "GF503",
+        hy.empty_lines,
+        f"{hy.empty_lines.count:,} empty lines; the trainer crashes on them",
+    )
+    add(
+        "GF504",
+        hy.no_space_lines,
+        f"{hy.no_space_lines.count:,} lines have no space (a user without items); "
+        "the trainer crashes on them",
+    )
+    if hy.crlf_lines:
+        findings.append(
+            Finding.of(
+                "GF505",
+                f"{hy.crlf_lines:,} lines end in CRLF; the trainer's universal newlines hide "
+                "them, other tools keep the CR in the last item ID",
+                hy.crlf_lines,
+                file=file,
+            )
+        )
+    if hy.bom:
+        findings.append(
+            Finding.of(
+                "GF506",
+                "the file starts with a UTF-8 BOM: the first user ID gets an invisible U+FEFF",
+                1,
+                file=file,
+                line=1,
+            )
+        )
+    add(
+        "GF507",
+        hy.tab_lines,
+        f"{hy.tab_lines.count:,} lines contain tabs; items split on them, the user does not",
+    )
+    add(
+        "GF508",
+        hy.odd_space_lines,
+        f"{hy.odd_space_lines.count:,} lines contain unusual whitespace (NBSP, vertical tab ...) "
+        "that str.split() treats as a separator",
+    )
+    return findings

@@ -1,0 +1,140 @@
+"""Mapping keys: their format families, colliding fixes and keys repeated in the text."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gramfix.analysis import Analysis
+from gramfix.findings import Severity
+from gramfix.keys import FAMILIES, FIXES, Family, show
+from gramfix.report import EXAMPLES, Finding, KeyExample, KeyFamily
+
+_CODES = {
+    Family.WHOLE_LINE: "GF101",
+    Family.DECORATED: "GF102",
+    Family.LOST_ZEROS: "GF103",
+    Family.CASE_CHANGED: "GF104",
+    Family.INTERNAL_ID: "GF105",
+    Family.UNRECOGNISED: "GF106",
+}
+_WHAT = {
+    Family.WHOLE_LINE: "are whole metadata lines, not item IDs",
+    Family.DECORATED: "carry invisible or quoting characters at their ends",
+    Family.LOST_ZEROS: "are all-digit IDs that lost their leading zeros",
+    Family.CASE_CHANGED: "match item IDs only when case is ignored",
+    Family.INTERNAL_ID: "are internal integer IDs with no overlap with the item IDs",
+    Family.UNRECOGNISED: "match no item of the sequences",
+}
+
+
+def check_key_formats(a: Analysis) -> tuple[list[KeyFamily], int, list[Finding]]:
+    """Families of the keys, with examples and fixes; the number of colliding keys."""
+    assert a.sequences is not None
+    ka = a.key_analysis
+    names = a.sequences.items.names
+    fixable = ka.fixable()
+    file = a.name("mapping")
+    families: list[KeyFamily] = []
+    findings: list[Finding] = []
+    n_keys = len(ka.keys)
+    for family in FAMILIES:
+        members = ka.members(family)
+        if len(members) == 0:
+            continue
+        examples = [
+            KeyExample(
+                key=show(ka.keys[i], 120), fixed=names[t] if (t := ka.target[i]) >= 0 else None
+            )
+            for i in members[:EXAMPLES].tolist()
+        ]
+        fix = FIXES[family]
+        safe = None if family is Family.EXACT else bool(fix) and bool(fixable[members].all())
+        families.append(
+            KeyFamily(
+                family=family.value, count=len(members), examples=examples, fix=fix, safe=safe
+            )
+        )
+        if family is Family.EXACT:
+            continue
+        message = f"{len(members):,} of {n_keys:,} keys {_WHAT[family]}"
+        if fix:
+            verdict = "safe" if safe else "NOT safe"
+            if not safe and ka.conflict[members].any():
+                verdict += ": see GF107"
+            message += f"; fix: {fix} ({verdict})"
+        if family is Family.CASE_CHANGED and not ka.fold_injective:
+            message += "; case folding is not one-to-one over the item IDs, so it is not repaired"
+        severity = None
+        if fix and not (~a.resolved_as_written[ka.target[members]]).any():
+            severity = Severity.WARNING  # every item these keys reach already resolves
+        findings.append(
+            Finding.of(
+                _CODES[family],
+                message,
+                len(members),
+                [_example(e) for e in examples],
+                severity=severity,
+                file=file,
+            )
+        )
+    conflicts = int(ka.conflict.sum())
+    if conflicts:
+        findings.append(_conflict_finding(a, file))
+    return families, conflicts, findings
+
+
+def _example(example: KeyExample) -> str:
+    return f"{example.key} -> {example.fixed}" if example.fixed else example.key
+
+
+def _conflict_finding(a: Analysis, file: str) -> Finding:
+    assert a.sequences is not None
+    ka = a.key_analysis
+    names = a.sequences.items.names
+    colliding = np.flatnonzero(ka.conflict)
+    items = np.unique(ka.target[colliding])
+    examples = []
+    for item in items[:EXAMPLES].tolist():
+        group = colliding[ka.target[colliding] == item].tolist()
+        shown = ", ".join(f"{show(ka.keys[i], 40)}={a.values[i]!r}" for i in group[:3])
+        examples.append(f"{names[item]}: {shown}")
+    return Finding.of(
+        "GF107",
+        f"{len(colliding):,} keys land on {len(items):,} item IDs that other keys map to "
+        "different rows; gramfix will not choose between them",
+        len(colliding),
+        examples,
+        file=file,
+    )
+
+
+def check_duplicate_keys(a: Analysis) -> list[Finding]:
+    """Keys that occur more than once in the JSON text (json.load keeps the last)."""
+    assert a.mapping is not None
+    file = a.name("mapping")
+    duplicates = a.mapping.duplicates
+    findings = []
+    same = [d for d in duplicates if not d.conflicting]
+    conflicting = [d for d in duplicates if d.conflicting]
+    if same:
+        findings.append(
+            Finding.of(
+                "GF108",
+                f"{len(same):,} keys occur more than once in the JSON text with the same value",
+                len(same),
+                [f"{show(d.key, 60)} x{len(d.values)}" for d in same],
+                file=file,
+            )
+        )
+    if conflicting:
+        findings.append(
+            Finding.of(
+                "GF109",
+                f"{len(conflicting):,} keys occur more than once with different values; "
+                "json.load keeps the last one silently",
+                len(conflicting),
+                [f"{show(d.key, 60)}: {', '.join(map(repr, d.values[:4]))}" for d in conflicting],
+                file=file,
+            )
+        )
+    return findings

@@ -1,0 +1,262 @@
+"""The finding catalogue: stable codes, names, severities and what each means.
+
+Codes never change meaning once released (CI configurations select and ignore them).
+Numbering by concern: GF0xx inputs, GF1xx mapping keys, GF2xx mapping values, GF3xx
+coverage, GF4xx recent-window fill, GF5xx sequence file hygiene, GF6xx embedding table,
+GF7xx cross-file consistency, GF8xx lexical IDs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+
+class Severity(str, Enum):
+    """How bad a finding is; ``error`` fails ``check`` by default."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        return {"error": 2, "warning": 1, "info": 0}[self.value]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One entry of the catalogue."""
+
+    code: str
+    name: str
+    severity: Severity
+    title: str
+    help: str
+
+
+_E, _W, _I = Severity.ERROR, Severity.WARNING, Severity.INFO
+
+RULES: dict[str, Rule] = {
+    rule.code: rule
+    for rule in [
+        Rule(
+            "GF001",
+            "mapping-absent",
+            _I,
+            "No mapping file: GRAM-C checks skipped",
+            "The folder has no item_id_to_gcn_index.json/.pkl. Plain GRAM needs none; "
+            "GRAM-C without it trains with a zero collaborative prefix.",
+        ),
+        Rule(
+            "GF002",
+            "sequences-absent",
+            _I,
+            "No user_sequence.txt: coverage and fill skipped",
+            "Without the sequences there is no universe of item IDs to check keys against.",
+        ),
+        Rule(
+            "GF101",
+            "whole-line-keys",
+            _E,
+            "Keys are whole metadata lines",
+            "The mapping was built by splitting on a separator the text does not use, so "
+            "each key is 'ID title: ...'. The trainer's lookup by raw ID finds nothing. "
+            "Fix: keep the ID before the first whitespace (gramfix repair).",
+        ),
+        Rule(
+            "GF102",
+            "decorated-keys",
+            _E,
+            "Keys carry invisible or quoting characters",
+            "A BOM, CR/LF, spaces, quotes or NBSP at the ends of a key make the exact "
+            "lookup fail. Fix: strip them (gramfix repair).",
+        ),
+        Rule(
+            "GF103",
+            "lost-leading-zeros",
+            _E,
+            "All-digit keys lost their leading zeros",
+            "ISBN-style IDs went through int() or a spreadsheet: 0786959916 became "
+            "786959916. Fix: left-pad to the IDs' width when the padded form is unique.",
+        ),
+        Rule(
+            "GF104",
+            "case-changed-keys",
+            _E,
+            "Keys match item IDs only ignoring case",
+            "A lower-casing text pipeline changed the keys. Fix: the sequences' spelling, "
+            "applied only when case folding is one-to-one over the item IDs.",
+        ),
+        Rule(
+            "GF105",
+            "internal-id-keys",
+            _E,
+            "Keys are internal integer IDs, not raw item IDs",
+            "Row numbers or P5-style integers never match a raw ID. Only an explicit "
+            "translation table can fix this; gramfix refuses to guess.",
+        ),
+        Rule(
+            "GF106",
+            "unrecognised-keys",
+            _W,
+            "Keys match no item of the sequences",
+            "These keys are not item IDs of user_sequence.txt even after every safe "
+            "normalisation: IDs of another dataset, stale items, or text.",
+        ),
+        Rule(
+            "GF107",
+            "conflicting-fixes",
+            _E,
+            "Normalised keys collide with different values",
+            "Two keys land on one item ID with different rows. Merging them would pick a "
+            "row at random; gramfix refuses to repair until one is removed by hand.",
+        ),
+        Rule(
+            "GF108",
+            "duplicate-keys",
+            _W,
+            "Keys repeated in the JSON text (same value)",
+            "json.load keeps the last occurrence silently. Harmless here, but the file "
+            "was not written by a dict.",
+        ),
+        Rule(
+            "GF109",
+            "conflicting-duplicate-keys",
+            _E,
+            "Keys repeated with different values",
+            "json.load keeps the last value silently, so the first rows are lost.",
+        ),
+        Rule(
+            "GF201",
+            "non-integer-values",
+            _E,
+            "Values that are not integers",
+            "Every value must be an int row index (not bool, float, string or null).",
+        ),
+        Rule(
+            "GF202",
+            "zero-values",
+            _E,
+            "Value 0 maps an item to the padding row",
+            "Row 0 is padding: the item is looked up as unknown. A 0 among the values "
+            "usually means a 0-based LightGCN index was used where rows start at 1.",
+        ),
+        Rule(
+            "GF203",
+            "negative-values",
+            _E,
+            "Negative values",
+            "A negative index reads a row from the end of the embedding table.",
+        ),
+        Rule(
+            "GF204",
+            "shared-rows",
+            _W,
+            "Several keys share one row",
+            "Distinct items with one embedding row are indistinguishable to the prefix.",
+        ),
+        Rule(
+            "GF205",
+            "non-contiguous-values",
+            _W,
+            "Values are not exactly 1..N",
+            "Rows between 1 and the largest value are unused, or the table and the "
+            "mapping were generated separately.",
+        ),
+        Rule(
+            "GF301",
+            "unresolved-items",
+            _E,
+            "Sequence items the mapping does not resolve",
+            "mapping.get(raw_id, 0) returns 0 for these items: their slots in the "
+            "collaborative prefix are padding.",
+        ),
+        Rule(
+            "GF302",
+            "unrecoverable-items",
+            _E,
+            "Items still missing after every safe fix",
+            "No key leads to these items. A missing row needs a trained embedding: "
+            "rebuild the mapping and the table from the same item list.",
+        ),
+        Rule(
+            "GF401",
+            "recent-window-fill",
+            _E,
+            "Recent-item windows are not fully resolved",
+            "Share of the real history slots in GRAM-C's recent-item window that resolve "
+            "to a non-zero row. Below 1.0 the collaborative prefix loses signal; at 0.0 "
+            "GRAM-C trains as plain GRAM.",
+        ),
+        Rule(
+            "GF501",
+            "duplicate-users",
+            _E,
+            "A user appears on several lines",
+            "The trainer stores users in a dict: the last line silently wins and the "
+            "earlier histories are lost.",
+        ),
+        Rule(
+            "GF502",
+            "short-users",
+            _E,
+            "Users with fewer than 3 items",
+            "Validation takes s[-2] and test s[-1] with the rest as history: with fewer "
+            "than 3 items the trainer crashes or builds samples without history.",
+        ),
+        Rule(
+            "GF503",
+            "empty-lines",
+            _E,
+            "Empty lines",
+            "The trainer cuts every line at its first space; an empty line has none and "
+            "it crashes (IndexError).",
+        ),
+        Rule(
+            "GF504",
+            "lines-without-space",
+            _E,
+            "Lines without a space",
+            "A line with only a user ID (or any text without a space) crashes the "
+            "trainer (IndexError).",
+        ),
+        Rule(
+            "GF505",
+            "crlf-line-endings",
+            _I,
+            "Windows line endings (CRLF)",
+            "Python's universal newlines hide them from the trainer; other tools "
+            "(awk, cut, pandas with a custom separator) keep the CR in the last ID.",
+        ),
+        Rule(
+            "GF506",
+            "byte-order-mark",
+            _W,
+            "The file starts with a UTF-8 BOM",
+            "The trainer reads UTF-8 without BOM handling: the first user ID gets an "
+            "invisible U+FEFF prefix.",
+        ),
+        Rule(
+            "GF507",
+            "tab-separators",
+            _W,
+            "Tabs in sequence lines",
+            "Items are split on any whitespace but the user only on a space: a tab "
+            "before the first space glues the first item to the user ID.",
+        ),
+        Rule(
+            "GF508",
+            "unusual-whitespace",
+            _W,
+            "Unusual whitespace (NBSP, vertical tab ...)",
+            "str.split() treats them as separators, other tools do not: IDs differ "
+            "between the trainer and the scripts that built the other files.",
+        ),
+    ]
+}
+
+
+def rule(code: str) -> Rule:
+    """The catalogue entry of ``code``."""
+    return RULES[code]

@@ -1,0 +1,229 @@
+"""Mapping keys against the universe of item IDs: key-format families and their fixes.
+
+Every key is classified by what it takes to turn it into an item ID of the sequences:
+
+exact               nothing: the trainer's ``mapping.get(raw_id, 0)`` finds it
+decorated           strip BOM, CR/LF, spaces, quotes, NBSP or zero-width characters at the ends
+whole-line          keep the ID before the first whitespace (a whole metadata line as key)
+lost-leading-zeros  left-pad an all-digit key with zeros to the width of the universe's IDs
+case-changed        take the universe's spelling of a case-insensitive match
+internal-id         a small integer (row number, P5-style ID): only a translation table helps
+unrecognised        none of the above: an ID of another dataset, or text that is no ID
+
+A fix is *applicable* to a key when its family has one (the case fix only when case
+folding is one-to-one over the universe), and *safe* when no other key lands on the same
+item with a different value. Values never take part in a fix: they are embedding rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from gramfix.hashindex import StringIndex
+
+I64 = npt.NDArray[np.int64]
+Bools = npt.NDArray[np.bool_]
+
+
+class Family(str, Enum):
+    """Key-format families, in report order."""
+
+    EXACT = "exact"
+    WHOLE_LINE = "whole-line"
+    DECORATED = "decorated"
+    LOST_ZEROS = "lost-leading-zeros"
+    CASE_CHANGED = "case-changed"
+    INTERNAL_ID = "internal-id"
+    UNRECOGNISED = "unrecognised"
+
+
+FAMILIES = list(Family)
+FIXES: dict[Family, str | None] = {
+    Family.EXACT: None,
+    Family.WHOLE_LINE: "keep the ID before the first whitespace",
+    Family.DECORATED: "strip BOM, CR/LF, spaces, quotes and NBSP at both ends",
+    Family.LOST_ZEROS: "left-pad with zeros to the width of the sequences' IDs",
+    Family.CASE_CHANGED: "use the spelling of the sequences' ID",
+    Family.INTERNAL_ID: None,
+    Family.UNRECOGNISED: None,
+}
+
+#: Characters that decorate a key at its ends without being part of any item ID.
+_DECORATION = "\ufeff\u200b\u200c\u200d\u2060\"'`"
+
+
+def strip_decorations(key: str) -> str:
+    """``key`` without whitespace (NBSP included), BOM, zero-width marks or quotes at its ends."""
+    previous = None
+    while key != previous:
+        previous = key
+        key = key.strip().strip(_DECORATION)
+    return key
+
+
+def leading_token(key: str) -> str:
+    """The cleaned key cut at its first whitespace (the whole key when it has none)."""
+    cleaned = strip_decorations(key)
+    parts = cleaned.split(None, 1)
+    return strip_decorations(parts[0]) if parts else cleaned
+
+
+def is_row_value(value: Any) -> bool:
+    """Whether ``value`` addresses an embedding row (an int >= 1; bool is not an int here)."""
+    return type(value) is int and value >= 1
+
+
+@dataclass(frozen=True)
+class KeyAnalysis:
+    """Each mapping key's family and the universe item its fix leads to."""
+
+    keys: list[str]
+    family: npt.NDArray[np.int8]  # index into FAMILIES, per key
+    target: I64  # universe code per key after its fix (exact keys: their own), -1 if none
+    conflict: Bools  # the key lands on an item that another key maps to another value
+    fold_injective: bool  # case folding is one-to-one over the universe
+
+    def members(self, family: Family) -> I64:
+        """Positions of the keys of ``family``."""
+        return np.flatnonzero(self.family == FAMILIES.index(family))
+
+    def fixable(self) -> Bools:
+        """Keys whose fix is applicable and safe (exact keys included: they need none)."""
+        ok = (self.target >= 0) & ~self.conflict
+        if not self.fold_injective:
+            ok &= self.family != FAMILIES.index(Family.CASE_CHANGED)
+        return ok
+
+
+def analyse_keys(keys: list[str], values: Sequence[Any], universe: StringIndex) -> KeyAnalysis:
+    """Classify every key against ``universe`` (the items of the sequences)."""
+    n = len(keys)
+    family = np.full(n, FAMILIES.index(Family.UNRECOGNISED), np.int8)
+    target = universe.lookup(keys)
+    family[target >= 0] = FAMILIES.index(Family.EXACT)
+    rest = np.flatnonzero(target < 0)
+    fold_injective = True
+    if len(rest):
+        widths = _digit_widths(universe)
+        stripped = [strip_decorations(keys[i]) for i in rest.tolist()]
+        tokens = [leading_token(keys[i]) for i in rest.tolist()]
+        cut = np.array([t != s for t, s in zip(tokens, stripped, strict=True)], np.bool_)
+        decorated = universe.lookup(stripped)
+        hit = (decorated >= 0) & ~cut
+        _assign(family, target, rest[hit], decorated[hit], Family.DECORATED)
+        whole = universe.lookup(tokens)
+        hit = (whole >= 0) & cut
+        _assign(family, target, rest[hit], whole[hit], Family.WHOLE_LINE)
+        left = np.flatnonzero(target[rest] < 0)
+        padded = _zero_padded([tokens[i] for i in left.tolist()], widths, universe)
+        hit = padded >= 0
+        fam = np.where(cut[left[hit]], FAMILIES.index(Family.WHOLE_LINE), -1)
+        _assign(family, target, rest[left[hit]], padded[hit], Family.LOST_ZEROS, fam)
+        left = np.flatnonzero(target[rest] < 0)
+        if len(left):
+            folded, fold_injective = _case_matches([tokens[i] for i in left.tolist()], universe)
+            hit = folded >= 0
+            fam = np.where(cut[left[hit]], FAMILIES.index(Family.WHOLE_LINE), -1)
+            _assign(family, target, rest[left[hit]], folded[hit], Family.CASE_CHANGED, fam)
+        limit = 10 * max(n, len(universe))
+        for i in np.flatnonzero(target[rest] < 0).tolist():
+            token = tokens[i]
+            if token.isascii() and token.isdigit() and len(token) <= 18 and int(token) <= limit:
+                family[rest[i]] = FAMILIES.index(Family.INTERNAL_ID)
+    return KeyAnalysis(
+        keys=keys,
+        family=family,
+        target=target,
+        conflict=_conflicts(target, values),
+        fold_injective=fold_injective,
+    )
+
+
+def _assign(
+    family: npt.NDArray[np.int8],
+    target: I64,
+    positions: I64,
+    codes: I64,
+    kind: Family,
+    override: I64 | None = None,
+) -> None:
+    """Record fixes; ``override`` (where >= 0) names a family that takes precedence."""
+    target[positions] = codes
+    family[positions] = FAMILIES.index(kind)
+    if override is not None:
+        keep = override >= 0
+        family[positions[keep]] = override[keep]
+
+
+def _digit_widths(universe: StringIndex) -> list[int]:
+    widths = {len(name) for name in universe.names if name.isascii() and name.isdigit()}
+    return sorted(widths)
+
+
+def _zero_padded(tokens: list[str], widths: list[int], universe: StringIndex) -> I64:
+    """Universe code of the unique zero-padded form of each all-digit token, else -1."""
+    found = np.full(len(tokens), -1, np.int64)
+    for width in widths:
+        candidates = [
+            t.zfill(width) if t.isascii() and t.isdigit() and len(t) < width else "" for t in tokens
+        ]
+        codes = universe.lookup(candidates)
+        ambiguous = (found >= 0) & (codes >= 0)
+        found = np.where(codes >= 0, codes, found)
+        found[ambiguous] = -2  # several widths fit: not provable
+    found[found == -2] = -1
+    return found
+
+
+def _case_matches(tokens: list[str], universe: StringIndex) -> tuple[I64, bool]:
+    """Universe code of each token's case-insensitive match, and whether the fold is injective."""
+    folded: dict[str, int] = {}
+    injective = True
+    for code, name in enumerate(universe.names):
+        if folded.setdefault(name.casefold(), code) != code:
+            folded[name.casefold()] = -1
+            injective = False
+    codes = np.fromiter((folded.get(t.casefold(), -1) for t in tokens), np.int64, count=len(tokens))
+    return codes, injective
+
+
+def _conflicts(target: I64, values: Sequence[Any]) -> Bools:
+    """Keys landing on the same item as another key that holds a different value."""
+    conflict = np.zeros(len(target), np.bool_)
+    landed = np.flatnonzero(target >= 0)
+    if len(landed) == 0:
+        return conflict
+    order = landed[np.argsort(target[landed], kind="stable")]
+    sorted_targets = target[order]
+    starts = np.flatnonzero(np.r_[True, sorted_targets[1:] != sorted_targets[:-1]])
+    sizes = np.diff(np.r_[starts, len(order)])
+    for start, size in zip(starts[sizes > 1].tolist(), sizes[sizes > 1].tolist(), strict=True):
+        group = order[start : start + size].tolist()
+        first = values[group[0]]
+        if any(type(values[g]) is not type(first) or values[g] != first for g in group[1:]):
+            conflict[group] = True
+    return conflict
+
+
+def show(text: str, limit: int = 80) -> str:
+    """``text`` for a report: invisible and control characters escaped, long text cut."""
+    out = []
+    for char in text[: limit + 1]:
+        code = ord(char)
+        if char == " " or (char.isprintable() and not char.isspace() and code not in _INVISIBLE):
+            out.append(char)
+        elif code <= 0xFF:
+            out.append({"\n": "\\n", "\r": "\\r", "\t": "\\t"}.get(char, f"\\x{code:02x}"))
+        else:
+            out.append(f"\\u{code:04x}")
+    shown = "".join(out)
+    return shown[:limit] + "…" if len(text) > limit else shown
+
+
+_INVISIBLE = {0xFEFF, 0x200B, 0x200C, 0x200D, 0x2060, 0x00AD}

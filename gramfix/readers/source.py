@@ -1,0 +1,55 @@
+"""Opening input files: every OS failure becomes one `InputError` naming the file."""
+
+from __future__ import annotations
+
+import errno
+import os
+from pathlib import Path
+from typing import BinaryIO
+
+from gramfix.errors import InputError
+
+_REASONS = {
+    errno.ENOENT: "no such file",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "permission denied",
+    errno.EISDIR: "is a directory, not a file",
+    errno.ELOOP: "symbolic link loop",
+    errno.ENAMETOOLONG: "file name too long",
+    errno.ENOTDIR: "a parent of this path is not a directory",
+}
+
+
+def describe_os_error(error: OSError) -> str:
+    """A short human reason for an OS error (without the path, which callers add)."""
+    if error.errno in _REASONS:
+        return _REASONS[error.errno]
+    return error.strerror or type(error).__name__
+
+
+def open_input(path: Path) -> BinaryIO:
+    """Open ``path`` for binary reading, or raise `InputError` saying why not."""
+    try:
+        if path.is_dir():
+            raise InputError(path, "is a directory, not a file")
+        handle = path.open("rb")
+    except OSError as error:
+        raise InputError(path, describe_os_error(error)) from None
+    return handle
+
+
+def read_bytes(path: Path) -> bytes:
+    """The whole content of ``path``, or `InputError`."""
+    with open_input(path) as handle:
+        try:
+            return handle.read()
+        except OSError as error:
+            raise InputError(path, describe_os_error(error)) from None
+
+
+def file_size(path: Path) -> int:
+    """Size in bytes, or `InputError`."""
+    try:
+        return os.stat(path).st_size
+    except OSError as error:
+        raise InputError(path, describe_os_error(error)) from None

@@ -1,0 +1,1 @@
+"""Output formats: each renders the one `Report` model."""

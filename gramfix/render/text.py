@@ -1,0 +1,184 @@
+"""The human report: verdict first, then the tables, in one screen for a GRAM dataset."""
+
+from __future__ import annotations
+
+from rich.console import Console, Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from gramfix.findings import Severity
+from gramfix.report import Counts, Fill, Finding, MappingStats, Report
+
+_MARK = {
+    Severity.ERROR: ("✗", "bold red"),
+    Severity.WARNING: ("!", "yellow"),
+    Severity.INFO: ("i", "cyan"),
+}
+
+
+def render_text(report: Report, console: Console) -> None:
+    """Print ``report`` for a person reading a terminal."""
+    console.print(Group(*build(report)))
+
+
+def build(report: Report) -> list[RenderableType]:
+    """The renderables of the report, in reading order."""
+    parts: list[RenderableType] = [_verdict(report)]
+    if report.fill is not None:
+        parts.append(_fill_table(report.fill))
+    if report.mapping is not None:
+        parts.append(_mapping_table(report.mapping))
+    if report.coverage is not None:
+        parts.append(_coverage_table(report))
+    parts.append(_findings(report.findings))
+    return parts
+
+
+def _verdict(report: Report) -> Text:
+    s = report.summary
+    failed = report.verdict == "fail"
+    text = Text()
+    text.append(
+        " FAIL " if failed else " PASS ",
+        style="bold white on red" if failed else "bold black on green",
+    )
+    counts = (
+        f"  {s.errors} error{'s' * (s.errors != 1)}, {s.warnings} warning{'s' * (s.warnings != 1)}"
+    )
+    text.append(counts)
+    where = report.inputs.dataset or report.inputs.sequences or report.inputs.mapping or ""
+    text.append(f"  {where}\n", style="dim")
+    text.append(_headline(report) + "\n", style="bold")
+    hint = _hint(report)
+    if hint:
+        text.append(hint + "\n")
+    return text
+
+
+def _headline(report: Report) -> str:
+    fill = report.fill
+    if fill is None:
+        if report.mapping is None:
+            return "No GRAM-C mapping here: the collaborative prefix was not checked."
+        return "No sequences here: the mapping could not be checked against the item IDs."
+    splits = [fill.as_written.train, fill.as_written.valid, fill.as_written.test]
+    slots = sum(s.slots for s in splits)
+    hits = sum(s.resolved_slots for s in splits)
+    dead = sum(s.dead_samples for s in splits)
+    samples = sum(s.samples for s in splits)
+    if slots and hits == 0:
+        return "GRAM-C will train as plain GRAM: every collaborative prefix is a zero vector."
+    if hits < slots:
+        return (
+            f"{hits / slots:.1%} of the recent-item slots reach an embedding row; "
+            f"{dead:,} of {samples:,} samples get a zero prefix."
+        )
+    return "Every recent-item slot of every sample reaches an embedding row."
+
+
+def _hint(report: Report) -> str:
+    if report.fill is None or report.mapping is None:
+        return ""
+    written, fixed = report.fill.as_written, report.fill.normalised
+    improves = any(
+        getattr(fixed, s).resolved_slots > getattr(written, s).resolved_slots
+        for s in ("train", "valid", "test")
+    )
+    if not improves:
+        return ""
+    blocked = report.mapping.conflicts > 0 or any(
+        f.severity is Severity.ERROR and f.code.startswith("GF2") for f in report.findings
+    )
+    if blocked:
+        return "Safe key fixes exist, but repair is blocked by the errors below."
+    return "`gramfix repair` can fix the keys without touching a value (see the fill after fixes)."
+
+
+def _fill_table(fill: Fill) -> Table:
+    table = Table(
+        title=f"Recent-item window fill (window {fill.window}; share of real slots that resolve)",
+        title_justify="left",
+        expand=False,
+    )
+    for column in ("split", "samples", "as written", "after fixes", "complete", "zero prefixes"):
+        table.add_column(column, justify="left" if column == "split" else "right")
+    for split in ("train", "valid", "test"):
+        w, n, c = (getattr(v, split) for v in (fill.as_written, fill.normalised, fill.complete))
+        table.add_row(
+            split,
+            f"{w.samples:,}",
+            _share(w.fill, c.fill),
+            _share(n.fill, c.fill),
+            f"{c.fill:.3f}",
+            f"{w.dead_samples:,}",
+        )
+    return table
+
+
+def _share(value: float, complete: float) -> Text:
+    style = "green" if value >= complete else "red" if value == 0 else "yellow"
+    return Text(f"{value:.3f}", style=style)
+
+
+def _mapping_table(mapping: MappingStats) -> Table:
+    v = mapping.values
+    span = f"{v.min:,}..{v.max:,}" if v.min is not None and v.max is not None else "-"
+    table = Table(
+        title=(
+            f"Mapping keys ({mapping.keys:,} keys; values {span}, "
+            f"{'contiguous' if v.contiguous else 'NOT contiguous 1..N'})"
+        ),
+        title_justify="left",
+    )
+    for column in ("family", "keys", "fix", "safe", "example"):
+        table.add_column(column, justify="right" if column == "keys" else "left", overflow="fold")
+    for family in mapping.families:
+        example = family.examples[0] if family.examples else None
+        shown = ""
+        if example is not None:
+            shown = _cut(example.key, 28) + (f" → {example.fixed}" if example.fixed else "")
+        safe = "" if family.safe is None else "yes" if family.safe else "no"
+        table.add_row(family.family, f"{family.count:,}", family.fix or "", safe, shown)
+    return table
+
+
+def _coverage_table(report: Report) -> Table:
+    coverage = report.coverage
+    assert coverage is not None
+    table = Table(
+        title="Coverage of the sequences (resolved as written → after fixes / total)",
+        title_justify="left",
+    )
+    for column in ("split", "items", "interactions"):
+        table.add_column(column, justify="left" if column == "split" else "right")
+    for split in ("all", "train", "valid", "test"):
+        w: Counts = getattr(coverage.as_written, split)
+        n: Counts = getattr(coverage.normalised, split)
+        table.add_row(
+            split,
+            f"{w.items_resolved:,} → {n.items_resolved:,} / {w.items:,}",
+            f"{w.interactions_resolved:,} → {n.interactions_resolved:,} / {w.interactions:,}",
+        )
+    return table
+
+
+def _findings(findings: list[Finding]) -> RenderableType:
+    if not findings:
+        return Text("No findings.", style="green")
+    text = Text()
+    order = sorted(findings, key=lambda f: (-f.severity.rank, f.code))
+    for finding in order:
+        mark, style = _MARK[finding.severity]
+        text.append(f"{mark} {finding.code} ", style=style)
+        text.append(f"{finding.name}: ", style="bold")
+        text.append(finding.message + "\n")
+        if finding.examples:
+            text.append(
+                "    e.g. " + "; ".join(_cut(e, 60) for e in finding.examples[:3]) + "\n",
+                style="dim",
+            )
+    return text
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"

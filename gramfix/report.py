@@ -1,0 +1,217 @@
+"""The one report model every output format renders, and the exit code it implies.
+
+The JSON form is versioned (``schema_version``), has a stable key order and no
+timestamps, so it can be diffed and kept as a golden file.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from gramfix.findings import Severity, rule
+
+SCHEMA_VERSION = 1
+EXAMPLES = 5
+
+
+class ExitCode(IntEnum):
+    """The exit-code contract CI relies on."""
+
+    OK = 0  # no finding at or above the failing severity
+    FINDINGS = 1  # at least one such finding (or nothing safe to repair)
+    INPUT_ERROR = 2  # unreadable input or wrong options
+    BUG = 3  # a bug in gramfix
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Finding(_Model):
+    """One problem (or fact) found in the data, with a stable code."""
+
+    code: str
+    name: str
+    severity: Severity
+    message: str
+    count: int = Field(description="How many keys, items, lines ... the finding covers.")
+    examples: list[str] = Field(default_factory=list)
+    file: str | None = None
+    line: int | None = None
+
+    @classmethod
+    def of(
+        cls,
+        code: str,
+        message: str,
+        count: int,
+        examples: list[str] | None = None,
+        *,
+        severity: Severity | None = None,
+        file: str | None = None,
+        line: int | None = None,
+    ) -> Finding:
+        """A finding of catalogue entry ``code`` (its severity unless overridden)."""
+        entry = rule(code)
+        return cls(
+            code=code,
+            name=entry.name,
+            severity=severity or entry.severity,
+            message=message,
+            count=count,
+            examples=(examples or [])[:EXAMPLES],
+            file=file,
+            line=line,
+        )
+
+
+class SettingsEcho(_Model):
+    """The settings the report was computed with."""
+
+    recent_k: int
+    max_his: int
+    fail_on: Severity
+
+
+class Inputs(_Model):
+    """The files read (relative to the dataset folder when inside it)."""
+
+    dataset: str | None
+    sequences: str | None
+    mapping: str | None
+
+
+class SequenceStats(_Model):
+    file: str
+    lines: int
+    users: int
+    interactions: int
+    items: int = Field(description="Distinct item IDs: the universe keys are checked against.")
+
+
+class KeyExample(_Model):
+    key: str
+    fixed: str | None = Field(description="The item ID the fix leads to, if any.")
+
+
+class KeyFamily(_Model):
+    family: str
+    count: int
+    examples: list[KeyExample]
+    fix: str | None
+    safe: bool | None = Field(description="null for exact keys, which need no fix.")
+
+
+class ValueStats(_Model):
+    count: int
+    integers: int
+    non_integers: int
+    zero: int
+    negative: int
+    min: int | None
+    max: int | None
+    distinct: int
+    contiguous: bool = Field(description="The values are exactly 1..N for N keys.")
+
+
+class MappingStats(_Model):
+    file: str
+    format: Literal["json", "pickle"]
+    keys: int = Field(description="Keys as json.load returns them.")
+    members: int = Field(description="Key-value pairs in the text (more when keys repeat).")
+    duplicate_keys: int
+    conflicting_duplicate_keys: int
+    values: ValueStats
+    families: list[KeyFamily] = Field(default_factory=list)
+    conflicts: int = Field(0, description="Keys whose fix collides with another key's value.")
+
+
+class Counts(_Model):
+    items: int
+    items_resolved: int
+    interactions: int
+    interactions_resolved: int
+
+
+class CoverageView(_Model):
+    all: Counts
+    train: Counts = Field(description="Training history: s[:-2].")
+    valid: Counts = Field(description="Validation target: s[-2].")
+    test: Counts = Field(description="Test target: s[-1].")
+
+
+class MissingItem(_Model):
+    id: str
+    interactions: int
+
+
+class Coverage(_Model):
+    as_written: CoverageView
+    normalised: CoverageView = Field(description="After every applicable, safe key fix.")
+    top_missing: list[MissingItem]
+    top_missing_normalised: list[MissingItem]
+    unused_keys: int = Field(description="Keys that match no sequence item even after fixes.")
+
+
+class FillSplit(_Model):
+    samples: int = Field(description="Samples with a non-empty history.")
+    slots: int = Field(description="Real history slots in their recent-item windows.")
+    resolved_slots: int
+    fill: float = Field(description="resolved_slots / slots: 1.0 when every item resolves.")
+    dead_samples: int = Field(description="Samples whose prefix is a zero vector.")
+    padded_fill: float = Field(description="resolved_slots / (samples * recent_k).")
+
+
+class FillView(_Model):
+    train: FillSplit
+    valid: FillSplit
+    test: FillSplit
+
+
+class Fill(_Model):
+    window: int = Field(description="Real slots at most: min(recent_k, max_his).")
+    as_written: FillView
+    normalised: FillView
+    complete: FillView = Field(description="What a mapping resolving every item gives.")
+
+
+class Summary(_Model):
+    errors: int
+    warnings: int
+    infos: int
+
+
+class Report(_Model):
+    """Everything ``gramfix check`` found, in one versioned object."""
+
+    schema_version: int = SCHEMA_VERSION
+    verdict: Literal["pass", "fail"]
+    summary: Summary
+    settings: SettingsEcho
+    inputs: Inputs
+    findings: list[Finding]
+    sequences: SequenceStats | None = None
+    mapping: MappingStats | None = None
+    coverage: Coverage | None = None
+    fill: Fill | None = None
+
+    def failing(self) -> list[Finding]:
+        """Findings at or above the failing severity."""
+        threshold = self.settings.fail_on.rank
+        return [f for f in self.findings if f.severity.rank >= threshold]
+
+    def exit_code(self) -> ExitCode:
+        """The exit status of ``check`` for this report."""
+        return ExitCode.FINDINGS if self.failing() else ExitCode.OK
+
+
+def summarise(findings: list[Finding]) -> Summary:
+    """Counts of findings per severity."""
+    return Summary(
+        errors=sum(f.severity is Severity.ERROR for f in findings),
+        warnings=sum(f.severity is Severity.WARNING for f in findings),
+        infos=sum(f.severity is Severity.INFO for f in findings),
+    )
