@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -13,6 +12,7 @@ from gramfix.dataset import DatasetFiles
 from gramfix.keys import KeyAnalysis, analyse_keys, is_row_value
 from gramfix.readers.mapping import Mapping
 from gramfix.readers.sequences import Sequences
+from gramfix.samples import SampleTables, count_samples
 from gramfix.settings import Settings
 
 Bools = npt.NDArray[np.bool_]
@@ -72,23 +72,15 @@ class Analysis:
         """Per universe item: resolved once every applicable, safe key fix is applied."""
         return self._resolved(self.key_analysis.fixable() & self.row_value)
 
-    def chunks(self, max_tokens: int = 1 << 22) -> Iterator[tuple[slice, I64, I64]]:
-        """The interactions a few million at a time, whole users only.
-
-        Yields the slice of ``sequences.codes`` and, for each interaction in it, its
-        position in its user's sequence and that sequence's length. Chunking keeps the
-        memory of these per-interaction arrays bounded at 10^8 interactions.
-        """
+    @cached_property
+    def tables(self) -> SampleTables:
+        """Split counts per item, and window sums as written / normalised / complete."""
         assert self.sequences is not None
-        lengths = self.sequences.lengths
-        ends = np.cumsum(lengths)
-        first_user, offset = 0, 0
-        while first_user < len(lengths):
-            last_user = int(np.searchsorted(ends, offset + max_tokens, side="right"))
-            last_user = max(last_user, first_user + 1)
-            part = lengths[first_user:last_user]
-            total = int(part.sum())
-            n = np.repeat(part, part)
-            position = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(part) - part, part)
-            yield slice(offset, offset + total), position, n
-            first_user, offset = last_user, offset + total
+        s = self.sequences
+        return count_samples(
+            s.codes,
+            s.lengths,
+            len(s.items),
+            self.settings.window,
+            [self.resolved_as_written, self.resolved_normalised],
+        )

@@ -95,10 +95,16 @@ def cut_tokens(words: U64, starts: I64, ends: I64) -> Tokens:
 
 def pack_strings(strings: Sequence[str]) -> tuple[bytes, I64, I64]:
     """UTF-8 encode ``strings`` into one padded buffer with the start and end of each."""
-    encoded = [s.encode("utf-8", "surrogatepass") for s in strings]
-    lengths = np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded))
+    lengths = np.fromiter(map(len, strings), dtype=np.int64, count=len(strings))
+    joined = "".join(strings)
+    if joined.isascii():  # one C-level encode; characters are bytes
+        buffer = joined.encode("ascii")
+    else:
+        encoded = [s.encode("utf-8", "surrogatepass") for s in strings]
+        lengths = np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded))
+        buffer = b"".join(encoded)
     ends = np.cumsum(lengths)
-    return b"".join(encoded) + b"\0" * PADDING, ends - lengths, ends
+    return buffer + b"\0" * PADDING, ends - lengths, ends
 
 
 def cut_strings(strings: Sequence[str]) -> tuple[Tokens, Bools]:
@@ -130,60 +136,92 @@ def _same(stored: U64, rows: U64) -> Bools:
     return same
 
 
+_WINDOW = 8  # slots compared per probe step after the home slot
+_CODE = np.uint64(0xFFFFFFFF)
+_S32 = np.uint64(32)
+
+
 class HashIndex:
-    """Open-addressing table (linear probing, load <= 1/2) from tokens to codes 0..n-1."""
+    """Open-addressing table (linear probing, load <= 1/2) from tokens to codes 0..n-1.
+
+    Each slot holds a whole entry, ``[length << 32 | code + 1, word 0, word 1, ...]``
+    (0: empty), so a lookup costs one random memory access: compare the entry in the
+    token's home slot, then, for the few tokens displaced by collisions, a window of 8
+    neighbouring slots at a time. Matching compares the length and every word, never
+    the hash alone: the index is exact.
+
+    One thread adds; any number of threads may `find` at the same time. A reader racing
+    an add can only miss a token (an entry it reads half-written has zero words where
+    a real token has none), never get a wrong code; growth builds a new table and
+    publishes it by one attribute assignment. The adding thread looks misses up again.
+    """
 
     def __init__(self, bits: int = 16) -> None:
-        self._bits = bits
-        self._slots = np.full(1 << bits, -1, np.int32)  # code held by each slot
+        self._table = (np.zeros((1 << bits, 3), np.uint64), bits)  # replaced as a whole
         self._hashes = np.zeros(1024, np.uint64)  # per code, to re-place on growth
-        self._rows = np.zeros((1024, 2), np.uint64)  # per code
         self.size = 0
 
-    def _home(self, h: U64) -> I64:
-        home: I64 = (h >> np.uint64(64 - self._bits)).astype(np.int64)
-        return home
-
     def find(self, tokens: Tokens) -> I64:
-        """Code of each token, -1 where absent."""
-        if self.size == 0:
-            return np.full(len(tokens), -1, np.int64)
-        # First probe on whole arrays: nearly every token is settled here.
-        slot = self._home(tokens.hashes)
-        held = self._slots[slot].astype(np.int64)
-        occupied = held >= 0
-        codes = np.where(occupied, held, 0)
-        match = occupied & _same(np.take(self._rows, codes, axis=0), tokens.rows)
-        codes[~match] = -1
-        # Collisions on the home slot: follow the probe sequence for the few left.
-        mask = (1 << self._bits) - 1
-        todo = np.flatnonzero(occupied & ~match)
-        while len(todo):
-            slot[todo] = (slot[todo] + 1) & mask
-            held = self._slots[slot[todo]].astype(np.int64)
-            occupied = held >= 0
-            todo, held = todo[occupied], held[occupied]
-            match = _same(np.take(self._rows, held, axis=0), np.take(tokens.rows, todo, axis=0))
-            codes[todo[match]] = held[match]
-            todo = todo[~match]
+        """Code of each token, -1 where absent (safe while another thread adds)."""
+        table, bits = self._table
+        n = len(tokens)
+        codes = np.full(n, -1, np.int64)
+        if self.size == 0 or n == 0:
+            return codes
+        mask = (1 << bits) - 1
+        start = _home(tokens.hashes, bits)
+        entry = np.take(table, start, axis=0)
+        hit = _match(entry, tokens.rows)
+        codes[hit] = (entry[hit, 0] & _CODE).astype(np.int64) - 1
+        todo = np.flatnonzero(~hit & (entry[:, 0] != 0))
+        start[todo] += 1
+        window = np.arange(_WINDOW)
+        while len(todo):  # displaced tokens: windows of slots along their probe sequences
+            at = (start[todo, None] + window) & mask
+            entries = np.take(table, at, axis=0)  # (m, window, width)
+            rows = np.take(tokens.rows, todo, axis=0)
+            same = _match(entries, rows[:, None, :])
+            found = same.any(axis=1)
+            column = same.argmax(axis=1)
+            first = entries[np.arange(len(todo)), column, 0]
+            codes[todo[found]] = (first[found] & _CODE).astype(np.int64) - 1
+            todo = todo[~found & np.all(entries[:, :, 0] != 0, axis=1)]
+            start[todo] += _WINDOW
         return codes
 
     def add(self, tokens: Tokens) -> I64:
         """Add distinct tokens that are not in the index yet; return their new codes."""
         n = len(tokens)
-        if 2 * (self.size + n) > len(self._slots):
-            self._grow(self.size + n)
-        self._reserve(self.size + n, tokens.rows.shape[1])
         codes = np.arange(self.size, self.size + n, dtype=np.int64)
+        if self.size + n > len(self._hashes):
+            grown = np.zeros(max(2 * len(self._hashes), self.size + n), np.uint64)
+            grown[: self.size] = self._hashes[: self.size]
+            self._hashes = grown
         self._hashes[codes] = tokens.hashes
-        self._rows[codes] = _widen(tokens.rows, self._rows.shape[1])
-        self._place(tokens.hashes, codes)
+        table, bits = self._table
+        width = max(table.shape[1], tokens.rows.shape[1])
+        if 2 * (self.size + n) > len(table) or width > table.shape[1]:
+            table, bits = self._rebuilt(self.size + n, width)
+            _place(table, bits, tokens, codes)
+            self._table = (table, bits)  # publish
+        else:
+            _place(table, bits, tokens, codes)
         self.size += n
         return codes
 
-    def find_or_add(self, tokens: Tokens) -> tuple[I64, I64]:
-        """Codes of the tokens, adding new ones; also where each new code was first seen."""
-        codes = self.find(tokens)
+    def find_or_add(self, tokens: Tokens, known: I64 | None = None) -> tuple[I64, I64]:
+        """Codes of the tokens, adding new ones; also where each new code was first seen.
+
+        ``known`` may hold codes found beforehand (e.g. by a worker thread), -1 where
+        that lookup missed: only those are looked up again.
+        """
+        if known is None:
+            codes = self.find(tokens)
+        else:
+            codes = known.copy()
+            again = np.flatnonzero(codes < 0)
+            if len(again):
+                codes[again] = self.find(tokens.take(again))
         missing = np.flatnonzero(codes < 0)
         if len(missing) == 0:
             return codes, missing
@@ -206,34 +244,59 @@ class HashIndex:
         codes[missing] = self.add(new.take(first[order]))[rank[inverse]]
         return codes, missing[first[order]]
 
-    def _reserve(self, size: int, width: int) -> None:
-        capacity, stored_width = self._rows.shape
-        if size <= capacity and width <= stored_width:
-            return
-        new_capacity = capacity if size <= capacity else max(2 * capacity, size)
-        hashes = np.zeros(new_capacity, np.uint64)
-        rows = np.zeros((new_capacity, max(width, stored_width)), np.uint64)
-        hashes[: self.size] = self._hashes[: self.size]
-        rows[: self.size] = _widen(self._rows[: self.size], rows.shape[1])
-        self._hashes, self._rows = hashes, rows
+    def _rebuilt(self, needed: int, width: int) -> tuple[U64, int]:
+        """A larger or wider table holding every entry (not yet published)."""
+        table, bits = self._table
+        while 2 * needed > (1 << bits):
+            bits += 1
+        occupied = table[table[:, 0] != 0]
+        codes = (occupied[:, 0] & _CODE).astype(np.int64) - 1
+        rows = occupied.copy()
+        rows[:, 0] = occupied[:, 0] >> _S32
+        grown = np.zeros((1 << bits, width), np.uint64)
+        _place(grown, bits, Tokens(self._hashes[codes], _widen(rows, width)), codes)
+        return grown, bits
 
-    def _place(self, h: U64, codes: I64) -> None:
-        mask = (1 << self._bits) - 1
-        slot = self._home(h)
-        todo = np.arange(len(h))
-        while len(todo):
-            free = self._slots[slot[todo]] < 0
-            claim = todo[free]
-            self._slots[slot[claim]] = codes[claim]
-            won = self._slots[slot[claim]] == codes[claim]
-            todo = np.concatenate([todo[~free], claim[~won]])
-            slot[todo] = (slot[todo] + 1) & mask
 
-    def _grow(self, needed: int) -> None:
-        while 2 * needed > (1 << self._bits):
-            self._bits += 1
-        self._slots = np.full(1 << self._bits, -1, np.int32)
-        self._place(self._hashes[: self.size], np.arange(self.size, dtype=np.int64))
+def _match(entries: U64, rows: U64) -> Bools:
+    """Entries (any leading shape) holding the token rows (broadcast against them)."""
+    width = min(entries.shape[-1], rows.shape[-1])
+    same: Bools = (entries[..., 0] >> _S32) == rows[..., 0]
+    for column in range(1, width):
+        same &= entries[..., column] == rows[..., column]
+    return same
+
+
+def _home(h: U64, bits: int) -> I64:
+    home: I64 = (h >> np.uint64(64 - bits)).astype(np.int64)
+    return home
+
+
+def _place(table: U64, bits: int, tokens: Tokens, codes: I64) -> None:
+    """Write the entries of ``tokens`` into the first free slot of their probe sequences.
+
+    Slots are claimed through the first column alone (one scatter per round); the
+    words of the winners follow. A reader meanwhile sees a claimed slot with zero words,
+    which matches no token: a miss, never a wrong code.
+    """
+    mask = (1 << bits) - 1
+    words = _widen(tokens.rows, table.shape[1])
+    first = (words[:, 0] << _S32) | (codes.astype(np.uint64) + np.uint64(1))
+    slot = _home(tokens.hashes, bits)
+    placed = np.empty(len(codes), np.int64)
+    todo = np.arange(len(codes))
+    column = table[:, 0]
+    while len(todo):
+        at = slot[todo]
+        free = column[at] == 0
+        claim, at = todo[free], at[free]
+        column[at] = first[claim]
+        won = column[at] == first[claim]
+        placed[claim[won]] = at[won]
+        todo = np.concatenate([todo[~free], claim[~won]])
+        slot[todo] = (slot[todo] + 1) & mask
+    for j in range(1, table.shape[1]):
+        table[placed, j] = words[:, j]
 
 
 class StringIndex:

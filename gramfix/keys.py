@@ -94,11 +94,13 @@ class KeyAnalysis:
         return np.flatnonzero(self.family == FAMILIES.index(family))
 
     def fixable(self) -> Bools:
-        """Keys whose fix is applicable and safe (exact keys included: they need none)."""
+        """Keys that resolve once the safe fixes are applied: exact keys (they need no
+        fix, so a repair never loses them) and keys whose fix is applicable and safe."""
         ok = (self.target >= 0) & ~self.conflict
         if not self.fold_injective:
             ok &= self.family != FAMILIES.index(Family.CASE_CHANGED)
-        return ok
+        exact: Bools = self.family == FAMILIES.index(Family.EXACT)
+        return ok | exact
 
 
 def analyse_keys(keys: list[str], values: Sequence[Any], universe: StringIndex) -> KeyAnalysis:
@@ -110,7 +112,6 @@ def analyse_keys(keys: list[str], values: Sequence[Any], universe: StringIndex) 
     rest = np.flatnonzero(target < 0)
     fold_injective = True
     if len(rest):
-        widths = _digit_widths(universe)
         stripped = [strip_decorations(keys[i]) for i in rest.tolist()]
         tokens = [leading_token(keys[i]) for i in rest.tolist()]
         cut = np.array([t != s for t, s in zip(tokens, stripped, strict=True)], np.bool_)
@@ -121,13 +122,18 @@ def analyse_keys(keys: list[str], values: Sequence[Any], universe: StringIndex) 
         hit = (whole >= 0) & cut
         _assign(family, target, rest[hit], whole[hit], Family.WHOLE_LINE)
         left = np.flatnonzero(target[rest] < 0)
-        padded = _zero_padded([tokens[i] for i in left.tolist()], widths, universe)
-        hit = padded >= 0
-        fam = np.where(cut[left[hit]], FAMILIES.index(Family.WHOLE_LINE), -1)
-        _assign(family, target, rest[left[hit]], padded[hit], Family.LOST_ZEROS, fam)
+        digits = [i for i in left.tolist() if tokens[i].isascii() and tokens[i].isdigit()]
+        if digits:
+            padded = _zero_padded([tokens[i] for i in digits], _digit_widths(universe), universe)
+            hit = padded >= 0
+            at = np.array(digits, np.int64)[hit]
+            fam = np.where(cut[at], FAMILIES.index(Family.WHOLE_LINE), -1)
+            _assign(family, target, rest[at], padded[hit], Family.LOST_ZEROS, fam)
         left = np.flatnonzero(target[rest] < 0)
         if len(left):
-            folded, fold_injective = _case_matches([tokens[i] for i in left.tolist()], universe)
+            folded, fold_injective = _case_matches(
+                [tokens[i] for i in left.tolist()], universe, target
+            )
             hit = folded >= 0
             fam = np.where(cut[left[hit]], FAMILIES.index(Family.WHOLE_LINE), -1)
             _assign(family, target, rest[left[hit]], folded[hit], Family.CASE_CHANGED, fam)
@@ -181,14 +187,37 @@ def _zero_padded(tokens: list[str], widths: list[int], universe: StringIndex) ->
     return found
 
 
-def _case_matches(tokens: list[str], universe: StringIndex) -> tuple[I64, bool]:
-    """Universe code of each token's case-insensitive match, and whether the fold is injective."""
+def _fold_index(names: list[str], codes: Sequence[int]) -> tuple[dict[str, int], bool]:
+    """casefold -> code over ``codes`` (-1 where two names share a fold), and injectivity."""
     folded: dict[str, int] = {}
     injective = True
-    for code, name in enumerate(universe.names):
-        if folded.setdefault(name.casefold(), code) != code:
-            folded[name.casefold()] = -1
+    for code in codes:
+        key = names[code].casefold()
+        if folded.setdefault(key, code) != code:
+            folded[key] = -1
             injective = False
+    return folded, injective
+
+
+def _case_matches(tokens: list[str], universe: StringIndex, target: I64) -> tuple[I64, bool]:
+    """Universe code of each token's case-insensitive match, and whether case folding is
+    one-to-one over the universe.
+
+    The full fold of a large universe costs a Python pass, so it is built only when some
+    token can match: its fold is that of an item no key reached yet, or its upper- or
+    lower-case form is an item. The usual leftovers (IDs of items outside the sequences)
+    then cost a pass over those few only.
+    """
+    names = universe.names
+    reached = np.zeros(len(names), np.bool_)
+    reached[target[target >= 0]] = True
+    unreached, _ = _fold_index(names, np.flatnonzero(~reached).tolist())
+    some = any(t.casefold() in unreached for t in tokens)
+    some = some or bool(np.any(universe.lookup([t.upper() for t in tokens]) >= 0))
+    some = some or bool(np.any(universe.lookup([t.lower() for t in tokens]) >= 0))
+    if not some:
+        return np.full(len(tokens), -1, np.int64), True
+    folded, injective = _fold_index(names, range(len(names)))
     codes = np.fromiter((folded.get(t.casefold(), -1) for t in tokens), np.int64, count=len(tokens))
     return codes, injective
 

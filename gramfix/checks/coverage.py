@@ -11,22 +11,6 @@ from gramfix.report import Counts, Coverage, CoverageView, Finding, MissingItem
 I64 = npt.NDArray[np.int64]
 Bools = npt.NDArray[np.bool_]
 TOP = 10
-SPLITS = ("all", "train", "valid", "test")
-
-
-def split_counts(a: Analysis) -> dict[str, I64]:
-    """Interactions per universe item, overall and by the trainer's split positions."""
-    assert a.sequences is not None
-    codes = a.sequences.codes
-    size = len(a.sequences.items)
-    totals = {split: np.zeros(size, np.int64) for split in SPLITS}
-    for part, position, n in a.chunks():
-        chunk = codes[part]
-        totals["all"] += np.bincount(chunk, minlength=size)
-        totals["train"] += np.bincount(chunk[position <= n - 3], minlength=size)
-        totals["valid"] += np.bincount(chunk[position == n - 2], minlength=size)
-        totals["test"] += np.bincount(chunk[position == n - 1], minlength=size)
-    return totals
 
 
 def _view(counts: dict[str, I64], resolved: Bools) -> CoverageView:
@@ -54,7 +38,7 @@ def _top_missing(a: Analysis, total: I64, resolved: Bools) -> list[MissingItem]:
 
 def check_coverage(a: Analysis) -> tuple[Coverage, list[Finding]]:
     """Coverage as written and after the safe fixes, with the items still missing."""
-    counts = split_counts(a)
+    counts = a.tables.counts
     written, normalised = a.resolved_as_written, a.resolved_normalised
     ka = a.key_analysis
     coverage = Coverage(

@@ -10,54 +10,23 @@ is a zero vector.
 
 from __future__ import annotations
 
-import numpy as np
-import numpy.typing as npt
-
 from gramfix.analysis import Analysis
 from gramfix.report import Fill, FillSplit, FillView, Finding
-
-Bools = npt.NDArray[np.bool_]
-SPLITS = ("train", "valid", "test")
+from gramfix.samples import SPLITS, WindowSums
 
 
-def _fill(a: Analysis, resolved: Bools | None) -> FillView:
-    """Window statistics per split; ``resolved`` None means every item resolves."""
-    assert a.sequences is not None
-    window, k = a.settings.window, a.settings.recent_k
-    codes = a.sequences.codes
-    sums = {split: np.zeros(4, np.int64) for split in SPLITS}  # samples, slots, resolved, dead
-    for part, position, n in a.chunks():
-        width = np.minimum(position, window)  # real slots of the sample targeting here
-        if resolved is None:
-            hits = width
-        else:
-            ok = resolved[codes[part]]
-            cumulative = np.concatenate([[0], np.cumsum(ok, dtype=np.int64)])
-            at = np.arange(len(position))
-            hits = cumulative[at] - cumulative[at - width]
-        has_history = position >= 1
-        masks = {
-            "train": has_history & (position <= n - 3),
-            "valid": has_history & (position == n - 2),
-            "test": has_history & (position == n - 1),
-        }
-        for split, mask in masks.items():
-            sums[split] += [
-                int(mask.sum()),
-                int(width[mask].sum()),
-                int(hits[mask].sum()),
-                int((hits[mask] == 0).sum()),
-            ]
+def _view(a: Analysis, sums: dict[str, WindowSums]) -> FillView:
+    k = a.settings.recent_k
 
     def one(split: str) -> FillSplit:
-        samples, slots, hits, dead = (int(x) for x in sums[split])
+        w = sums[split]
         return FillSplit(
-            samples=samples,
-            slots=slots,
-            resolved_slots=hits,
-            fill=round(hits / slots, 6) if slots else 0.0,
-            dead_samples=dead,
-            padded_fill=round(hits / (samples * k), 6) if samples else 0.0,
+            samples=w.samples,
+            slots=w.slots,
+            resolved_slots=w.resolved_slots,
+            fill=round(w.resolved_slots / w.slots, 6) if w.slots else 0.0,
+            dead_samples=w.dead_samples,
+            padded_fill=round(w.resolved_slots / (w.samples * k), 6) if w.samples else 0.0,
         )
 
     return FillView(train=one("train"), valid=one("valid"), test=one("test"))
@@ -65,11 +34,12 @@ def _fill(a: Analysis, resolved: Bools | None) -> FillView:
 
 def check_fill(a: Analysis) -> tuple[Fill, list[Finding]]:
     """Fill as written, after the safe fixes, and with a complete mapping."""
+    written, normalised, complete = a.tables.windows
     fill = Fill(
         window=a.settings.window,
-        as_written=_fill(a, a.resolved_as_written),
-        normalised=_fill(a, a.resolved_normalised),
-        complete=_fill(a, None),
+        as_written=_view(a, written),
+        normalised=_view(a, normalised),
+        complete=_view(a, complete),
     )
     findings = []
     w, n = fill.as_written, fill.normalised

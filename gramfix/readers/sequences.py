@@ -14,6 +14,7 @@ one goes line by line in Python and takes everything else (tabs, non-ASCII, NBSP
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -38,6 +39,7 @@ from gramfix.readers.source import describe_os_error, open_input
 
 I64 = npt.NDArray[np.int64]
 I32 = npt.NDArray[np.int32]
+Bools = npt.NDArray[np.bool_]
 U64 = npt.NDArray[np.uint64]
 
 BLOCK_BYTES = 1 << 20
@@ -159,9 +161,10 @@ class _Block:
     empty_lines: I64
     no_space_lines: I64
     crlf: int
+    known: I64 | None = None  # item codes a worker already found (-1: look again)
 
 
-def _scan(offset: int, block: bytes) -> _Block:
+def _scan(offset: int, block: bytes, index: HashIndex | None = None) -> _Block:
     """Cut a block into users and items with numpy (runs in worker threads)."""
     buf = np.frombuffer(block, np.uint8)
     if int(buf.max()) > 126:
@@ -169,6 +172,76 @@ def _scan(offset: int, block: bytes) -> _Block:
     sep = np.flatnonzero(buf <= 32)
     sep_byte = buf[sep]
     is_nl = sep_byte == 10
+    words = words_view(block + b"\0" * PADDING)
+    block_ = None
+    if _tidy(sep, sep_byte, is_nl):
+        with contextlib.suppress(_NotTidy):
+            block_ = _scan_tidy(offset, block, words, sep, is_nl)
+    if block_ is None:
+        block_ = _scan_any(offset, block, words, buf, sep, sep_byte, is_nl)
+    if index is not None:  # the lookup, off the main thread
+        block_.known = index.find(block_.items)
+    return block_
+
+
+def _tidy(sep: I64, sep_byte: npt.NDArray[np.uint8], is_nl: Bools) -> bool:
+    """Whether the block is what writers produce: single spaces, LF, no blank lines, no
+    leading or trailing spaces (then `_scan_tidy` takes it)."""
+    if len(sep) < 2 or sep[0] == 0 or not is_nl[-1]:
+        return False
+    # No CR or control characters, and never two separators in a row.
+    return bool(np.all((sep_byte == 32) | is_nl)) and not np.any(np.diff(sep) < 2)
+
+
+def _scan_tidy(offset: int, block: bytes, words: U64, sep: I64, is_nl: Bools) -> _Block:
+    starts = np.empty_like(sep)
+    starts[0] = 0
+    starts[1:] = sep[:-1] + 1
+    first = np.empty(len(sep), np.bool_)
+    first[0] = True
+    first[1:] = is_nl[:-1]
+    if np.any(first & is_nl):
+        raise _NotTidy  # a line with a user and nothing else
+    user_at = np.flatnonzero(first)
+    item_at = np.flatnonzero(~first)
+    lengths = sep - starts
+    if int(lengths.max()) > MAX_TOKEN_BYTES:
+        raise _NotSimple
+    item_starts, item_ends = starts[item_at], sep[item_at]
+    user_start = starts[user_at]
+    n_lines = len(user_at)
+    no_lines = np.zeros(0, np.int64)
+    return _Block(
+        offset=offset,
+        data=block,
+        n_lines=n_lines,
+        user_line=np.arange(n_lines, dtype=np.int64),
+        user_start=user_start,
+        users=cut_tokens(words, user_start, sep[user_at]),
+        n_items=np.diff(user_at, append=len(sep)) - 1,
+        item_starts=item_starts,
+        item_ends=item_ends,
+        items=cut_tokens(words, item_starts, item_ends),
+        empty_lines=no_lines,
+        no_space_lines=no_lines,
+        crlf=0,
+    )
+
+
+class _NotTidy(Exception):
+    """The block needs the general numpy scan."""
+
+
+def _scan_any(
+    offset: int,
+    block: bytes,
+    words: U64,
+    buf: npt.NDArray[np.uint8],
+    sep: I64,
+    sep_byte: npt.NDArray[np.uint8],
+    is_nl: Bools,
+) -> _Block:
+    """The numpy scan for any printable-ASCII block: CRLF, blank lines, extra spaces."""
     is_cr = sep_byte == 13
     if not np.all(is_nl | is_cr | (sep_byte == 32)):
         raise _NotSimple  # tabs or control characters
@@ -180,7 +253,7 @@ def _scan(offset: int, block: bytes) -> _Block:
     line_start = np.concatenate([[0], newline_at[:-1] + 1])
     if np.any(buf[line_start] == 32):
         raise _NotSimple  # a line starting with a space has the user ""
-    line_of_sep = np.cumsum(is_nl) - is_nl
+    line_of_sep: I64 = np.cumsum(is_nl) - is_nl
     starts = np.concatenate([[0], sep[:-1] + 1])
     nonempty = sep > starts
     starts, ends = starts[nonempty], sep[nonempty]
@@ -196,20 +269,21 @@ def _scan(offset: int, block: bytes) -> _Block:
     spaced[token_line[first_at]] = (per_line[token_line[first_at]] >= 2) | ends_on_space[first_at]
     user_line = np.flatnonzero(spaced)
     item_at = np.flatnonzero(~first)  # lines with >= 2 tokens always have a space
-    tokens = cut_tokens(words_view(block + b"\0" * PADDING), starts, ends)
     first_of_line = np.full(n_lines, -1, np.int64)
     first_of_line[token_line[first_at]] = first_at
+    user_at = first_of_line[user_line]
+    item_starts, item_ends = starts[item_at], ends[item_at]
     return _Block(
         offset=offset,
         data=block,
         n_lines=n_lines,
         user_line=user_line,
         user_start=line_start[user_line],
-        users=tokens.take(first_of_line[user_line]),
+        users=cut_tokens(words, starts[user_at], ends[user_at]),
         n_items=per_line[user_line] - 1,
-        item_starts=starts[item_at],
-        item_ends=ends[item_at],
-        items=tokens.take(item_at),
+        item_starts=item_starts,
+        item_ends=item_ends,
+        items=cut_tokens(words, item_starts, item_ends),
         empty_lines=np.flatnonzero(per_line == 0),
         no_space_lines=np.flatnonzero((per_line >= 1) & ~spaced),
         crlf=crlf,
@@ -295,11 +369,11 @@ class _FastReader:
         line_starts: list[I64] = []
         line_base = 0
         with ThreadPoolExecutor(max_workers=2) as pool:
-            for block in _pipelined(pool, self.path, handle):
+            for block in _pipelined(pool, self.path, handle, item_index):
                 hy.empty_lines.add(block.empty_lines + line_base + 1)
                 hy.no_space_lines.add(block.no_space_lines + line_base + 1)
                 hy.crlf_lines += block.crlf
-                codes, new = item_index.find_or_add(block.items)
+                codes, new = item_index.find_or_add(block.items, block.known)
                 out.names.extend(_slices(block.data, block.item_starts[new], block.item_ends[new]))
                 out.codes.append(codes.astype(np.int32))
                 user_hashes.append(block.users.hashes)
@@ -320,6 +394,9 @@ class _FastReader:
 
 def _user_codes(hashes: U64, user_names: Callable[[I64], list[str]]) -> tuple[I64, int]:
     """Dense user codes from user hashes, exact: lines sharing a hash are compared by name."""
+    ordered = np.sort(hashes)
+    if not np.any(ordered[1:] == ordered[:-1]):  # the usual case: one line per user
+        return np.arange(len(hashes), dtype=np.int64), len(hashes)
     distinct, inverse, counts = np.unique(hashes, return_inverse=True, return_counts=True)
     codes = inverse.astype(np.int64)
     n_users = len(distinct)
@@ -359,15 +436,21 @@ def _read_users(handle: BinaryIO, offsets: I64) -> list[str]:
     return names
 
 
-def _pipelined(pool: ThreadPoolExecutor, path: Path, handle: BinaryIO) -> Iterator[_Block]:
-    """Scan blocks in worker threads, at most three ahead, yielding them in order."""
+def _pipelined(
+    pool: ThreadPoolExecutor, path: Path, handle: BinaryIO, index: HashIndex
+) -> Iterator[_Block]:
+    """Scan blocks in worker threads, at most three ahead, yielding them in order.
+
+    Workers also look the items up in ``index`` while this thread adds to it (see
+    `HashIndex` for why that is safe); this thread only settles what they missed.
+    """
     ahead: list[Future[_Block]] = []
     line_base = 0
     try:
         for offset, block in _blocks(path, handle):
             _check_text(path, block, line_base)
             line_base += block.count(b"\n")
-            ahead.append(pool.submit(_scan, offset, block))
+            ahead.append(pool.submit(_scan, offset, block, index))
             if len(ahead) >= 3:
                 yield ahead.pop(0).result()
         while ahead:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich import box
 from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
@@ -18,7 +19,11 @@ _MARK = {
 
 def render_text(report: Report, console: Console) -> None:
     """Print ``report`` for a person reading a terminal."""
-    console.print(Group(*build(report)))
+    parts = build(report)
+    spaced: list[RenderableType] = []
+    for part in parts:
+        spaced += [part, Text("")]
+    console.print(Group(*spaced[:-1]))
 
 
 def build(report: Report) -> list[RenderableType]:
@@ -95,13 +100,14 @@ def _hint(report: Report) -> str:
 
 
 def _fill_table(fill: Fill) -> Table:
-    table = Table(
-        title=f"Recent-item window fill (window {fill.window}; share of real slots that resolve)",
-        title_justify="left",
-        expand=False,
+    table = _table(
+        f"recent-item fill (window {fill.window})",
+        "samples",
+        "as written",
+        "after fixes",
+        "complete",
+        "zero prefixes",
     )
-    for column in ("split", "samples", "as written", "after fixes", "complete", "zero prefixes"):
-        table.add_column(column, justify="left" if column == "split" else "right")
     for split in ("train", "valid", "test"):
         w, n, c = (getattr(v, split) for v in (fill.as_written, fill.normalised, fill.complete))
         table.add_row(
@@ -115,6 +121,14 @@ def _fill_table(fill: Fill) -> Table:
     return table
 
 
+def _table(first: str, *columns: str) -> Table:
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False, header_style="bold")
+    table.add_column(first, justify="left", no_wrap=True)
+    for column in columns:
+        table.add_column(column, justify="right" if column != "example" else "left")
+    return table
+
+
 def _share(value: float, complete: float) -> Text:
     style = "green" if value >= complete else "red" if value == 0 else "yellow"
     return Text(f"{value:.3f}", style=style)
@@ -123,34 +137,24 @@ def _share(value: float, complete: float) -> Text:
 def _mapping_table(mapping: MappingStats) -> Table:
     v = mapping.values
     span = f"{v.min:,}..{v.max:,}" if v.min is not None and v.max is not None else "-"
-    table = Table(
-        title=(
-            f"Mapping keys ({mapping.keys:,} keys; values {span}, "
-            f"{'contiguous' if v.contiguous else 'NOT contiguous 1..N'})"
-        ),
-        title_justify="left",
-    )
-    for column in ("family", "keys", "fix", "safe", "example"):
-        table.add_column(column, justify="right" if column == "keys" else "left", overflow="fold")
+    contiguous = "contiguous" if v.contiguous else "NOT 1..N"
+    table = _table(f"keys: values {span} {contiguous}", "keys", "safe", "example")
     for family in mapping.families:
         example = family.examples[0] if family.examples else None
         shown = ""
         if example is not None:
-            shown = _cut(example.key, 28) + (f" → {example.fixed}" if example.fixed else "")
+            shown = _cut(example.key, 30) + (f" → {example.fixed}" if example.fixed else "")
         safe = "" if family.safe is None else "yes" if family.safe else "no"
-        table.add_row(family.family, f"{family.count:,}", family.fix or "", safe, shown)
+        table.add_row(family.family, f"{family.count:,}", safe, shown)
     return table
 
 
 def _coverage_table(report: Report) -> Table:
     coverage = report.coverage
     assert coverage is not None
-    table = Table(
-        title="Coverage of the sequences (resolved as written → after fixes / total)",
-        title_justify="left",
+    table = _table(
+        "coverage", "items: written → fixed / all", "interactions: written → fixed / all"
     )
-    for column in ("split", "items", "interactions"):
-        table.add_column(column, justify="left" if column == "split" else "right")
     for split in ("all", "train", "valid", "test"):
         w: Counts = getattr(coverage.as_written, split)
         n: Counts = getattr(coverage.normalised, split)
@@ -173,10 +177,8 @@ def _findings(findings: list[Finding]) -> RenderableType:
         text.append(f"{finding.name}: ", style="bold")
         text.append(finding.message + "\n")
         if finding.examples:
-            text.append(
-                "    e.g. " + "; ".join(_cut(e, 60) for e in finding.examples[:3]) + "\n",
-                style="dim",
-            )
+            shown = "; ".join(_cut(e, 36) for e in finding.examples[:2])
+            text.append(f"    e.g. {shown}\n", style="dim")
     return text
 
 

@@ -1,0 +1,43 @@
+"""Shared fixtures: the real datasets (skipped when absent) and a CLI runner."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from gramfix.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = Path(os.environ.get("GRAMFIX_SHARED", ROOT.parent / "shared")) / "datasets"
+
+
+@pytest.fixture
+def shared() -> Path:
+    """The real GRAM / GRAM-C data of ../shared/datasets; the test skips without it."""
+    if not (SHARED / "gram" / "Beauty" / "user_sequence.txt").is_file():
+        pytest.skip("../shared/datasets is not available")
+    return SHARED
+
+
+@dataclass
+class Run:
+    code: int
+    out: str
+    err: str
+
+
+@pytest.fixture
+def gramfix(capsys: pytest.CaptureFixture[str]) -> Callable[..., Run]:
+    """Run the command line in-process: ``gramfix("check", "dir")`` -> exit code and output."""
+
+    def run(*args: str | Path) -> Run:
+        capsys.readouterr()
+        code = main([str(a) for a in args])
+        captured = capsys.readouterr()
+        return Run(code, captured.out, captured.err)
+
+    return run

@@ -1,0 +1,59 @@
+"""The README documents what the code does: every finding code, every command's --help.
+
+GRAMFIX_UPDATE_DOCS=1 rewrites the generated README sections; review the diff.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable
+
+import pytest
+
+from gramfix.findings import RULES
+from tests.conftest import ROOT, Run
+
+README = ROOT / "README.md"
+UPDATE = bool(os.environ.get("GRAMFIX_UPDATE_DOCS"))
+COMMANDS = ["check"]
+
+
+def _rules_table() -> str:
+    lines = ["| code | name | severity | meaning |", "|---|---|---|---|"]
+    lines += [
+        f"| `{r.code}` | `{r.name}` | {r.severity.value} | {r.title} |" for r in RULES.values()
+    ]
+    return "\n".join(lines)
+
+
+def _replace(text: str, start: str, end: str, body: str) -> str:
+    pattern = re.compile(re.escape(start) + r"\n.*?" + re.escape(end), re.DOTALL)
+    assert pattern.search(text), f"README lacks the {start} section"
+    return pattern.sub(lambda _: f"{start}\n{body}\n{end}", text)
+
+
+def _help(gramfix: Callable[..., Run], command: str) -> str:
+    return "```text\n" + gramfix(command, "--help").out.rstrip() + "\n```"
+
+
+@pytest.fixture
+def wide(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "100")
+
+
+def test_readme_is_up_to_date(gramfix: Callable[..., Run], wide: None) -> None:
+    text = README.read_text(encoding="utf-8")
+    expected = _replace(text, "<!-- rules -->", "<!-- /rules -->", _rules_table())
+    for command in COMMANDS:
+        body = _help(gramfix, command)
+        expected = _replace(expected, f"<!-- help:{command} -->", "<!-- /help -->", body)
+    if UPDATE:
+        README.write_text(expected, encoding="utf-8")
+    assert text == expected, "README drifted from the code: run GRAMFIX_UPDATE_DOCS=1 pytest"
+
+
+def test_every_code_is_documented() -> None:
+    text = README.read_text(encoding="utf-8")
+    for code in RULES:
+        assert f"`{code}`" in text

@@ -1,0 +1,58 @@
+"""Golden cases: each folder of tests/cases is a dataset with the report it must produce.
+
+Set GRAMFIX_UPDATE_GOLDEN=1 to rewrite the expected files, then review the diff.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from gramfix import check_dataset
+from tests.conftest import Run
+
+CASES = sorted(p for p in (Path(__file__).parent / "cases").iterdir() if p.is_dir())
+UPDATE = bool(os.environ.get("GRAMFIX_UPDATE_GOLDEN"))
+
+
+def _args(case: Path) -> list[str]:
+    args = case / "args"
+    return args.read_text(encoding="utf-8").split() if args.exists() else []
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda p: p.name)
+def test_golden_case(
+    case: Path, gramfix: Callable[..., Run], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(case)
+    run = gramfix("check", ".", "--format", "json", *_args(case))
+    if UPDATE:
+        (case / "exit_code").write_text(f"{run.code}\n")
+        for name in ("expected.json", "expected.stderr"):
+            (case / name).unlink(missing_ok=True)
+        if run.code == 2:
+            (case / "expected.stderr").write_text(run.err)
+        else:
+            (case / "expected.json").write_text(run.out)
+    assert run.code == int((case / "exit_code").read_text())
+    if run.code == 2:
+        assert run.out == ""
+        assert run.err == (case / "expected.stderr").read_text()
+        assert run.err.count("\n") == 1
+    else:
+        assert run.err == ""
+        assert json.loads(run.out) == json.loads((case / "expected.json").read_text())
+
+
+@pytest.mark.parametrize("name", ["clean", "whole-line", "mixed", "sequence-hygiene"])
+def test_cli_json_is_the_library_report(
+    name: str, gramfix: Callable[..., Run], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    case = Path(__file__).parent / "cases" / name
+    monkeypatch.chdir(case)
+    run = gramfix("check", ".", "--format", "json")
+    assert json.loads(run.out) == check_dataset(".").model_dump(mode="json")

@@ -1,0 +1,102 @@
+"""The mapping reader returns what json.load returns, plus what it hides."""
+
+from __future__ import annotations
+
+import json
+import pickle
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gramfix.errors import InputError
+from gramfix.readers.mapping import read_mapping
+
+KEYS = st.text(min_size=0, max_size=12)
+
+
+def _write(tmp_path: Path, text: str | bytes, name: str = "m.json") -> Path:
+    path = tmp_path / name
+    path.write_bytes(text.encode() if isinstance(text, str) else text)
+    return path
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(KEYS, st.integers(-5, 10**20)), max_size=20))
+def test_same_dict_as_json_load_and_every_repeated_key(pairs: list[tuple[str, Any]]) -> None:
+    import tempfile
+
+    body = ", ".join(f"{json.dumps(k)}: {v}" for k, v in pairs)
+    with tempfile.TemporaryDirectory() as folder:
+        path = _write(Path(folder), "{" + body + "}")
+        mapping = read_mapping(path)
+        assert mapping.entries == json.loads(path.read_text())
+        assert list(mapping.entries) == list(json.loads(path.read_text()))
+        assert mapping.members == len(pairs)
+        repeated = {k for k, _ in pairs if sum(1 for q, _ in pairs if q == k) > 1}
+        assert {d.key for d in mapping.duplicates} == repeated
+
+
+def test_escaped_quotes_do_not_hide_a_duplicate(tmp_path: Path) -> None:
+    text = '{"a\\"b": 1, "c\\\\": 2, "a\\"b": 1}'
+    mapping = read_mapping(_write(tmp_path, text))
+    assert [d.key for d in mapping.duplicates] == ['a"b']
+    assert not mapping.duplicates[0].conflicting
+
+
+def test_what_json_load_accepts_and_orjson_does_not(tmp_path: Path) -> None:
+    mapping = read_mapping(_write(tmp_path, '{"a": NaN, "b": 123456789012345678901234567890}'))
+    assert mapping.entries["b"] == 123456789012345678901234567890
+    assert mapping.entries["a"] != mapping.entries["a"]  # NaN
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("", "empty"),
+        ("[1, 2]", "top level is an array"),
+        ('"x"', "top level is a string"),
+        ('{"a": 1,', "invalid JSON"),
+        ('{"a": 1,}', "invalid JSON"),
+        ("\ufeff{}", "byte order mark"),
+        ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+    ],
+)
+def test_unreadable_mappings(tmp_path: Path, text: str, problem: str) -> None:
+    with pytest.raises(InputError, match=problem):
+        read_mapping(_write(tmp_path, text))
+
+
+def test_invalid_json_names_line_and_column(tmp_path: Path) -> None:
+    with pytest.raises(InputError) as caught:
+        read_mapping(_write(tmp_path, '{\n  "a": 1,\n  "b": ]\n}'))
+    assert (caught.value.line, caught.value.column) == (3, 8)
+
+
+def test_not_utf8_names_the_position(tmp_path: Path) -> None:
+    with pytest.raises(InputError) as caught:
+        read_mapping(_write(tmp_path, b'{\n "a\xff": 1}'))
+    assert (caught.value.line, caught.value.column) == (2, 4)
+
+
+def test_pickle_of_plain_dict(tmp_path: Path) -> None:
+    path = _write(tmp_path, pickle.dumps({"A": 1, "B": 2}), "m.pkl")
+    mapping = read_mapping(path)
+    assert mapping.entries == {"A": 1, "B": 2}
+    assert mapping.pickled
+
+
+class _Evil:
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (print, ("pwned",))
+
+
+def test_pickle_that_would_run_code_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _write(tmp_path, pickle.dumps({"A": _Evil()}), "m.pkl")
+    with pytest.raises(InputError, match="nothing was executed"):
+        read_mapping(path)
+    assert "pwned" not in capsys.readouterr().out
