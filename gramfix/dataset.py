@@ -4,11 +4,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from gramfix.errors import InputError
 
+ItemKind = Literal["item-text", "indexing", "similar-items"]
+
 SEQUENCES = "user_sequence.txt"
 MAPPINGS = ("item_id_to_gcn_index.json", "item_id_to_gcn_index.pkl")
+EMBEDDINGS = ("gcn_item_embeddings.npy", "gcn_item_embeddings.pt")
+#: The other item files, by kind, in the order they are checked and reported.
+ITEM_FILES: tuple[tuple[ItemKind, str], ...] = (
+    ("item-text", "item_plain_text.txt"),
+    ("indexing", "item_generative_indexing_*.txt"),
+    ("similar-items", "similar_item_*.txt"),
+)
 
 
 @dataclass(frozen=True)
@@ -18,6 +28,8 @@ class DatasetFiles:
     folder: Path | None
     sequences: Path | None
     mapping: Path | None
+    embeddings: Path | None = None
+    item_files: tuple[tuple[ItemKind, Path], ...] = ()  # (kind, path), in ITEM_FILES order
 
     def display(self, path: Path | None) -> str | None:
         """``path`` as reports show it: relative to the folder when inside it."""
@@ -32,14 +44,19 @@ class DatasetFiles:
 
 
 def locate(
-    folder: Path | None, *, sequences: Path | None = None, mapping: Path | None = None
+    folder: Path | None,
+    *,
+    sequences: Path | None = None,
+    mapping: Path | None = None,
+    embeddings: Path | None = None,
 ) -> DatasetFiles:
     """The files of a dataset: explicit paths win over the folder's conventional names.
 
     With no folder and no explicit file, the current directory is the folder.
     """
-    if folder is None and sequences is None and mapping is None:
+    if folder is None and sequences is None and mapping is None and embeddings is None:
         folder = Path(".")
+    item_files: tuple[tuple[ItemKind, Path], ...] = ()
     if folder is not None:
         if not folder.exists():
             raise InputError(folder, "no such dataset folder")
@@ -49,8 +66,22 @@ def locate(
             sequences = folder / SEQUENCES
         if mapping is None:
             mapping = next((folder / m for m in MAPPINGS if (folder / m).exists()), None)
-        if sequences is None and mapping is None:
+        if embeddings is None:
+            embeddings = next((folder / e for e in EMBEDDINGS if (folder / e).exists()), None)
+        item_files = tuple(
+            (kind, path)
+            for kind, pattern in ITEM_FILES
+            for path in sorted(folder.glob(pattern))
+            if path.is_file()
+        )
+        if sequences is None and mapping is None and embeddings is None and not item_files:
             raise InputError(
                 folder, f"not a GRAM dataset folder (no {SEQUENCES}, no {' or '.join(MAPPINGS)})"
             )
-    return DatasetFiles(folder=folder, sequences=sequences, mapping=mapping)
+    return DatasetFiles(
+        folder=folder,
+        sequences=sequences,
+        mapping=mapping,
+        embeddings=embeddings,
+        item_files=item_files,
+    )

@@ -100,3 +100,90 @@ def test_pickle_that_would_run_code_is_refused(
     with pytest.raises(InputError, match="nothing was executed"):
         read_mapping(path)
     assert "pwned" not in capsys.readouterr().out
+
+
+class _System:
+    """Unpickling this runs a shell command that creates a file (the proof code ran)."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        import os
+
+        return (os.system, (f"touch {self.marker}",))
+
+
+@pytest.mark.parametrize("protocol", [0, 2, 5])
+def test_malicious_pickle_is_refused_and_never_run(tmp_path: Path, protocol: int) -> None:
+    marker = tmp_path / "pwned"
+    path = _write(tmp_path, pickle.dumps({"A": _System(marker)}, protocol=protocol), "m.pkl")
+    with pytest.raises(InputError, match=r"refused to load (posix|os)\.system"):
+        read_mapping(path)
+    assert not marker.exists()
+
+
+def test_malicious_pickle_exits_2_with_one_line(tmp_path: Path) -> None:
+    from gramfix.cli import main
+
+    marker = tmp_path / "pwned"
+    (tmp_path / "item_id_to_gcn_index.pkl").write_bytes(pickle.dumps(_System(marker)))
+    (tmp_path / "user_sequence.txt").write_text("U1 A B C\n")
+    assert main(["check", str(tmp_path)]) == 2
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize(
+    "module_name",
+    ["builtins eval", "builtins exec", "os system", "subprocess Popen", "numpy load"],
+)
+def test_any_other_global_is_refused(tmp_path: Path, module_name: str) -> None:
+    module, name = module_name.split()
+    raw = f"c{module}\n{name}\n(S'1'\ntR.".encode()  # protocol 0: GLOBAL, then REDUCE
+    with pytest.raises(InputError, match=f"refused to load {module}.{name}"):
+        read_mapping(_write(tmp_path, raw, "m.pkl"))
+
+
+@pytest.mark.parametrize("protocol", range(pickle.HIGHEST_PROTOCOL + 1))
+def test_numpy_scalars_are_read_as_plain_values_without_numpy_code(
+    tmp_path: Path, protocol: int
+) -> None:
+    import numpy as np
+
+    entries = {
+        "A": np.int64(1),
+        "B": np.int32(2),
+        np.str_("C"): np.uint16(3),
+        "D": np.array([4], dtype=">i8")[0],
+        "E": np.float32(1.5),
+        "F": np.bool_(True),
+    }
+    path = _write(tmp_path, pickle.dumps(entries, protocol=protocol), "m.pkl")
+    mapping = read_mapping(path)
+    assert mapping.entries == {"A": 1, "B": 2, "C": 3, "D": 4, "E": 1.5, "F": True}
+    assert [type(v) for v in mapping.entries.values()] == [int, int, int, int, float, bool]
+
+
+def test_numpy_object_scalars_are_refused(tmp_path: Path) -> None:
+    raw = (
+        b"\x80\x02}X\x01\x00\x00\x00Acnumpy._core.multiarray\nscalar\ncnumpy\ndtype\n"
+        b"X\x02\x00\x00\x00O8\x89\x88\x87R(K\x03X\x01\x00\x00\x00|NNNJ\xff\xff\xff\xffJ"
+        b"\xff\xff\xff\xffK?tbC\x08\x00\x00\x00\x00\x00\x00\x00\x00\x86Rs."
+    )
+    with pytest.raises(InputError, match="refused a numpy dtype 'O8'"):
+        read_mapping(_write(tmp_path, raw, "m.pkl"))
+
+
+def test_numpy_scalar_mapping_checks_like_json(tmp_path: Path) -> None:
+    import numpy as np
+
+    from gramfix import check_dataset
+
+    (tmp_path / "user_sequence.txt").write_text("U1 A B C\nU2 C B A\n")
+    mapping = dict(zip(["A", "B", "C"], np.arange(1, 4), strict=True))
+    (tmp_path / "item_id_to_gcn_index.pkl").write_bytes(pickle.dumps(mapping))
+    report = check_dataset(tmp_path)
+    assert report.exit_code() == 0
+    assert report.mapping is not None
+    assert report.mapping.format == "pickle"
+    assert report.mapping.values.contiguous
