@@ -10,6 +10,8 @@ import numpy.typing as npt
 
 from gramfix.dataset import DatasetFiles
 from gramfix.keys import KeyAnalysis, analyse_keys, is_row_value
+from gramfix.readers.embeddings import EmbeddingTable, TableUnavailable
+from gramfix.readers.itemfiles import ItemFile
 from gramfix.readers.mapping import Mapping
 from gramfix.readers.sequences import Sequences
 from gramfix.samples import SampleTables, count_samples
@@ -27,6 +29,8 @@ class Analysis:
     settings: Settings
     sequences: Sequences | None
     mapping: Mapping | None
+    embeddings: EmbeddingTable | TableUnavailable | None = None
+    item_files: tuple[ItemFile, ...] = ()
 
     def name(self, path_kind: str) -> str:
         """Display name of the sequences or mapping file."""
@@ -84,3 +88,30 @@ class Analysis:
             self.settings.window,
             [self.resolved_as_written, self.resolved_normalised],
         )
+
+    @cached_property
+    def item_rows(self) -> I64:
+        """Per universe item: the table row it reads once the safe key fixes are applied
+        (the trainer's rows when the keys are already right), -1 where none."""
+        assert self.sequences is not None
+        assert self.mapping is not None
+        rows = np.full(len(self.sequences.items), -1, np.int64)
+        ka = self.key_analysis
+        usable = np.flatnonzero(ka.fixable() & (self.row_values > 0) & (ka.target >= 0))
+        rows[ka.target[usable]] = self.row_values[usable]
+        return rows
+
+    @cached_property
+    def row_values(self) -> I64:
+        """Per key: the row its value addresses (an int >= 1 below 2**62), else -1."""
+        rows = np.full(len(self.values), -1, np.int64)
+        usable = np.flatnonzero(self.row_value)
+        try:
+            rows[usable] = np.fromiter(
+                (self.values[i] for i in usable.tolist()), np.int64, count=len(usable)
+            )
+        except OverflowError:
+            small = [i for i in usable.tolist() if self.values[i] < 2**62]
+            rows[small] = [self.values[i] for i in small]
+        rows[rows >= 2**62] = -1
+        return rows

@@ -6,11 +6,14 @@ from pathlib import Path
 
 from gramfix.analysis import Analysis
 from gramfix.checks.coverage import check_coverage
+from gramfix.checks.embeddings import check_embeddings
 from gramfix.checks.fill import check_fill
 from gramfix.checks.hygiene import check_hygiene
 from gramfix.checks.key_formats import check_duplicate_keys, check_key_formats
 from gramfix.checks.values import check_values
 from gramfix.dataset import DatasetFiles, locate
+from gramfix.readers.embeddings import read_embeddings
+from gramfix.readers.itemfiles import read_item_file
 from gramfix.readers.mapping import read_mapping
 from gramfix.readers.sequences import read_sequences
 from gramfix.report import (
@@ -30,7 +33,14 @@ def load(files: DatasetFiles, settings: Settings) -> Analysis:
     """Read the inputs (`InputError` when one cannot be read) into an `Analysis`."""
     sequences = read_sequences(files.sequences) if files.sequences else None
     mapping = read_mapping(files.mapping) if files.mapping else None
-    return Analysis(files=files, settings=settings, sequences=sequences, mapping=mapping)
+    return Analysis(
+        files=files,
+        settings=settings,
+        sequences=sequences,
+        mapping=mapping,
+        embeddings=read_embeddings(files.embeddings) if files.embeddings else None,
+        item_files=tuple(read_item_file(path, kind) for kind, path in files.item_files),
+    )
 
 
 def check_dataset(
@@ -39,12 +49,14 @@ def check_dataset(
     sequences: Path | str | None = None,
     mapping: Path | str | None = None,
     settings: Settings | None = None,
+    embeddings: Path | str | None = None,
 ) -> Report:
     """Check a GRAM / GRAM-C dataset folder (or explicit files) and return the report."""
     files = locate(
         Path(folder) if folder is not None else None,
         sequences=Path(sequences) if sequences is not None else None,
         mapping=Path(mapping) if mapping is not None else None,
+        embeddings=Path(embeddings) if embeddings is not None else None,
     )
     return build_report(load(files, settings or Settings()))
 
@@ -95,6 +107,8 @@ def build_report(a: Analysis) -> Report:
             families=families,
             conflicts=conflicts,
         )
+    embeddings, found = check_embeddings(a)
+    findings += found
     findings.sort(key=lambda f: f.code)
     echo = SettingsEcho(
         recent_k=a.settings.recent_k, max_his=a.settings.max_his, fail_on=a.settings.fail_on
@@ -114,4 +128,5 @@ def build_report(a: Analysis) -> Report:
         mapping=mapping_stats,
         coverage=coverage,
         fill=fill,
+        embeddings=embeddings,
     )

@@ -28,6 +28,12 @@ def cli() -> None:
     "--mapping", type=_PATH, help="item_id_to_gcn_index.json or .pkl (default: in DATASET_DIR)."
 )
 @click.option(
+    "--embeddings",
+    type=_PATH,
+    help="Embedding table, gcn_item_embeddings.npy or .pt (default: in DATASET_DIR; .pt "
+    "needs the torch extra).",
+)
+@click.option(
     "--format",
     "output_format",
     type=click.Choice(["text", "json"]),
@@ -53,6 +59,7 @@ def check(
     dataset_dir: Path | None,
     sequences: Path | None,
     mapping: Path | None,
+    embeddings: Path | None,
     output_format: str,
     recent_k: int,
     max_his: int,
@@ -60,8 +67,8 @@ def check(
     """Check a dataset folder the way the GRAM-C trainer reads it.
 
     DATASET_DIR is a GRAM dataset folder (rec_datasets/Beauty); its files are found by
-    their conventional names. --sequences and --mapping override them. With neither a
-    folder nor files, the current directory is the folder.
+    their conventional names. --sequences, --mapping and --embeddings override them. With
+    neither a folder nor files, the current directory is the folder.
 
     Exit status: 0 no error finding, 1 error findings, 2 unreadable input or wrong
     options, 3 a bug in gramfix.
@@ -73,6 +80,7 @@ def check(
         dataset_dir,
         sequences=sequences,
         mapping=mapping,
+        embeddings=embeddings,
         settings=Settings(recent_k=recent_k, max_his=max_his),
     )
     _emit(report, output_format)

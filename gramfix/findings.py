@@ -253,6 +253,94 @@ RULES: dict[str, Rule] = {
             "str.split() treats them as separators, other tools do not: IDs differ "
             "between the trainer and the scripts that built the other files.",
         ),
+        Rule(
+            "GF601",
+            "table-unchecked",
+            _I,
+            "The embedding table was not checked",
+            "A .pt table needs torch to be read safely (torch.load with weights_only=True): "
+            "pip install 'gramfix[torch]', or save the table as .npy.",
+        ),
+        Rule(
+            "GF602",
+            "table-too-few-rows",
+            _E,
+            "The table has fewer rows than the mapping addresses",
+            "Rows must be at least the largest mapping value + 1 (row 0 is padding). A "
+            "value past the end raises IndexError or, clamped, reads another item's row.",
+        ),
+        Rule(
+            "GF603",
+            "table-extra-rows",
+            _W,
+            "The table has more rows than the mapping addresses",
+            "Rows past the largest mapping value + 1 are never read: the table and the "
+            "mapping were probably built from different item lists.",
+        ),
+        Rule(
+            "GF604",
+            "nonzero-padding-row",
+            _E,
+            "Row 0 is not all zero",
+            "Row 0 is the padding row that unknown items and empty slots read. A non-zero "
+            "row 0 usually means the table is 0-based: every item's row is off by one.",
+        ),
+        Rule(
+            "GF605",
+            "non-finite-rows",
+            _E,
+            "Rows with NaN or infinite values",
+            "One NaN in a pooled row turns the whole collaborative prefix, and the loss, into NaN.",
+        ),
+        Rule(
+            "GF606",
+            "table-shape",
+            _E,
+            "The table is not a 2-D floating-point array",
+            "GRAM-C copies the table into a float embedding layer of shape [N+1, d].",
+        ),
+        Rule(
+            "GF607",
+            "zero-rows",
+            _W,
+            "All-zero rows besides the padding row",
+            "An item whose row is zero adds nothing but still counts in the mean of the "
+            "prefix: its embedding was never trained or was lost.",
+        ),
+        Rule(
+            "GF608",
+            "duplicate-rows",
+            _W,
+            "Different items share identical rows",
+            "Identical non-zero rows make items indistinguishable to the prefix: the "
+            "table was filled by copying, or by an index that repeats.",
+        ),
+        Rule(
+            "GF609",
+            "no-collaborative-signal",
+            _W,
+            "The table carries no collaborative signal",
+            "Rows of items that follow each other in user histories are no closer than "
+            "rows of random item pairs, and the rows look like random noise: a "
+            "placeholder, not trained embeddings. GRAM-C trains, but learns nothing "
+            "from the prefix.",
+        ),
+        Rule(
+            "GF610",
+            "table-order-mismatch",
+            _E,
+            "The table's rows do not line up with the mapping",
+            "The table has structure, but rows of items that follow each other are close "
+            "only under another item order (or none that gramfix knows): the mapping and "
+            "the table were written by generators that order items differently.",
+        ),
+        Rule(
+            "GF611",
+            "signal-inconclusive",
+            _I,
+            "Too few item pairs to judge the collaborative signal",
+            "The sample of co-occurring pairs is too small for a stable estimate.",
+        ),
     ]
 }
 

@@ -178,6 +178,62 @@ class Fill(_Model):
     complete: FillView = Field(description="What a mapping resolving every item gives.")
 
 
+class SignalOrder(_Model):
+    """The collaborative signal under one way of looking items up in the table (estimated
+    on a first 4,000 pairs when those already show no signal)."""
+
+    order: str
+    pairs: int
+    cooccurring: float
+    random: float
+    ratio: float
+
+
+class Signal(_Model):
+    """Are rows of items that follow each other in user histories closer than random pairs?"""
+
+    seed: int = Field(description="Seed of the pair sample: the same data gives the same figures.")
+    pairs: int = Field(description="Sampled pairs of consecutive items of one user (two rows).")
+    random_pairs: int = Field(description="Random pairs, both items drawn like interactions.")
+    cooccurring: float = Field(description="Mean cosine similarity of co-occurring items' rows.")
+    random: float = Field(description="Mean cosine similarity of random pairs' rows.")
+    ratio: float = Field(
+        description="(1 - random) / (1 - cooccurring): how much closer co-occurring items are "
+        "in mean cosine distance; 1.0 means no collaborative signal."
+    )
+    verdict: Literal["signal", "no-signal", "inconclusive"]
+    structure: float = Field(
+        description="Mean nearest-neighbour cosine of sampled rows minus the same with each "
+        "coordinate shuffled across rows: about 0 when rows are independent noise."
+    )
+    best_order: str = Field(description="The lookup under which the signal is strongest.")
+    orders: list[SignalOrder] = Field(
+        description="Other lookups tried: rows shifted by one always, other item orders when "
+        "the mapping's own shows no signal."
+    )
+
+
+class EmbeddingStats(_Model):
+    """The embedding table: shape, values and whether it carries collaborative signal."""
+
+    file: str
+    format: Literal["npy", "pt"]
+    dtype: str
+    shape: list[int]
+    rows: int
+    dim: int | None = Field(description="Columns of a 2-D table.")
+    expected_rows: int | None = Field(description="Largest mapping value + 1 (row 0 is padding).")
+    padding_row_zero: bool | None
+    non_finite_rows: int
+    zero_rows: int = Field(description="All-zero rows other than row 0.")
+    duplicate_rows: int = Field(description="Non-zero rows equal to an earlier row.")
+    unit_norm_rows: int = Field(description="Rows other than row 0 with norm 1 (to 1e-3).")
+    norm_min: float | None
+    norm_mean: float | None
+    norm_max: float | None
+    signal: Signal | None = None
+
+
 class Summary(_Model):
     errors: int
     warnings: int
@@ -197,6 +253,8 @@ class Report(_Model):
     mapping: MappingStats | None = None
     coverage: Coverage | None = None
     fill: Fill | None = None
+    # Whole-dataset sections: left out of the JSON when the dataset has no such file.
+    embeddings: EmbeddingStats | None = Field(None, exclude_if=lambda v: v is None)
 
     def failing(self) -> list[Finding]:
         """Findings at or above the failing severity."""

@@ -6,6 +6,7 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from gramfix import check_dataset
@@ -77,3 +78,144 @@ def test_fill_matches_the_published_health_numbers(
     assert tuple(round(s.padded_fill, 3) for s in got) == padded
     assert all(s.fill == 1.0 and s.dead_samples == 0 for s in got)
     assert report.fill.complete == report.fill.as_written
+
+
+# The embedding table on the real data.
+
+
+def test_the_real_gram_c_pair_is_a_placeholder(shared: Path) -> None:
+    pytest.importorskip("torch")
+    report = check_dataset(
+        shared / "gram-c" / "Beauty", sequences=shared / "gram" / "Beauty" / "user_sequence.txt"
+    )
+    assert [(f.code, f.severity.value) for f in report.findings] == [("GF609", "warning")]
+    assert report.exit_code() == 0
+    assert report.coverage is not None
+    assert report.coverage.as_written.all.items_resolved == 12101  # the mapping is fine
+    e = report.embeddings
+    assert e is not None
+    assert (e.format, e.dtype, e.shape, e.expected_rows) == ("pt", "float32", [12102, 64], 12102)
+    assert e.padding_row_zero
+    assert (e.non_finite_rows, e.zero_rows, e.duplicate_rows, e.unit_norm_rows) == (0, 0, 0, 12101)
+    assert e.signal is not None
+    assert e.signal.verdict == "no-signal"
+    assert abs(e.signal.ratio - 1.0) < 0.01
+    assert abs(e.signal.cooccurring) < 0.01
+    assert abs(e.signal.random) < 0.01
+
+
+def _cooccurrence_table(shared: Path, seed: int = 0) -> np.ndarray:  # type: ignore[type-arg]
+    """A table with real collaborative structure: random vectors smoothed twice over the
+    user-item graph (item <- its users <- their items), as graph embeddings are."""
+    mapping = json.loads((shared / "gram-c" / "Beauty" / "item_id_to_gcn_index.json").read_text())
+    lines = (shared / "gram" / "Beauty" / "user_sequence.txt").read_text().splitlines()
+    histories = [[mapping[i] for i in line.split()[1:]] for line in lines]
+    items = np.concatenate([np.array(h) for h in histories])
+    users = np.repeat(np.arange(len(histories)), [len(h) for h in histories])
+    rows = len(mapping) + 1
+
+    def smooth(table: np.ndarray) -> np.ndarray:  # type: ignore[type-arg]
+        per_user = np.zeros((len(histories), table.shape[1]))
+        np.add.at(per_user, users, table[items])
+        per_user /= np.bincount(users)[:, None]
+        out = np.zeros_like(table)
+        np.add.at(out, items, per_user[users])
+        counts = np.bincount(items, minlength=rows)
+        out[counts > 0] /= counts[counts > 0][:, None]
+        return out
+
+    start = np.random.default_rng(seed).standard_normal((rows, 64))
+    table = smooth(smooth(start)) + 0.01 * start
+    table[0] = 0
+    return table.astype(np.float32)
+
+
+@pytest.fixture(scope="module")
+def beauty_with_table(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from tests.conftest import SHARED
+
+    if not (SHARED / "gram" / "Beauty" / "user_sequence.txt").is_file():
+        pytest.skip("../shared/datasets is not available")
+    folder = tmp_path_factory.mktemp("beauty")
+    for source in (SHARED / "gram" / "Beauty").iterdir():
+        (folder / source.name).write_bytes(source.read_bytes())
+    mapping = SHARED / "gram-c" / "Beauty" / "item_id_to_gcn_index.json"
+    (folder / mapping.name).write_bytes(mapping.read_bytes())
+    np.save(folder / "gcn_item_embeddings.npy", _cooccurrence_table(SHARED))
+    return folder
+
+
+def test_a_table_built_from_cooccurrence_has_signal(beauty_with_table: Path) -> None:
+    report = check_dataset(beauty_with_table)
+    assert [f.code for f in report.findings] == []
+    assert report.embeddings is not None
+    signal = report.embeddings.signal
+    assert signal is not None
+    assert signal.verdict == "signal"
+    assert signal.best_order == "row = mapping value"
+    assert signal.ratio > 1.3
+    assert signal.cooccurring > signal.random + 0.2
+
+
+def _variant(folder: Path, tmp_path: Path) -> Path:
+    for source in folder.iterdir():
+        (tmp_path / source.name).write_bytes(source.read_bytes())
+    return tmp_path
+
+
+@pytest.mark.parametrize(
+    ("corruption", "code", "exit_code"),
+    [
+        ("duplicate-users", "GF501", 1),
+        ("short-users", "GF502", 1),
+        ("nonzero-row-0", "GF604", 1),
+        ("too-few-rows", "GF602", 1),
+        ("permuted-table", "GF610", 1),
+        ("sorted-table", "GF610", 1),
+        ("malicious-pickle", None, 2),
+    ],
+)
+def test_corrupted_beauty(
+    beauty_with_table: Path,
+    tmp_path: Path,
+    gramfix: Callable[..., Run],
+    corruption: str,
+    code: str | None,
+    exit_code: int,
+) -> None:
+    folder = _variant(beauty_with_table, tmp_path)
+    sequences = folder / "user_sequence.txt"
+    table_path = folder / "gcn_item_embeddings.npy"
+    table = np.load(table_path)
+    lines = sequences.read_text().splitlines(keepends=True)
+    if corruption == "duplicate-users":
+        sequences.write_text("".join([*lines, lines[10]]))
+    elif corruption == "short-users":
+        sequences.write_text("".join([*lines, lines[10].split()[0] + " B004756YJA\n"]))
+    elif corruption == "nonzero-row-0":
+        table[0] = 0.5
+        np.save(table_path, table)
+    elif corruption == "too-few-rows":
+        np.save(table_path, table[:-100])
+    elif corruption == "permuted-table":
+        table[1:] = table[1:][np.random.default_rng(0).permutation(len(table) - 1)]
+        np.save(table_path, table)
+    elif corruption == "sorted-table":
+        mapping = json.loads((folder / "item_id_to_gcn_index.json").read_text())
+        reordered = np.zeros_like(table)
+        for row, item in enumerate(sorted(mapping), start=1):
+            reordered[row] = table[mapping[item]]
+        np.save(table_path, reordered)
+    elif corruption == "malicious-pickle":
+        (folder / "item_id_to_gcn_index.json").unlink()
+        (folder / "item_id_to_gcn_index.pkl").write_bytes(
+            b"cos\nsystem\n(S'touch " + str(tmp_path / "pwned").encode() + b"'\ntR."
+        )
+    run = gramfix("check", folder, "--format", "json")
+    assert run.code == exit_code, run.err or run.out[:2000]
+    if code is None:
+        assert "refused to load os.system" in run.err
+        assert not (tmp_path / "pwned").exists()
+        return
+    codes = [f["code"] for f in json.loads(run.out)["findings"]]
+    assert code in codes

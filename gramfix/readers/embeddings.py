@@ -13,7 +13,6 @@ The format is recognised by the file's first bytes, not its name.
 from __future__ import annotations
 
 import pickle
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -83,6 +82,8 @@ def _read_npy(path: Path) -> EmbeddingTable:
 
 
 def _read_torch(path: Path, *, zipped: bool) -> EmbeddingTable | TableUnavailable:
+    import zipfile
+
     try:
         import torch
     except ImportError:

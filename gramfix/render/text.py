@@ -8,7 +8,7 @@ from rich.table import Table
 from rich.text import Text
 
 from gramfix.findings import Severity
-from gramfix.report import Counts, Fill, Finding, MappingStats, Report
+from gramfix.report import Counts, EmbeddingStats, Fill, Finding, MappingStats, Report
 
 _MARK = {
     Severity.ERROR: ("✗", "bold red"),
@@ -35,6 +35,7 @@ def build(report: Report) -> list[RenderableType]:
         parts.append(_mapping_table(report.mapping))
     if report.coverage is not None:
         parts.append(_coverage_table(report))
+    parts += _dataset_tables(report)
     parts.append(_findings(report.findings))
     return parts
 
@@ -184,3 +185,36 @@ def _findings(findings: list[Finding]) -> RenderableType:
 
 def _cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _dataset_tables(report: Report) -> list[RenderableType]:
+    """The embedding table, when the dataset has one."""
+    parts: list[RenderableType] = []
+    if report.embeddings is not None:
+        parts.append(_embeddings_table(report.embeddings))
+    return parts
+
+
+def _embeddings_table(e: EmbeddingStats) -> Table:
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False, header_style="bold")
+    table.add_column("embedding table", no_wrap=True)
+    table.add_column(_cut(e.file, 60), justify="left")
+    shape = " x ".join(f"{n:,}" for n in e.shape)
+    needs = f"; the mapping needs {e.expected_rows:,} rows" if e.expected_rows else ""
+    table.add_row("shape", f"{shape} {e.dtype}{needs}")
+    row0 = {True: "zero", False: "NOT zero", None: "-"}[e.padding_row_zero]
+    table.add_row(
+        "rows",
+        f"row 0 {row0}; {e.non_finite_rows:,} non-finite, {e.zero_rows:,} zero, "
+        f"{e.duplicate_rows:,} duplicate",
+    )
+    if e.signal is not None:
+        s = e.signal
+        table.add_row(
+            "signal",
+            f"cosine co-occurring {s.cooccurring:.4f} vs random {s.random:.4f}, "
+            f"ratio {s.ratio:.3f}: {s.verdict}",
+        )
+        if s.best_order != "row = mapping value":
+            table.add_row("rows fit", s.best_order)
+    return table

@@ -9,9 +9,15 @@ Each case folder holds a small dataset, ``args`` (extra command-line arguments, 
 
 from __future__ import annotations
 
+import io
 import json
+import pickle
+import random
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
+
+import numpy as np
 
 HERE = Path(__file__).resolve().parent
 
@@ -70,6 +76,84 @@ DECORATIONS = {
 }
 
 
+def npy(array: Any) -> bytes:
+    buffer = io.BytesIO()
+    np.save(buffer, array, allow_pickle=True)
+    return buffer.getvalue()
+
+
+def clustered(seed: int = 7) -> tuple[str, dict[str, int], list[str], Any]:
+    """A dataset with collaborative structure: 60 items in 6 clusters, 300 users who each
+    buy 8 items of one cluster in random order; and a table where an item's row is its
+    cluster's centre plus a little noise (what a trained table looks like).
+
+    Returns the sequence text, the mapping (rows in order of first appearance), the item
+    IDs in mapping order, and the table (row 0 zero).
+    """
+    rng = random.Random(seed)
+    items = [f"B{rng.randrange(16**9):09X}" for _ in range(60)]
+    clusters = [items[i::6] for i in range(6)]
+    lines = []
+    for user in range(300):
+        cluster = clusters[rng.randrange(6)]
+        lines.append(f"U{user:04d} " + " ".join(rng.sample(cluster, 8)))
+    order = list(dict.fromkeys(i for line in lines for i in line.split()[1:]))
+    mapping = {item: row for row, item in enumerate(order, start=1)}
+    g = np.random.default_rng(seed)
+    centres = g.standard_normal((6, 64))
+    table = np.zeros((len(order) + 1, 64), np.float32)
+    for item, row in mapping.items():
+        table[row] = centres[items.index(item) % 6] + 0.4 * g.standard_normal(64)
+    return "\n".join(lines) + "\n", mapping, order, table
+
+
+def embedding_cases() -> None:
+    sequences, rows, order, table = clustered()
+    base = {"user_sequence.txt": sequences, "item_id_to_gcn_index.json": json.dumps(rows, indent=2)}
+
+    def case(name: str, array: Any, args: list[str] | None = None, file: str = "") -> None:
+        name_of_table = file or "gcn_item_embeddings.npy"
+        write(name, {**base, name_of_table: npy(array)}, args)
+
+    g = np.random.default_rng(11)
+    case("embeddings-trained", table)
+    noise = g.standard_normal(table.shape).astype(np.float32)
+    noise /= np.linalg.norm(noise, axis=1, keepdims=True)
+    noise[0] = 0
+    case("embeddings-placeholder", noise, ["--embeddings", "placeholder.npy"], "placeholder.npy")
+    case("embeddings-zero-based", table[1:])  # written without the padding row
+    by_id = np.zeros_like(table)
+    for position, item in enumerate(sorted(order), start=1):
+        by_id[position] = table[rows[item]]
+    case("embeddings-sorted-order", by_id)
+    shuffled = table.copy()
+    shuffled[1:] = table[1:][g.permutation(len(table) - 1)]
+    case("embeddings-shuffled", shuffled)
+    bad = np.concatenate([table, g.standard_normal((3, 64)).astype(np.float32)])
+    bad[5, 3] = np.nan
+    bad[7] = 0
+    bad[9] = bad[2]
+    case("embeddings-bad-rows", bad)
+    case("embeddings-integer", np.rint(table * 10).astype(np.int32))
+    write(
+        "error-embeddings-object",
+        {**base, "gcn_item_embeddings.npy": npy(np.array([{"row": 1}], dtype=object))},
+    )
+
+
+def pickle_cases() -> None:
+    values = {item: np.int64(row) for row, item in enumerate(CATALOGUE, start=1)}
+    write(
+        "mapping-numpy-pickle",
+        {"user_sequence.txt": SEQUENCES, "item_id_to_gcn_index.pkl": pickle.dumps(values)},
+    )
+    code = b"\x80\x02}X\x01\x00\x00\x00Acbuiltins\neval\nX\x03\x00\x00\x001+1\x85Rs."
+    write(
+        "error-pickle-code",
+        {"user_sequence.txt": SEQUENCES, "item_id_to_gcn_index.pkl": code},
+    )
+
+
 def main() -> None:
     write("clean", dataset(mapping()))
     write("whole-line", dataset(mapping(TITLES.__getitem__)))
@@ -120,6 +204,9 @@ def main() -> None:
     write("error-sequences-empty", dataset(base, ""))
     write("error-not-a-dataset", {"notes.txt": "not a GRAM dataset\n"})
     write("error-missing-mapping", {"user_sequence.txt": SEQUENCES}, ["--mapping", "absent.json"])
+    # Whole-dataset checks: the embedding table; pickles.
+    embedding_cases()
+    pickle_cases()
 
 
 if __name__ == "__main__":

@@ -1,0 +1,426 @@
+"""The embedding table: its shape against the mapping, its values, and its collaborative signal.
+
+The table is read in chunks of rows (it may be a memory map of gigabytes): one pass gives
+the norms, non-finite rows, all-zero rows and a 64-bit hash per row, from which duplicate
+rows are found and then confirmed by comparing their values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from gramfix.analysis import Analysis
+from gramfix.itemorder import id_ranks
+from gramfix.readers.embeddings import EmbeddingTable, TableUnavailable
+from gramfix.report import EXAMPLES, EmbeddingStats, Finding, Signal, SignalOrder
+from gramfix.signal import (
+    SCREEN,
+    STRUCTURE,
+    Estimate,
+    Rows,
+    clearly_better,
+    estimate,
+    sample_pairs,
+    structure,
+)
+from gramfix.signal import SEED as SIGNAL_SEED
+
+I64 = npt.NDArray[np.int64]
+U64 = npt.NDArray[np.uint64]
+F64 = npt.NDArray[np.float64]
+Bools = npt.NDArray[np.bool_]
+
+_CHUNK_BYTES = 1 << 26
+_K1 = np.uint64(0xBF58476D1CE4E5B9)
+_K2 = np.uint64(0x94D049BB133111EB)
+_S29 = np.uint64(29)
+_S32 = np.uint64(32)
+MAPPED = "row = mapping value"
+
+
+@dataclass(frozen=True)
+class TableScan:
+    """Per-row facts from one pass over the table."""
+
+    norms: F64  # nan for non-finite rows
+    finite: Bools
+    zero: Bools
+    duplicates: list[tuple[int, int]]  # (row, the earlier row it equals), every such row
+
+    @property
+    def usable(self) -> Bools:
+        usable: Bools = self.finite & ~self.zero
+        return usable
+
+
+def scan_table(array: npt.NDArray[Any]) -> TableScan:
+    """Norms, finiteness, zero rows and duplicate rows of a 2-D numeric table, in chunks."""
+    rows, dim = array.shape
+    norms = np.empty(rows, np.float64)
+    finite = np.empty(rows, np.bool_)
+    zero = np.empty(rows, np.bool_)
+    hashes = np.empty(rows, np.uint64)
+    step = max(1, _CHUNK_BYTES // max(1, dim * array.dtype.itemsize))
+    for start in range(0, rows, step):
+        chunk = np.ascontiguousarray(array[start : start + step])
+        end = start + len(chunk)
+        values = chunk.astype(np.float64, copy=False)
+        finite[start:end] = np.isfinite(values).all(axis=1)
+        zero[start:end] = ~(values != 0).any(axis=1)
+        with np.errstate(over="ignore", invalid="ignore"):
+            norms[start:end] = np.sqrt(np.einsum("ij,ij->i", values, values))
+        hashes[start:end] = _row_hashes(chunk)
+    norms[~finite] = np.nan
+    return TableScan(norms, finite, zero, _duplicates(array, hashes, finite & ~zero))
+
+
+def _row_hashes(chunk: npt.NDArray[Any]) -> U64:
+    """A 64-bit hash of each row's bytes."""
+    raw = chunk.view(np.uint8).reshape(len(chunk), -1)
+    width = raw.shape[1]
+    padded = (width + 7) // 8 * 8
+    if padded != width:
+        raw = np.concatenate([raw, np.zeros((len(chunk), padded - width), np.uint8)], axis=1)
+    words = np.ascontiguousarray(raw).view(np.uint64)
+    h = np.full(len(chunk), np.uint64(width), np.uint64)
+    for column in range(words.shape[1]):
+        h ^= words[:, column]
+        h *= _K1
+        h ^= h >> _S29
+    h *= _K2
+    h ^= h >> _S32
+    return h
+
+
+def _duplicates(array: npt.NDArray[Any], hashes: U64, candidates: Bools) -> list[tuple[int, int]]:
+    """Rows (>= 1, finite, non-zero) equal to an earlier such row, confirmed by value."""
+    candidates = candidates.copy()
+    if len(candidates):
+        candidates[0] = False
+    at = np.flatnonzero(candidates)
+    if len(at) < 2:
+        return []
+    _, first, inverse, counts = np.unique(
+        hashes[at], return_index=True, return_inverse=True, return_counts=True
+    )
+    repeated = np.flatnonzero((counts[inverse] > 1) & (first[inverse] != np.arange(len(at))))
+    if len(repeated) == 0:
+        return []
+    rows = at[repeated]
+    earlier = at[first[inverse[repeated]]]
+    same = np.all(np.asarray(array[rows]) == np.asarray(array[earlier]), axis=1)
+    return list(zip(rows[same].tolist(), earlier[same].tolist(), strict=True))
+
+
+def check_embeddings(a: Analysis) -> tuple[EmbeddingStats | None, list[Finding]]:
+    """Shape, values and collaborative signal of the table, when the dataset has one."""
+    table = a.embeddings
+    if table is None:
+        return None, []
+    file = a.files.display(table.path) or table.path.as_posix()
+    if isinstance(table, TableUnavailable):
+        return None, [Finding.of("GF601", table.reason, 0, file=file)]
+    return _Check(a, table, file).run()
+
+
+class _Check:
+    def __init__(self, a: Analysis, table: EmbeddingTable, file: str) -> None:
+        self.a = a
+        self.table = table
+        self.file = file
+        self.findings: list[Finding] = []
+
+    def add(self, code: str, message: str, count: int, examples: list[str] | None = None) -> None:
+        self.findings.append(Finding.of(code, message, count, examples, file=self.file))
+
+    def run(self) -> tuple[EmbeddingStats, list[Finding]]:
+        array = self.table.array
+        shape = [int(n) for n in array.shape]
+        rows = shape[0] if shape else 0
+        kind = array.dtype.kind
+        expected = self._expected_rows()
+        two_d = array.ndim == 2 and shape[1] > 0 and kind in "biuf"
+        if not two_d or kind != "f":
+            self.add(
+                "GF606",
+                f"the table is {'x'.join(map(str, shape)) or 'a scalar'} of {self.table.dtype}, "
+                "not a 2-D floating-point array [rows, d]",
+                1,
+            )
+        if not two_d:
+            return self._stats(shape, rows, expected, None), self.findings
+        scan = scan_table(array)
+        self._rows(rows, expected, scan)
+        signal = self._signal(scan)
+        return self._stats(shape, rows, expected, scan, signal), self.findings
+
+    def _expected_rows(self) -> int | None:
+        if self.a.mapping is None:
+            return None
+        values = self.a.row_values
+        return int(values.max()) + 1 if len(values) and values.max() > 0 else None
+
+    def _item(self, row: int) -> str:
+        """``row N`` with the item whose key addresses it."""
+        if self.a.mapping is None:
+            return f"row {row}"
+        at = np.flatnonzero(self.a.row_values == row)
+        return f"row {row} ({self.a.keys[int(at[0])][:40]})" if len(at) else f"row {row}"
+
+    def _rows(self, rows: int, expected: int | None, scan: TableScan) -> None:
+        if expected is not None and rows < expected:
+            past = int((self.a.row_values >= rows).sum())
+            hint = (
+                "; exactly one row short: a table without the padding row (0-based)"
+                if rows == expected - 1
+                else ""
+            )
+            self.add(
+                "GF602",
+                f"the table has {rows:,} rows but the largest mapping value is {expected - 1:,}, "
+                f"so it needs {expected:,} (row 0 is padding); {past:,} of "
+                f"{len(self.a.keys):,} keys address rows past its end{hint}",
+                past,
+            )
+        if expected is not None and rows > expected:
+            self.add(
+                "GF603",
+                f"the table has {rows:,} rows but the mapping addresses only rows up to "
+                f"{expected - 1:,}: {rows - expected:,} rows are never read",
+                rows - expected,
+            )
+        if rows and not scan.zero[0]:
+            norm = scan.norms[0]
+            shown = f"norm {norm:.4g}" if np.isfinite(norm) else "non-finite values"
+            self.add(
+                "GF604",
+                f"row 0, the padding row, is not zero ({shown}); a non-zero row 0 usually means "
+                "the table is 0-based and every item's row is off by one",
+                1,
+            )
+        bad = np.flatnonzero(~scan.finite)
+        if len(bad):
+            self.add(
+                "GF605",
+                f"{len(bad):,} rows hold NaN or infinite values",
+                len(bad),
+                [self._item(r) for r in bad[:EXAMPLES].tolist()],
+            )
+        addressed = self._addressed(rows)
+        zero = addressed[scan.zero[addressed]]
+        if len(zero):
+            whose = "rows the mapping addresses" if self.a.mapping is not None else "rows"
+            self.add(
+                "GF607",
+                f"{len(zero):,} of {len(addressed):,} {whose} are all zero (besides row 0)",
+                len(zero),
+                [self._item(r) for r in zero[:EXAMPLES].tolist()],
+            )
+        if scan.duplicates:
+            self.add(
+                "GF608",
+                f"{len(scan.duplicates):,} non-zero rows repeat an earlier row exactly",
+                len(scan.duplicates),
+                [f"{self._item(r)} = row {e}" for r, e in scan.duplicates[:EXAMPLES]],
+            )
+
+    def _addressed(self, rows: int) -> I64:
+        """Rows >= 1 that the trainer reads: those the mapping addresses (all without one)."""
+        if self.a.mapping is None:
+            return np.arange(1, rows, dtype=np.int64)
+        values = self.a.row_values
+        return np.unique(values[(values > 0) & (values < rows)])
+
+    def _signal(self, scan: TableScan) -> Signal | None:
+        a = self.a
+        if a.sequences is None or a.mapping is None:
+            return None
+        s = a.sequences
+        rows = Rows(self.table.array, scan.norms, scan.usable)
+        pairs = sample_pairs(s.codes, s.lengths)
+        mapped = estimate(rows, a.item_rows, pairs)
+        shape = structure(rows)
+        orders: list[SignalOrder] = []
+        best_name, best = MAPPED, mapped
+        # Rows shifted by one are always tried (off-by-one is the usual mistake, and items
+        # numbered in a related order keep some signal when shifted); every other order
+        # only when the mapping's own shows none.
+        # Each order is first screened on a smaller sample; only the promising ones are
+        # estimated on every pair (the same figures as for the mapping).
+        everything = mapped.verdict != "signal"
+        screen = pairs.head(SCREEN)
+        for name, item_rows in _candidate_orders(a, everything=everything):
+            other = estimate(rows, item_rows, screen)
+            if other.verdict != "no-signal":
+                other = estimate(rows, item_rows, pairs)
+            orders.append(_order(name, other))
+            if clearly_better(other, best):
+                best_name, best = name, other
+        self._judge(mapped, shape, best_name, best, scan)
+        return Signal(
+            seed=SIGNAL_SEED,
+            pairs=mapped.pairs,
+            random_pairs=mapped.random_pairs,
+            cooccurring=round(mapped.cooccurring, 4),
+            random=round(mapped.random, 4),
+            ratio=_ratio(mapped),
+            verdict=mapped.verdict,
+            structure=round(shape, 3),
+            best_order=best_name,
+            orders=orders,
+        )
+
+    def _judge(
+        self, mapped: Estimate, shape: float, best_name: str, best: Estimate, scan: TableScan
+    ) -> None:
+        figures = (
+            f"rows of co-occurring items have mean cosine similarity {mapped.cooccurring:.4f} "
+            f"vs {mapped.random:.4f} for random pairs (ratio {_ratio(mapped):.3f}, "
+            f"{mapped.pairs:,} and {mapped.random_pairs:,} pairs)"
+        )
+        if best is not mapped:
+            self.add(
+                "GF610",
+                f"{figures}, but with '{best_name}' they are much closer "
+                f"({best.cooccurring:.4f} vs {best.random:.4f}, ratio {_ratio(best):.3f}): the "
+                "mapping and the table were written in different item orders",
+                mapped.pairs,
+            )
+            return
+        if mapped.verdict == "inconclusive":
+            self.add(
+                "GF611",
+                f"the collaborative signal is not settled by this sample: {figures}",
+                mapped.pairs,
+            )
+            return
+        if mapped.verdict == "signal":
+            return
+        if shape >= STRUCTURE:
+            self.add(
+                "GF610",
+                f"{figures}, yet the rows are not random noise (structure {shape:.2f}, noise "
+                "gives 0.00) and no item order gramfix knows lines them up with the "
+                "histories: the table's rows belong to other items than the mapping says",
+                mapped.pairs,
+            )
+            return
+        unit = int((np.abs(scan.norms[1:] - 1.0) <= 1e-3).sum())
+        norms = (
+            f"; all {unit:,} item rows have norm 1"
+            if unit and unit == int(scan.usable[1:].sum())
+            else ""
+        )
+        self.add(
+            "GF609",
+            f"the table carries no collaborative signal: {figures}; its rows look like "
+            f"independent random noise (structure {shape:.2f}{norms}): a placeholder, not "
+            "trained embeddings",
+            mapped.pairs,
+        )
+
+    def _stats(
+        self,
+        shape: list[int],
+        rows: int,
+        expected: int | None,
+        scan: TableScan | None,
+        signal: Signal | None = None,
+    ) -> EmbeddingStats:
+        norms = scan.norms[1:][scan.finite[1:]] if scan is not None else np.zeros(0)
+        return EmbeddingStats(
+            file=self.file,
+            format=self.table.format,
+            dtype=self.table.dtype,
+            shape=shape,
+            rows=rows,
+            dim=shape[1] if len(shape) == 2 else None,
+            expected_rows=expected,
+            padding_row_zero=bool(scan.zero[0]) if scan is not None and rows else None,
+            non_finite_rows=int((~scan.finite).sum()) if scan is not None else 0,
+            zero_rows=int(scan.zero[1:].sum()) if scan is not None else 0,
+            duplicate_rows=len(scan.duplicates) if scan is not None else 0,
+            unit_norm_rows=int((np.abs(norms - 1.0) <= 1e-3).sum()),
+            norm_min=round(float(norms.min()), 4) if len(norms) else None,
+            norm_mean=round(float(norms.mean()), 4) if len(norms) else None,
+            norm_max=round(float(norms.max()), 4) if len(norms) else None,
+            signal=signal,
+        )
+
+
+def _ratio(e: Estimate) -> float:
+    return round(min(e.ratio, 1e6), 3)
+
+
+def _order(name: str, e: Estimate) -> SignalOrder:
+    return SignalOrder(
+        order=name,
+        pairs=e.pairs,
+        cooccurring=round(e.cooccurring, 4),
+        random=round(e.random, 4),
+        ratio=_ratio(e),
+    )
+
+
+def _candidate_orders(a: Analysis, *, everything: bool) -> Iterator[tuple[str, I64]]:
+    """Other ways the table's rows may be ordered, each as item -> row.
+
+    Shifted rows (a 0-based table, or one padded twice), and the item orders generators
+    use: sorted IDs, first appearance in the sequences, the mapping's key order, the line
+    order of each item file -- each with row 1 or row 0 as the first item's row.
+    """
+    assert a.sequences is not None
+    base = a.item_rows
+    has = base > 0
+    seen: list[I64] = [base]
+
+    def new(rows: I64) -> bool:
+        if any(np.array_equal(rows, s) for s in seen):
+            return False
+        seen.append(rows)
+        return True
+
+    for name, rows in (
+        ("row = mapping value - 1 (a 0-based table)", np.where(has, base - 1, -1)),
+        ("row = mapping value + 1", np.where(has, base + 1, -1)),
+    ):
+        if new(rows):
+            yield name, rows
+    if not everything:
+        return
+    for label, position in _item_orders(a):
+        for first in (1, 0):
+            rows = np.where(position >= 0, position + first, -1)
+            if new(rows):
+                yield f"rows in {label}, first item at row {first}", rows
+
+
+def _item_orders(a: Analysis) -> Iterator[tuple[str, I64]]:
+    """Per universe item, its position in each known item order (-1 where absent)."""
+    assert a.sequences is not None
+    universe = a.sequences.items
+    n = len(universe)
+    yield "sorted item-ID order", id_ranks(universe.names)
+    yield "order of first appearance in the sequences", np.arange(n, dtype=np.int64)
+    ka = a.key_analysis
+    keyed = np.where(ka.fixable() & (ka.target >= 0), ka.target, -1)
+    yield "the mapping's key order", _first_positions(keyed, n)
+    for item_file in a.item_files:
+        name = a.files.display(item_file.path) or item_file.path.name
+        yield f"the line order of {name}", _first_positions(universe.lookup(item_file.ids), n)
+
+
+def _first_positions(codes: I64, n: int) -> I64:
+    """Per universe item, the index of the first entry of ``codes`` (a file's lines or the
+    mapping's keys, -1 where the entry is no item) that names it."""
+    position = np.full(n, -1, np.int64)
+    known = np.flatnonzero(codes >= 0)
+    _, first = np.unique(codes[known], return_index=True)
+    at = known[first]
+    position[codes[at]] = at
+    return position
