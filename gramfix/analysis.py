@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -9,7 +10,8 @@ import numpy as np
 import numpy.typing as npt
 
 from gramfix.dataset import DatasetFiles
-from gramfix.keys import KeyAnalysis, analyse_keys, is_row_value
+from gramfix.hashindex import StringIndex
+from gramfix.keys import KeyAnalysis, analyse_keys, is_row_value, leading_token
 from gramfix.readers.embeddings import EmbeddingTable, TableUnavailable
 from gramfix.readers.itemfiles import ItemFile
 from gramfix.readers.mapping import Mapping
@@ -31,6 +33,7 @@ class Analysis:
     mapping: Mapping | None
     embeddings: EmbeddingTable | TableUnavailable | None = None
     item_files: tuple[ItemFile, ...] = ()
+    sequences_first_id: str | None = None  # to recognise a header line
 
     def name(self, path_kind: str) -> str:
         """Display name of the sequences or mapping file."""
@@ -115,3 +118,27 @@ class Analysis:
             rows[small] = [self.values[i] for i in small]
         rows[rows >= 2**62] = -1
         return rows
+
+    @cached_property
+    def mapping_ids(self) -> StringIndex:
+        """The item IDs the mapping's keys name: after the safe fixes where the sequences
+        prove them, else the key's first token."""
+        assert self.mapping is not None
+        keys = self.keys
+        if self.sequences is not None:
+            ka = self.key_analysis
+            fixed = ka.fixable() & (ka.target >= 0)
+            universe = self.sequences.items.names
+            names = [universe[t] for t in ka.target[fixed].tolist()]
+            names += [_as_id(keys[i]) for i in np.flatnonzero(~fixed).tolist()]
+        else:
+            names = [_as_id(k) for k in keys]
+        return StringIndex.from_names(list(dict.fromkeys(names)))
+
+
+_PLAIN_ID = re.compile(r"[A-Za-z0-9_\-.]+")
+
+
+def _as_id(key: str) -> str:
+    """The item ID a key names: itself when it is plain, else its cleaned first token."""
+    return key if _PLAIN_ID.fullmatch(key) else leading_token(key)

@@ -8,12 +8,15 @@ from gramfix.analysis import Analysis
 from gramfix.checks.coverage import check_coverage
 from gramfix.checks.embeddings import check_embeddings
 from gramfix.checks.fill import check_fill
+from gramfix.checks.history_order import check_history_order
 from gramfix.checks.hygiene import check_hygiene
+from gramfix.checks.item_files import check_item_files
 from gramfix.checks.key_formats import check_duplicate_keys, check_key_formats
+from gramfix.checks.lexical_ids import check_lexical_ids
 from gramfix.checks.values import check_values
 from gramfix.dataset import DatasetFiles, locate
 from gramfix.readers.embeddings import read_embeddings
-from gramfix.readers.itemfiles import read_item_file
+from gramfix.readers.itemfiles import read_first_id, read_item_file
 from gramfix.readers.mapping import read_mapping
 from gramfix.readers.sequences import read_sequences
 from gramfix.report import (
@@ -40,6 +43,7 @@ def load(files: DatasetFiles, settings: Settings) -> Analysis:
         mapping=mapping,
         embeddings=read_embeddings(files.embeddings) if files.embeddings else None,
         item_files=tuple(read_item_file(path, kind) for kind, path in files.item_files),
+        sequences_first_id=read_first_id(files.sequences) if files.sequences else None,
     )
 
 
@@ -78,7 +82,7 @@ def build_report(a: Analysis) -> Report:
             interactions=s.interactions,
             items=len(s.items),
         )
-        findings += check_hygiene(a)
+        findings += check_hygiene(a) + check_history_order(a)
     if a.mapping is None:
         findings.append(
             Finding.of("GF001", "no item_id_to_gcn_index.json: GRAM-C checks skipped", 0)
@@ -109,6 +113,10 @@ def build_report(a: Analysis) -> Report:
         )
     embeddings, found = check_embeddings(a)
     findings += found
+    item_files, found = check_item_files(a)
+    findings += found
+    lexical_ids, found = check_lexical_ids(a)
+    findings += found
     findings.sort(key=lambda f: f.code)
     echo = SettingsEcho(
         recent_k=a.settings.recent_k, max_his=a.settings.max_his, fail_on=a.settings.fail_on
@@ -129,4 +137,6 @@ def build_report(a: Analysis) -> Report:
         coverage=coverage,
         fill=fill,
         embeddings=embeddings,
+        item_files=item_files,
+        lexical_ids=lexical_ids,
     )

@@ -254,6 +254,31 @@ RULES: dict[str, Rule] = {
             "between the trainer and the scripts that built the other files.",
         ),
         Rule(
+            "GF509",
+            "header-line",
+            _W,
+            "A header line is read as data",
+            "The trainer reads every line of this file as 'ID rest' (only similar_item_*.txt "
+            "skips lines starting with 'anchor'): a header becomes a bogus user or item.",
+        ),
+        Rule(
+            "GF510",
+            "sorted-histories",
+            _W,
+            "Most histories are sorted by item ID",
+            "Histories must be oldest first. When most users' items are in ascending ID "
+            "order the chronological order was lost (a set, a sort, a groupby): "
+            "leave-one-out then tests on the largest ID instead of the latest item.",
+        ),
+        Rule(
+            "GF511",
+            "odd-characters-in-ids",
+            _W,
+            "IDs with tabs, control characters or unusual whitespace",
+            "The trainer cuts these lines at the first space only, so a tab or NBSP before "
+            "it stays inside the ID and the ID matches nothing in the other files.",
+        ),
+        Rule(
             "GF601",
             "table-unchecked",
             _I,
@@ -340,6 +365,73 @@ RULES: dict[str, Rule] = {
             _I,
             "Too few item pairs to judge the collaborative signal",
             "The sample of co-occurring pairs is too small for a stable estimate.",
+        ),
+        Rule(
+            "GF701",
+            "file-lacks-sequence-items",
+            _E,
+            "Sequence items missing from an item file",
+            "The trainer looks every item up by ID in item_plain_text.txt, the indexing "
+            "file and the similar-item anchors: a missing item raises KeyError.",
+        ),
+        Rule(
+            "GF702",
+            "file-items-not-in-sequences",
+            _W,
+            "Items in an item file that no user interacted with",
+            "Extra IDs are decoding candidates that can never be a target, or the file "
+            "belongs to another dataset or version of it.",
+        ),
+        Rule(
+            "GF703",
+            "file-lacks-mapping-items",
+            _W,
+            "Mapping IDs missing from an item file",
+            "The mapping and the item file were built from different item lists.",
+        ),
+        Rule(
+            "GF704",
+            "file-items-not-in-mapping",
+            _W,
+            "Items of an item file that the mapping does not know",
+            "These items get row 0 (padding) in the collaborative prefix.",
+        ),
+        Rule(
+            "GF705",
+            "duplicate-file-ids",
+            _W,
+            "An ID on several lines of an item file",
+            "The trainer stores the file in a dict: the last line of each ID silently wins.",
+        ),
+        Rule(
+            "GF706",
+            "unknown-neighbours",
+            _E,
+            "Similar-item neighbours that are not known items",
+            "Each neighbour is verbalised through its lexical ID: a neighbour missing from "
+            "the indexing file (or, without one, from the sequences) raises KeyError.",
+        ),
+        Rule(
+            "GF801",
+            "lexical-id-collisions",
+            _E,
+            "Items share one lexical ID",
+            "The evaluation compares generated text with the target's lexical ID: items "
+            "with the same ID can never be told apart.",
+        ),
+        Rule(
+            "GF802",
+            "lexical-id-collisions-without-markers",
+            _W,
+            "Items share a lexical ID once the segment and word markers are removed",
+            "Decoding drops the segment and word markers, so these IDs decode to the same text.",
+        ),
+        Rule(
+            "GF803",
+            "lexical-id-collisions-normalised",
+            _W,
+            "Items share a lexical ID after strip and lower-case",
+            "Evaluators that compare stripped, lower-cased text cannot tell these apart.",
         ),
     ]
 }

@@ -234,6 +234,58 @@ class EmbeddingStats(_Model):
     signal: Signal | None = None
 
 
+class IdComparison(_Model):
+    """An item file's IDs against another ID set."""
+
+    missing: int = Field(description="IDs of the other set that the file lacks.")
+    missing_examples: list[str]
+    extra: int = Field(description="IDs of the file that the other set lacks.")
+    extra_examples: list[str]
+
+
+class Neighbours(_Model):
+    """The neighbour lists of a similar-items file."""
+
+    fewest_per_line: int
+    most_per_line: int
+    distinct: int
+    occurrences: int
+    unknown: int = Field(description="Distinct neighbours that are not known items.")
+    unknown_occurrences: int
+
+
+class ItemFileStats(_Model):
+    """One of item_plain_text.txt, item_generative_indexing_*.txt, similar_item_*.txt."""
+
+    file: str
+    kind: Literal["item-text", "indexing", "similar-items"]
+    lines: int
+    ids: int = Field(description="Lines the trainer reads as 'ID rest'.")
+    distinct_ids: int
+    skipped_header_lines: int = Field(description="'anchor ...' lines the trainer skips.")
+    vs_sequences: IdComparison | None
+    vs_mapping: IdComparison | None
+    neighbours: Neighbours | None = None
+
+
+class LexicalCollisions(_Model):
+    """Items whose lexical IDs are equal under one comparison."""
+
+    comparison: Literal["exact", "without-markers", "normalised"]
+    groups: int = Field(description="Lexical IDs shared by several items.")
+    items: int
+    pairs: int = Field(description="Item pairs the evaluation cannot tell apart.")
+    examples: list[str]
+
+
+class LexicalIdStats(_Model):
+    file: str
+    items: int
+    collisions: list[LexicalCollisions] = Field(
+        description="exact; without the | and ▁ markers; and that, stripped and lower-cased."
+    )
+
+
 class Summary(_Model):
     errors: int
     warnings: int
@@ -255,6 +307,8 @@ class Report(_Model):
     fill: Fill | None = None
     # Whole-dataset sections: left out of the JSON when the dataset has no such file.
     embeddings: EmbeddingStats | None = Field(None, exclude_if=lambda v: v is None)
+    item_files: list[ItemFileStats] = Field(default_factory=list, exclude_if=lambda v: not v)
+    lexical_ids: list[LexicalIdStats] = Field(default_factory=list, exclude_if=lambda v: not v)
 
     def failing(self) -> list[Finding]:
         """Findings at or above the failing severity."""

@@ -80,7 +80,39 @@ def test_fill_matches_the_published_health_numbers(
     assert report.fill.complete == report.fill.as_written
 
 
-# The embedding table on the real data.
+# Whole-dataset checks on the real data: the embedding table, the item files, hygiene.
+
+
+@pytest.mark.parametrize("dataset", ["Beauty", "Toys"])
+def test_real_folders_check_clean(shared: Path, dataset: str) -> None:
+    """Only what is truly there: the GRAM folders have no GRAM-C mapping (GF001)."""
+    report = check_dataset(shared / "gram" / dataset)
+    assert [f.code for f in report.findings] == ["GF001"]
+    assert report.exit_code() == 0
+    assert [f.kind for f in report.item_files] == ["indexing", "similar-items"]
+    for stats in report.item_files:
+        assert stats.vs_sequences is not None
+        assert (stats.vs_sequences.missing, stats.vs_sequences.extra) == (0, 0)
+        assert stats.ids == stats.distinct_ids == report.sequences.items  # type: ignore[union-attr]
+    similar = report.item_files[1]
+    assert similar.skipped_header_lines == 1
+    assert similar.neighbours is not None
+    assert (similar.neighbours.fewest_per_line, similar.neighbours.most_per_line) == (20, 20)
+    assert similar.neighbours.unknown == 0
+
+
+@pytest.mark.parametrize(
+    ("dataset", "items"), [("Beauty", 12101), ("Toys", 11924), ("Yelp", 20033)]
+)
+def test_no_lexical_id_collisions_in_gram(shared: Path, dataset: str, items: int) -> None:
+    report = check_dataset(shared / "gram" / dataset)
+    (lexical,) = report.lexical_ids
+    assert lexical.items == items
+    assert [(c.comparison, c.groups, c.items, c.pairs) for c in lexical.collisions] == [
+        ("exact", 0, 0, 0),
+        ("without-markers", 0, 0, 0),
+        ("normalised", 0, 0, 0),
+    ]
 
 
 def test_the_real_gram_c_pair_is_a_placeholder(shared: Path) -> None:

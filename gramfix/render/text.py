@@ -188,10 +188,24 @@ def _cut(text: str, limit: int) -> str:
 
 
 def _dataset_tables(report: Report) -> list[RenderableType]:
-    """The embedding table, when the dataset has one."""
+    """The embedding table and the other item files, when the dataset has them."""
     parts: list[RenderableType] = []
     if report.embeddings is not None:
         parts.append(_embeddings_table(report.embeddings))
+    if report.item_files:
+        # missing: sequence items without a line; extra: IDs of no sequence; no key: IDs
+        # the mapping lacks.
+        table = _table("item files", "IDs", "missing", "extra", "no key")
+        for f in report.item_files:
+            seq, mapped = f.vs_sequences, f.vs_mapping
+            table.add_row(
+                _cut(f.file, 36),
+                f"{f.ids:,}",
+                f"{seq.missing:,}" if seq else "-",
+                f"{seq.extra:,}" if seq else "-",
+                f"{mapped.extra:,}" if mapped else "-",
+            )
+        parts.append(table)
     return parts
 
 

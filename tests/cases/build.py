@@ -141,6 +141,59 @@ def embedding_cases() -> None:
     )
 
 
+ITEM_TEXT = "".join(f"{TITLES[item]}\n" for item in CATALOGUE)
+LEXICAL = {item: f"|▁tok{i}|▁w{i % 3}|x{i}" for i, item in enumerate(CATALOGUE)}
+INDEXING = "".join(f"{item} {LEXICAL[item]}\n" for item in CATALOGUE)
+SIMILAR = "anchor top1 top2 top3\n" + "".join(
+    f"{item} {' '.join(CATALOGUE[(i + k) % 10] for k in (1, 2, 3))}\n"
+    for i, item in enumerate(CATALOGUE)
+)
+INDEXING_NAME = "item_generative_indexing_hierarchy_v1_c4_l3_len8_split.txt"
+
+
+def item_file_cases() -> None:
+    clean = dataset(mapping())
+    write(
+        "item-files-clean",
+        {
+            **clean,
+            "item_plain_text.txt": ITEM_TEXT,
+            INDEXING_NAME: INDEXING,
+            "similar_item_sasrec.txt": SIMILAR,
+        },
+    )
+    text = ["item_id title\n"] + [f"{TITLES[item]}\n" for item in CATALOGUE[1:]]
+    text += ["B00000000Z title: not sold\n", f"{TITLES['B00000000C']}\n", "\n"]
+    text[3] = text[3].replace(" ", "\t", 1)
+    lexical = dict(LEXICAL)
+    lexical["B00000000B"] = lexical["B00000000C"]  # exactly equal
+    lexical["B00000000D"] = "|▁tok|▁w1|x4"  # equal to E without markers
+    lexical["B00000000E"] = "|tok▁|w1▁|x4"
+    lexical["B00000000F"] = "|▁TOK7|▁W1|X7 "  # equal to 0440421709 stripped and lower-cased
+    lexical["0440421709"] = "|▁tok7|▁w1|x7"
+    indexing = "".join(f"{item} {lexical[item]}\n" for item in CATALOGUE[:-1]) + "B00000000H\n"
+    similar = SIMILAR.replace("\nB00000000D B00000000E", "\nB00000000D B0000UNKNOWN")
+    write(
+        "item-files-broken",
+        {
+            **clean,
+            "item_plain_text.txt": "\ufeff" + "".join(text).replace("\n", "\r\n"),
+            INDEXING_NAME: indexing,
+            "similar_item_sasrec.txt": similar,
+        },
+    )
+    write("indexing-only", {INDEXING_NAME: INDEXING})
+
+
+def hygiene_cases() -> None:
+    rng = random.Random(3)
+    lines = []
+    for user in range(40):
+        lines.append(f"A{user:03d} " + " ".join(sorted(rng.sample(CATALOGUE, 5))))
+    write("sorted-histories", {"user_sequence.txt": "\n".join(lines) + "\n"})
+    write("sequence-header", {"user_sequence.txt": "user_id item_ids\n" + SEQUENCES})
+
+
 def pickle_cases() -> None:
     values = {item: np.int64(row) for row, item in enumerate(CATALOGUE, start=1)}
     write(
@@ -204,8 +257,10 @@ def main() -> None:
     write("error-sequences-empty", dataset(base, ""))
     write("error-not-a-dataset", {"notes.txt": "not a GRAM dataset\n"})
     write("error-missing-mapping", {"user_sequence.txt": SEQUENCES}, ["--mapping", "absent.json"])
-    # Whole-dataset checks: the embedding table; pickles.
+    # Whole-dataset checks: the embedding table, the item files, more hygiene, pickles.
     embedding_cases()
+    item_file_cases()
+    hygiene_cases()
     pickle_cases()
 
 

@@ -1,0 +1,232 @@
+"""Cross-file consistency: each item file's IDs against the sequences and the mapping.
+
+Files are joined by ID only, never by line position. The trainer looks items up in these
+files by ID (the plain text and the lexical ID of every history item and target, the
+similar-item list of every item, the lexical ID of every neighbour), so an ID the file
+lacks is a KeyError, and an ID only the file has is dead weight or another dataset.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+
+import numpy as np
+import numpy.typing as npt
+
+from gramfix.analysis import Analysis
+from gramfix.hashindex import StringIndex
+from gramfix.keys import show
+from gramfix.readers.itemfiles import ItemFile
+from gramfix.readers.sequences import LineExamples
+from gramfix.report import EXAMPLES, Finding, IdComparison, ItemFileStats, Neighbours
+
+I64 = npt.NDArray[np.int64]
+Bools = npt.NDArray[np.bool_]
+_Add = Callable[[str, str, int, list[str]], None]
+
+_NAMES = {
+    "item-text": "item text",
+    "indexing": "lexical ID",
+    "similar-items": "similar-item list",
+}
+
+
+def check_item_files(a: Analysis) -> tuple[list[ItemFileStats], list[Finding]]:
+    """Every item file of the dataset: hygiene, ID sets, duplicate IDs, neighbours."""
+    stats: list[ItemFileStats] = []
+    findings: list[Finding] = []
+    for item_file in a.item_files:
+        one, found = _check_file(a, item_file)
+        stats.append(one)
+        findings += found
+    return stats, findings
+
+
+def _check_file(a: Analysis, f: ItemFile) -> tuple[ItemFileStats, list[Finding]]:
+    file = a.files.display(f.path) or f.path.as_posix()
+    findings = _hygiene(f, file)
+
+    def add(code: str, message: str, count: int, examples: list[str]) -> None:
+        findings.append(Finding.of(code, message, count, examples, file=file))
+
+    what = _NAMES[f.kind]
+    distinct = len(set(f.ids))
+    if distinct < len(f.ids):
+        repeated = [(i, n) for i, n in Counter(f.ids).items() if n > 1]
+        add(
+            "GF705",
+            f"{len(repeated):,} IDs occur on several lines; the trainer keeps the last line "
+            "of each",
+            len(repeated),
+            [f"{show(i, 40)} x{n}" for i, n in repeated[:EXAMPLES]],
+        )
+    vs_sequences = vs_mapping = None
+    if a.sequences is not None:
+        universe = a.sequences.items
+        frequency = np.bincount(a.sequences.codes, minlength=len(universe)).astype(np.int64)
+        vs_sequences = _compare(f.ids, universe, frequency)
+        if vs_sequences.missing:
+            add(
+                "GF701",
+                f"{vs_sequences.missing:,} of {len(universe):,} sequence items have no line "
+                f"here; the trainer raises KeyError looking up their {what}",
+                vs_sequences.missing,
+                vs_sequences.missing_examples,
+            )
+        if vs_sequences.extra:
+            add(
+                "GF702",
+                f"{vs_sequences.extra:,} of {distinct:,} IDs here occur in no user sequence",
+                vs_sequences.extra,
+                vs_sequences.extra_examples,
+            )
+    if a.mapping is not None:
+        vs_mapping = _compare(f.ids, a.mapping_ids, None)
+        if vs_mapping.missing:
+            add(
+                "GF703",
+                f"{vs_mapping.missing:,} of {len(a.mapping_ids):,} item IDs of the mapping "
+                "have no line here",
+                vs_mapping.missing,
+                vs_mapping.missing_examples,
+            )
+        if vs_mapping.extra:
+            add(
+                "GF704",
+                f"{vs_mapping.extra:,} of {distinct:,} IDs here have no key in the mapping "
+                "(their collaborative slot is padding)",
+                vs_mapping.extra,
+                vs_mapping.extra_examples,
+            )
+    neighbours = _neighbours(a, f, add) if f.kind == "similar-items" else None
+    return (
+        ItemFileStats(
+            file=file,
+            kind=f.kind,
+            lines=f.hygiene.lines,
+            ids=len(f.ids),
+            distinct_ids=distinct,
+            skipped_header_lines=f.hygiene.skipped_headers,
+            vs_sequences=vs_sequences,
+            vs_mapping=vs_mapping,
+            neighbours=neighbours,
+        ),
+        findings,
+    )
+
+
+def _compare(ids: list[str], other: StringIndex, frequency: I64 | None) -> IdComparison:
+    """IDs of ``other`` missing from ``ids`` (most frequent first when counts are given)
+    and distinct ``ids`` missing from ``other`` (in file order)."""
+    codes = other.lookup(ids)
+    present = np.zeros(len(other), np.bool_)
+    present[codes[codes >= 0]] = True
+    missing = np.flatnonzero(~present)
+    if frequency is not None:
+        missing = missing[np.lexsort((missing, -frequency[missing]))]
+    extra = list(dict.fromkeys(ids[i] for i in np.flatnonzero(codes < 0).tolist()))
+    names = other.names
+    return IdComparison(
+        missing=len(missing),
+        missing_examples=[show(names[i], 40) for i in missing[:EXAMPLES].tolist()],
+        extra=len(extra),
+        extra_examples=[show(i, 40) for i in extra[:EXAMPLES]],
+    )
+
+
+def _neighbours(a: Analysis, f: ItemFile, add: _Add) -> Neighbours:
+    """Neighbours must have a lexical ID (the trainer verbalises them through it): known
+    means in the indexing file, else in the sequences, else an anchor of this file."""
+    indexing = [g for g in a.item_files if g.kind == "indexing"]
+    if indexing:
+        known = StringIndex.from_names(list(dict.fromkeys(indexing[0].ids)))
+        against = f"the lexical IDs of {a.files.display(indexing[0].path)}"
+    elif a.sequences is not None:
+        known, against = a.sequences.items, "the items of the sequences"
+    else:
+        known, against = StringIndex.from_names(list(dict.fromkeys(f.ids))), "the anchors"
+    unknown = np.flatnonzero(known.lookup(f.neighbours) < 0)
+    counts = f.neighbour_counts
+    if len(unknown):
+        add(
+            "GF706",
+            f"{len(unknown):,} distinct neighbours ({int(counts[unknown].sum()):,} "
+            f"occurrences) are not among {against}; the trainer raises KeyError when it "
+            "verbalises them",
+            len(unknown),
+            [show(f.neighbours[i], 40) for i in unknown[:EXAMPLES].tolist()],
+        )
+    fewest, most = f.neighbours_per_line or (0, 0)
+    return Neighbours(
+        fewest_per_line=fewest,
+        most_per_line=most,
+        distinct=len(f.neighbours),
+        occurrences=int(counts.sum()),
+        unknown=len(unknown),
+        unknown_occurrences=int(counts[unknown].sum()),
+    )
+
+
+def _hygiene(f: ItemFile, file: str) -> list[Finding]:
+    """The line-level problems of one item file (the codes of the sequence file's)."""
+    hy = f.hygiene
+    findings: list[Finding] = []
+
+    def add(code: str, examples: LineExamples, message: str) -> None:
+        if examples.count:
+            shown = [
+                f"line {n}: {show(label, 40)}" if label else f"line {n}"
+                for n, label in zip(
+                    examples.lines,
+                    examples.labels + [""] * (len(examples.lines) - len(examples.labels)),
+                    strict=True,
+                )
+            ]
+            findings.append(
+                Finding.of(code, message, examples.count, shown, file=file, line=examples.lines[0])
+            )
+
+    add(
+        "GF503",
+        hy.empty_lines,
+        f"{hy.empty_lines.count:,} empty lines; the trainer crashes on them",
+    )
+    add(
+        "GF504",
+        hy.no_space_lines,
+        f"{hy.no_space_lines.count:,} lines have no space (an ID without the rest); the "
+        "trainer crashes on them",
+    )
+    if hy.crlf_lines:
+        findings.append(
+            Finding.of(
+                "GF505",
+                f"{hy.crlf_lines:,} lines end in CRLF; the trainer's universal newlines hide "
+                "them, other tools keep the CR",
+                hy.crlf_lines,
+                file=file,
+            )
+        )
+    if hy.bom:
+        findings.append(
+            Finding.of(
+                "GF506",
+                "the file starts with a UTF-8 BOM: the first ID gets an invisible U+FEFF",
+                1,
+                file=file,
+                line=1,
+            )
+        )
+    add(
+        "GF509",
+        hy.header_lines,
+        "line 1 is a header of column names; the trainer reads it as an item",
+    )
+    add(
+        "GF511",
+        hy.odd_id_lines,
+        f"{hy.odd_id_lines.count:,} IDs contain tabs, control characters or unusual "
+        "whitespace before the first space; they match no item",
+    )
+    return findings
