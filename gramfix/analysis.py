@@ -34,6 +34,7 @@ class Analysis:
     embeddings: EmbeddingTable | TableUnavailable | None = None
     item_files: tuple[ItemFile, ...] = ()
     sequences_first_id: str | None = None  # to recognise a header line
+    other_mappings: tuple[Mapping, ...] = ()  # mapping files beside the one checked
 
     def name(self, path_kind: str) -> str:
         """Display name of the sequences or mapping file."""

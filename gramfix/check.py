@@ -44,6 +44,8 @@ def load(files: DatasetFiles, settings: Settings) -> Analysis:
         embeddings=read_embeddings(files.embeddings) if files.embeddings else None,
         item_files=tuple(read_item_file(path, kind) for kind, path in files.item_files),
         sequences_first_id=read_first_id(files.sequences) if files.sequences else None,
+        # Read (safely) too: the trainer may be configured to load this one instead.
+        other_mappings=tuple(read_mapping(path) for path in files.other_mappings),
     )
 
 

@@ -30,6 +30,7 @@ class DatasetFiles:
     mapping: Path | None
     embeddings: Path | None = None
     item_files: tuple[tuple[ItemKind, Path], ...] = ()  # (kind, path), in ITEM_FILES order
+    other_mappings: tuple[Path, ...] = ()  # a .pkl beside the .json: the trainer may read it
 
     def display(self, path: Path | None) -> str | None:
         """``path`` as reports show it: relative to the folder when inside it."""
@@ -57,6 +58,7 @@ def locate(
     if folder is None and sequences is None and mapping is None and embeddings is None:
         folder = Path(".")
     item_files: tuple[tuple[ItemKind, Path], ...] = ()
+    other_mappings: tuple[Path, ...] = ()
     if folder is not None:
         if not folder.exists():
             raise InputError(folder, "no such dataset folder")
@@ -65,7 +67,8 @@ def locate(
         if sequences is None and (folder / SEQUENCES).exists():
             sequences = folder / SEQUENCES
         if mapping is None:
-            mapping = next((folder / m for m in MAPPINGS if (folder / m).exists()), None)
+            found = [folder / m for m in MAPPINGS if (folder / m).exists()]
+            mapping, other_mappings = (found[0], tuple(found[1:])) if found else (None, ())
         if embeddings is None:
             embeddings = next((folder / e for e in EMBEDDINGS if (folder / e).exists()), None)
         item_files = tuple(
@@ -84,4 +87,5 @@ def locate(
         mapping=mapping,
         embeddings=embeddings,
         item_files=item_files,
+        other_mappings=other_mappings,
     )

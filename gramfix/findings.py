@@ -412,6 +412,14 @@ RULES: dict[str, Rule] = {
             "the indexing file (or, without one, from the sequences) raises KeyError.",
         ),
         Rule(
+            "GF707",
+            "mapping-files-disagree",
+            _W,
+            "Two mapping files that disagree",
+            "The folder holds item_id_to_gcn_index.json and .pkl with different contents; "
+            "the trainer reads whichever its configuration names. gramfix checks the .json.",
+        ),
+        Rule(
             "GF801",
             "lexical-id-collisions",
             _E,

@@ -35,12 +35,36 @@ _NAMES = {
 def check_item_files(a: Analysis) -> tuple[list[ItemFileStats], list[Finding]]:
     """Every item file of the dataset: hygiene, ID sets, duplicate IDs, neighbours."""
     stats: list[ItemFileStats] = []
-    findings: list[Finding] = []
+    findings: list[Finding] = _other_mappings(a)
     for item_file in a.item_files:
         one, found = _check_file(a, item_file)
         stats.append(one)
         findings += found
     return stats, findings
+
+
+def _other_mappings(a: Analysis) -> list[Finding]:
+    """A second mapping file (a .pkl beside the .json) with other contents."""
+    findings = []
+    for other in a.other_mappings:
+        assert a.mapping is not None
+        mine, theirs = a.mapping.entries, other.entries
+        differ = [
+            k for k in mine.keys() | theirs.keys() if mine.get(k, None) != theirs.get(k, None)
+        ]
+        if differ:
+            findings.append(
+                Finding.of(
+                    "GF707",
+                    f"{a.files.display(other.path)} and {a.name('mapping')} differ in "
+                    f"{len(differ):,} keys; the trainer reads the one its configuration "
+                    f"names, gramfix checked {a.name('mapping')}",
+                    len(differ),
+                    [show(k, 40) for k in sorted(differ)[:EXAMPLES]],
+                    file=a.files.display(other.path),
+                )
+            )
+    return findings
 
 
 def _check_file(a: Analysis, f: ItemFile) -> tuple[ItemFileStats, list[Finding]]:

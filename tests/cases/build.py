@@ -205,6 +205,10 @@ def pickle_cases() -> None:
         "error-pickle-code",
         {"user_sequence.txt": SEQUENCES, "item_id_to_gcn_index.pkl": code},
     )
+    # A pickle beside the JSON is read too (the trainer may be configured to load it).
+    write("error-pickle-code-beside-json", {**dataset(mapping()), "item_id_to_gcn_index.pkl": code})
+    other = {item: row for row, item in enumerate(reversed(CATALOGUE), start=1)}
+    write("two-mappings", {**dataset(mapping()), "item_id_to_gcn_index.pkl": pickle.dumps(other)})
 
 
 def main() -> None:
