@@ -13,6 +13,7 @@ The format is recognised by the file's first bytes, not its name.
 from __future__ import annotations
 
 import pickle
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -95,11 +96,12 @@ def _read_torch(path: Path, *, zipped: bool) -> EmbeddingTable | TableUnavailabl
     try:
         loaded = torch.load(path, map_location="cpu", weights_only=True, mmap=zipped)
     except pickle.UnpicklingError as error:
-        first = str(error).strip().splitlines()[0] if str(error).strip() else "refused"
+        named = re.search(r"GLOBAL ([\w.]+)", str(error))
+        what = f" ({named.group(1)})" if named else ""
         raise InputError(
             path,
-            "holds Python objects other than tensors; torch.load(weights_only=True) "
-            f"refused it and nothing was run ({first[:160]})",
+            f"holds Python objects other than tensors{what}; torch.load(weights_only=True) "
+            "refused it and nothing was run",
         ) from None
     except (RuntimeError, EOFError, ValueError, KeyError, zipfile.BadZipFile) as error:
         raise InputError(path, f"not a readable torch file ({type(error).__name__})") from None
