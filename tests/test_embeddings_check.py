@@ -129,3 +129,23 @@ def test_json_has_no_embeddings_key_without_a_table(tmp_path: Path) -> None:
     assert "embeddings" not in dumped
     assert "item_files" not in dumped
     assert "lexical_ids" not in dumped
+
+
+def test_memory_mapped_table_is_scanned_in_chunks_like_an_array(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from gramfix.checks import embeddings
+    from gramfix.readers.embeddings import EmbeddingTable, read_embeddings
+
+    table = np.random.default_rng(0).standard_normal((1000, 7)).astype(">f4")
+    table[500], table[7], table[9, 2] = table[3], 0, np.nan
+    np.save(tmp_path / "t.npy", table)
+    loaded = read_embeddings(tmp_path / "t.npy")
+    assert isinstance(loaded, EmbeddingTable)
+    assert isinstance(loaded.array, np.memmap)
+    monkeypatch.setattr(embeddings, "_CHUNK_BYTES", 7 * 4 * 64)  # 64 rows a chunk
+    chunked, whole = scan_table(loaded.array), scan_table(np.array(table))
+    assert chunked.duplicates == whole.duplicates == [(500, 3)]
+    assert np.array_equal(chunked.finite, whole.finite)
+    assert np.array_equal(chunked.zero, whole.zero)
+    assert np.allclose(chunked.norms, whole.norms, equal_nan=True)
