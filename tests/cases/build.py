@@ -135,6 +135,9 @@ def embedding_cases() -> None:
     bad[9] = bad[2]
     case("embeddings-bad-rows", bad)
     case("embeddings-integer", np.rint(table * 10).astype(np.int32))
+    few = g.standard_normal((11, 8)).astype(np.float32)
+    few[0] = 0
+    write("embeddings-few-pairs", {**dataset(mapping()), "gcn_item_embeddings.npy": npy(few)})
     write(
         "error-embeddings-object",
         {**base, "gcn_item_embeddings.npy": npy(np.array([{"row": 1}], dtype=object))},
@@ -173,6 +176,7 @@ def item_file_cases() -> None:
     lexical["0440421709"] = "|▁tok7|▁w1|x7"
     indexing = "".join(f"{item} {lexical[item]}\n" for item in CATALOGUE[:-1]) + "B00000000H\n"
     similar = SIMILAR.replace("\nB00000000D B00000000E", "\nB00000000D B0000UNKNOWN")
+    similar += "B00000000A B00000000C B00000000D B00000000E\n"  # A again: the last wins
     write(
         "item-files-broken",
         {
