@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -79,6 +80,94 @@ def check(
     return int(report.exit_code())
 
 
+@cli.command()
+@click.argument("dataset_dir", required=False, type=_PATH)
+@click.option("--sequences", type=_PATH, help="user_sequence.txt (default: in DATASET_DIR).")
+@click.option(
+    "--mapping", type=_PATH, help="item_id_to_gcn_index.json or .pkl (default: in DATASET_DIR)."
+)
+@click.option("-o", "--output", type=_PATH, help="Write the repaired mapping to this new file.")
+@click.option(
+    "--in-place", is_flag=True, help="Replace the mapping, keeping the original as <name>.bak."
+)
+@click.option("--dry-run", is_flag=True, help="Print the plan; write nothing.")
+@click.option("--diff", "show_diff", is_flag=True, help="Print the key changes as a unified diff.")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text for people, json for machines (stdout).",
+)
+@click.option(
+    "--recent-k",
+    type=click.IntRange(min=1),
+    default=5,
+    show_default=True,
+    help="Recent history items in GRAM-C's prefix (for the fill after repair).",
+)
+@click.option(
+    "--max-his",
+    type=int,
+    default=20,
+    show_default=True,
+    help="History length the trainer keeps (0: all).",
+)
+def repair(
+    dataset_dir: Path | None,
+    sequences: Path | None,
+    mapping: Path | None,
+    output: Path | None,
+    in_place: bool,
+    dry_run: bool,
+    show_diff: bool,
+    output_format: str,
+    recent_k: int,
+    max_his: int,
+) -> int:
+    """Rewrite the mapping so every item resolves, changing keys only, never values.
+
+    Only fixes that check proved safe are applied; the result is checked again and
+    written atomically, or nothing is written. --in-place keeps the original as
+    <name>.bak (an existing different backup is never overwritten).
+
+    Exit status: 0 written and verified (or nothing to repair), 1 no safe repair
+    reaches a passing mapping (nothing written), 2 unreadable input or wrong options,
+    3 a bug in gramfix.
+    """
+    from gramfix.repair import exit_code, repair_dataset
+    from gramfix.settings import Settings
+
+    report, plan = repair_dataset(
+        dataset_dir,
+        sequences=sequences,
+        mapping=mapping,
+        output=output,
+        in_place=in_place,
+        dry_run=dry_run,
+        settings=Settings(recent_k=recent_k, max_his=max_his),
+    )
+    _emit_repair(report, plan, output_format, show_diff)
+    return int(exit_code(report))
+
+
+def _emit_repair(report: object, plan: object, output_format: str, show_diff: bool) -> None:
+    from rich.console import Console
+
+    from gramfix.render.repair_text import render_repair_text
+    from gramfix.repair import Plan, RepairReport, unified_diff
+
+    assert isinstance(report, RepairReport)
+    assert isinstance(plan, Plan)
+    if show_diff:
+        click.echo(unified_diff(plan, report.mapping), nl=False)
+    if output_format == "json":
+        click.echo(report.model_dump_json(indent=2))
+    else:  # with --diff on stdout, the summary goes to stderr
+        render_repair_text(report, Console(highlight=False, stderr=show_diff))
+
+
 def _emit(report: object, output_format: str) -> None:
     from gramfix.report import Report
 
@@ -130,4 +219,10 @@ def main(argv: list[str] | None = None) -> int:
 
 def run() -> None:
     """Console-script entry point."""
+    # SIGTERM (a CI timeout, `kill`) unwinds like Ctrl-C, so no temporary file is left.
+    signal.signal(signal.SIGTERM, _terminated)
     sys.exit(main())
+
+
+def _terminated(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt

@@ -16,7 +16,7 @@ from tests.conftest import ROOT, Run
 
 README = ROOT / "README.md"
 UPDATE = bool(os.environ.get("GRAMFIX_UPDATE_DOCS"))
-COMMANDS = ["check"]
+COMMANDS = ["check", "repair"]
 
 
 def _rules_table() -> str:
