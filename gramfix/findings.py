@@ -165,6 +165,14 @@ RULES: dict[str, Rule] = {
             "mapping were generated separately.",
         ),
         Rule(
+            "GF206",
+            "row-out-of-range",
+            _E,
+            "Values too large for a torch.long index",
+            "GRAM-C turns the rows into a torch.long tensor: a value of 2**63 or more "
+            "cannot be converted and the trainer crashes.",
+        ),
+        Rule(
             "GF301",
             "unresolved-items",
             _E,
@@ -223,9 +231,9 @@ RULES: dict[str, Rule] = {
         ),
         Rule(
             "GF505",
-            "crlf-line-endings",
+            "cr-line-endings",
             _I,
-            "Windows line endings (CRLF)",
+            "CR line endings (Windows CRLF or old Mac CR)",
             "Python's universal newlines hide them from the trainer; other tools "
             "(awk, cut, pandas with a custom separator) keep the CR in the last ID.",
         ),

@@ -23,7 +23,7 @@ from typing import Any
 import orjson
 
 from gramfix.errors import InputError
-from gramfix.readers.source import read_bytes
+from gramfix.readers.source import ensure_fits, file_size, read_bytes
 
 EXAMPLES = 5
 _BACKSLASH_RUN_BEFORE_QUOTE = re.compile(rb'(\\+)"')
@@ -55,6 +55,7 @@ class Mapping:
 
 def read_mapping(path: Path) -> Mapping:
     """Read a mapping file; `InputError` when the trainer could not load it as a dict."""
+    ensure_fits(path, _memory_needed(path), "loading this mapping")
     raw = read_bytes(path)
     if path.suffix == ".pkl":
         return _read_pickle(path, raw)
@@ -70,6 +71,20 @@ def read_mapping(path: Path) -> Mapping:
         )
     fast = _read_fast(path, raw)
     return fast if fast is not None else _read_exact(path, raw)
+
+
+def _memory_needed(path: Path) -> float:
+    """Peak bytes to load a mapping: the text, its str keys (about the text again) and
+    ~120 bytes of dict entry, int and object headers per key, the keys counted from the
+    first megabyte (each JSON key ends in '":')."""
+    size = file_size(path)
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(1 << 20)
+    except OSError:
+        return 2.0 * size  # the read itself will report the problem
+    keys = head.count(b'":') * size / max(len(head), 1)
+    return 2.0 * size + 120.0 * keys
 
 
 def _read_fast(path: Path, raw: bytes) -> Mapping | None:

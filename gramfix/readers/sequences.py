@@ -35,7 +35,7 @@ from gramfix.hashindex import (
     cut_tokens,
     words_view,
 )
-from gramfix.readers.source import describe_os_error, open_input
+from gramfix.readers.source import describe_os_error, ensure_fits, file_size, open_input
 
 I64 = npt.NDArray[np.int64]
 I32 = npt.NDArray[np.int32]
@@ -77,6 +77,7 @@ class Hygiene:
     overridden_lines: LineExamples = field(default_factory=LineExamples)  # labels: users
     short_users: LineExamples = field(default_factory=LineExamples)  # < 3 items; labels: users
     crlf_lines: int = 0
+    cr_lines: int = 0  # lines ending in a lone CR (old Mac), a line break to the trainer
     bom: bool = False
     tab_lines: LineExamples = field(default_factory=LineExamples)
     odd_space_lines: LineExamples = field(default_factory=LineExamples)
@@ -105,7 +106,10 @@ class _NotSimple(Exception):
 
 def read_sequences(path: Path) -> Sequences:
     """Read a sequence file; `InputError` when it is not a readable sequence file."""
+    # Streamed: what stays is an int32 code per interaction (~11 bytes of text each)
+    # plus the per-item index; half the file size is a safe upper bound.
     with open_input(path) as handle:
+        ensure_fits(path, 0.5 * file_size(path), "reading these sequences")
         try:
             return _FastReader(path).read(handle)
         except _NotSimple:
@@ -317,6 +321,8 @@ class _Collector:
         n_items = _concat(self.n_items, np.int64)
         lines = _concat(self.user_lines, np.int64)
         codes = _concat(self.codes, np.int32)
+        if len(codes) == 0:
+            raise InputError(self.path, "no item IDs on any line (not a sequence file)")
         keep = np.ones(len(user_codes), np.bool_)
         if self.n_users < len(user_codes):  # a user on several lines: the last one wins
             position = np.arange(len(user_codes))
@@ -479,6 +485,7 @@ class _ExactReader:
             if offset == 0 and text.startswith("\ufeff"):
                 hy.bom = True
             hy.crlf_lines += block.count(b"\r\n")
+            hy.cr_lines += block.count(b"\r") - block.count(b"\r\n")
             codes: list[int] = []
             n_items: list[int] = []
             users: list[int] = []

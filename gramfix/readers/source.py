@@ -53,3 +53,30 @@ def file_size(path: Path) -> int:
         return os.stat(path).st_size
     except OSError as error:
         raise InputError(path, describe_os_error(error)) from None
+
+
+def available_memory() -> int | None:
+    """Bytes of memory the system can still give without swapping (None: unknown)."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as info:
+            for line in info:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def ensure_fits(path: Path, needed: float, what: str) -> None:
+    """Refuse early, rather than swap, when reading ``path`` needs ``needed`` bytes of
+    memory and the system has fewer available."""
+    free = available_memory()
+    if free is not None and needed > free:
+        raise InputError(
+            path,
+            f"{what} needs about {needed / 2**30:.1f} GiB of memory; "
+            f"{free / 2**30:.1f} GiB are available (refused rather than swap)",
+        )
