@@ -81,14 +81,8 @@ class Plan:
     entries: dict[str, Any]  # the repaired mapping, in the original key order
     after: Report  # check of the repaired mapping
     blockers: list[Finding]
-
-    @property
-    def renamed(self) -> int:
-        return sum(1 for k, n in zip(self.keys, self.new_keys, strict=True) if n not in (None, k))
-
-    @property
-    def collapsed(self) -> int:
-        return sum(1 for n in self.new_keys if n is None)
+    renamed: int
+    collapsed: int
 
     @property
     def nothing_to_do(self) -> bool:
@@ -103,23 +97,24 @@ def plan_repair(a: Analysis) -> Plan:
         raise UsageError("repair needs the sequences (user_sequence.txt or --sequences)")
     ka = a.key_analysis
     names = a.sequences.items.names
-    fixable = ka.fixable()
     keys, values = a.keys, a.values
-    families = [FAMILIES[f] for f in ka.family.tolist()]
-    new_keys: list[str | None] = []
-    entries: dict[str, Any] = {}
-    for position, key in enumerate(keys):
-        new = key
-        if families[position] is not Family.EXACT and fixable[position]:
-            new = names[int(ka.target[position])]
-        if new in entries:
-            # Only fixed keys can meet here, and only with equal values: the analysis
-            # marks keys that meet with different values as conflicts, never fixable.
-            assert _same_value(entries[new], values[position])
-            new_keys.append(None)
-            continue
-        entries[new] = values[position]
-        new_keys.append(new)
+    exact = FAMILIES.index(Family.EXACT)
+    fix = (ka.fixable() & (ka.family != exact)).tolist()
+    targets = ka.target.tolist()
+    renamed_keys = [names[t] if f else k for k, t, f in zip(keys, targets, fix, strict=True)]
+    entries = dict(zip(renamed_keys, values, strict=True))
+    new_keys: list[str | None] = list(renamed_keys)
+    if len(entries) < len(keys):  # fixed keys met: keep the first, drop the rest
+        entries, new_keys = {}, []
+        for key, value in zip(renamed_keys, values, strict=True):
+            if key in entries:
+                # Only fixed keys can meet, and only with equal values: the analysis marks
+                # keys that meet with different values as conflicts, never fixable.
+                assert _same_value(entries[key], value)
+                new_keys.append(None)
+            else:
+                entries[key] = value
+                new_keys.append(key)
     repaired = replace(a.mapping, entries=entries, members=len(entries), duplicates=[])
     after = build_report(Analysis(a.files, a.settings, a.sequences, repaired))
     blockers = [
@@ -129,7 +124,18 @@ def plan_repair(a: Analysis) -> Plan:
     ]
     # json.load already dropped all but the last of repeated keys: the others are lost rows.
     blockers += [f for f in check_duplicate_keys(a) if f.severity is Severity.ERROR]
-    return Plan(a.mapping, keys, new_keys, families, entries, after, blockers)
+    families = [FAMILIES[f] for f in ka.family.tolist()]
+    return Plan(
+        source=a.mapping,
+        keys=keys,
+        new_keys=new_keys,
+        family=families,
+        entries=entries,
+        after=after,
+        blockers=blockers,
+        renamed=sum(fix),
+        collapsed=len(keys) - len(entries),
+    )
 
 
 def _same_value(a: Any, b: Any) -> bool:
@@ -151,9 +157,13 @@ def serialise(entries: dict[str, Any]) -> bytes:
 
 
 def verify_serialised(data: bytes, entries: dict[str, Any]) -> None:
-    """Re-read what is about to be written: it must be exactly the planned mapping."""
-    parsed = json.loads(data.decode("utf-8", "surrogatepass"))
-    if list(parsed.items()) != list(entries.items()):
+    """Re-read what is about to be written: it must be exactly the planned mapping, keys,
+    values and order (orjson reads it as json.load does; json.load where orjson cannot)."""
+    try:
+        parsed = orjson.loads(data)
+    except orjson.JSONDecodeError:
+        parsed = json.loads(data.decode("utf-8", "surrogatepass"))
+    if parsed != entries or list(parsed) != list(entries):
         raise AssertionError("the serialised mapping does not read back as planned")
 
 
