@@ -27,13 +27,13 @@ import numpy.typing as npt
 
 from gramfix.errors import InputError
 from gramfix.hashindex import (
+    FRONT,
     MAX_TOKEN_BYTES,
     PADDING,
     HashIndex,
     StringIndex,
     Tokens,
     cut_tokens,
-    words_view,
 )
 from gramfix.readers.source import describe_os_error, open_input
 
@@ -172,13 +172,13 @@ def _scan(offset: int, block: bytes, index: HashIndex | None = None) -> _Block:
     sep = np.flatnonzero(buf <= 32)
     sep_byte = buf[sep]
     is_nl = sep_byte == 10
-    words = words_view(block + b"\0" * PADDING)
+    padded = b"\0" * FRONT + block + b"\0" * PADDING
     block_ = None
     if _tidy(sep, sep_byte, is_nl):
         with contextlib.suppress(_NotTidy):
-            block_ = _scan_tidy(offset, block, words, sep, is_nl)
+            block_ = _scan_tidy(offset, block, padded, sep, is_nl)
     if block_ is None:
-        block_ = _scan_any(offset, block, words, buf, sep, sep_byte, is_nl)
+        block_ = _scan_any(offset, block, padded, buf, sep, sep_byte, is_nl)
     if index is not None:  # the lookup, off the main thread
         block_.known = index.find(block_.items)
     return block_
@@ -193,7 +193,7 @@ def _tidy(sep: I64, sep_byte: npt.NDArray[np.uint8], is_nl: Bools) -> bool:
     return bool(np.all((sep_byte == 32) | is_nl)) and not np.any(np.diff(sep) < 2)
 
 
-def _scan_tidy(offset: int, block: bytes, words: U64, sep: I64, is_nl: Bools) -> _Block:
+def _scan_tidy(offset: int, block: bytes, padded: bytes, sep: I64, is_nl: Bools) -> _Block:
     starts = np.empty_like(sep)
     starts[0] = 0
     starts[1:] = sep[:-1] + 1
@@ -217,11 +217,11 @@ def _scan_tidy(offset: int, block: bytes, words: U64, sep: I64, is_nl: Bools) ->
         n_lines=n_lines,
         user_line=np.arange(n_lines, dtype=np.int64),
         user_start=user_start,
-        users=cut_tokens(words, user_start, sep[user_at]),
+        users=cut_tokens(padded, user_start, lengths[user_at]),
         n_items=np.diff(user_at, append=len(sep)) - 1,
         item_starts=item_starts,
         item_ends=item_ends,
-        items=cut_tokens(words, item_starts, item_ends),
+        items=cut_tokens(padded, item_starts, lengths[item_at]),
         empty_lines=no_lines,
         no_space_lines=no_lines,
         crlf=0,
@@ -235,7 +235,7 @@ class _NotTidy(Exception):
 def _scan_any(
     offset: int,
     block: bytes,
-    words: U64,
+    padded: bytes,
     buf: npt.NDArray[np.uint8],
     sep: I64,
     sep_byte: npt.NDArray[np.uint8],
@@ -279,11 +279,11 @@ def _scan_any(
         n_lines=n_lines,
         user_line=user_line,
         user_start=line_start[user_line],
-        users=cut_tokens(words, starts[user_at], ends[user_at]),
+        users=cut_tokens(padded, starts[user_at], ends[user_at] - starts[user_at]),
         n_items=per_line[user_line] - 1,
         item_starts=item_starts,
         item_ends=item_ends,
-        items=cut_tokens(words, item_starts, item_ends),
+        items=cut_tokens(padded, item_starts, item_ends - item_starts),
         empty_lines=np.flatnonzero(per_line == 0),
         no_space_lines=np.flatnonzero((per_line >= 1) & ~spaced),
         crlf=crlf,
