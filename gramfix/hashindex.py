@@ -322,12 +322,15 @@ class StringIndex:
     """Distinct strings with dense codes (their list order), looked up in bulk.
 
     Names of 1..MAX_TOKEN_BYTES bytes go through a `HashIndex`; a universe with other
-    names (rare: only the exact per-line reader produces them) uses a plain dict.
+    names (rare: only the exact per-line reader produces them) uses a plain dict. The
+    hash index may hold more strings than the names, under other codes: ``remap`` then
+    turns its codes into name positions (-1 for strings that are not names).
     """
 
-    def __init__(self, names: list[str], index: HashIndex | None) -> None:
+    def __init__(self, names: list[str], index: HashIndex | None, remap: I64 | None = None) -> None:
         self.names = names
         self._index = index
+        self._remap = remap
         self._dict: dict[str, int] | None = None
         if index is None:
             self._dict = {name: code for code, name in enumerate(names)}
@@ -355,7 +358,24 @@ class StringIndex:
             get = self._dict.get
             return np.fromiter((get(s, -1) for s in strings), np.int64, count=len(strings))
         codes = np.full(len(strings), -1, np.int64)
-        if len(strings) and self._index is not None:
-            tokens, ok = cut_strings(strings)
-            codes[ok] = self._index.find(tokens)
+        if len(strings) == 0 or self._index is None:
+            return codes
+        # Only strings of at most MAX_TOKEN_BYTES characters can be names: never pack
+        # the long ones (whole metadata lines as keys are hundreds of bytes each).
+        chars = np.fromiter(map(len, strings), np.int64, count=len(strings))
+        short = (chars >= 1) & (chars <= MAX_TOKEN_BYTES)
+        if not short.all():
+            at = np.flatnonzero(short)
+            codes[at] = self.lookup_short([strings[i] for i in at.tolist()])
+            return codes
+        return self.lookup_short(strings)
+
+    def lookup_short(self, strings: Sequence[str]) -> I64:
+        assert self._index is not None
+        codes = np.full(len(strings), -1, np.int64)
+        tokens, ok = cut_strings(strings)
+        found = self._index.find(tokens)
+        if self._remap is not None:
+            found = np.where(found >= 0, self._remap[np.maximum(found, 0)], -1)
+        codes[ok] = found
         return codes

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from gramfix.hashindex import StringIndex
+from gramfix.hashindex import FRONT, StringIndex, pack_strings
 
 I64 = npt.NDArray[np.int64]
 Bools = npt.NDArray[np.bool_]
@@ -103,11 +103,17 @@ class KeyAnalysis:
         return ok | exact
 
 
-def analyse_keys(keys: list[str], values: Sequence[Any], universe: StringIndex) -> KeyAnalysis:
-    """Classify every key against ``universe`` (the items of the sequences)."""
+def analyse_keys(
+    keys: list[str], values: Sequence[Any], universe: StringIndex, exact: I64 | None = None
+) -> KeyAnalysis:
+    """Classify every key against ``universe`` (the items of the sequences).
+
+    ``exact`` may give the universe code of every key (-1: none) when the reader
+    already knows it; otherwise the keys are looked up.
+    """
     n = len(keys)
     family = np.full(n, FAMILIES.index(Family.UNRECOGNISED), np.int8)
-    target = universe.lookup(keys)
+    target = exact.copy() if exact is not None else universe.lookup(keys)
     family[target >= 0] = FAMILIES.index(Family.EXACT)
     rest = np.flatnonzero(target < 0)
     fold_injective = True
@@ -168,8 +174,18 @@ def _assign(
 
 
 def _digit_widths(universe: StringIndex) -> list[int]:
-    widths = {len(name) for name in universe.names if name.isascii() and name.isdigit()}
-    return sorted(widths)
+    """Lengths of the all-digit item IDs (ASCII digits), vectorised over the packed names."""
+    names = universe.names
+    if not names:
+        return []
+    buffer, starts, lengths = pack_strings(names)
+    data = np.frombuffer(buffer, np.uint8)[FRONT : FRONT + int(lengths.sum())]
+    # A name is all digits when it holds no byte outside 0-9 (UTF-8 multi-byte
+    # characters are all >= 0x80, so they count as non-digits too).
+    other = np.zeros(len(data) + 1, np.int64)
+    np.cumsum((data < 0x30) | (data > 0x39), out=other[1:])
+    digits = (other[starts + lengths] - other[starts] == 0) & (lengths > 0)
+    return sorted(set(np.unique(lengths[digits]).tolist()))
 
 
 def _zero_padded(tokens: list[str], widths: list[int], universe: StringIndex) -> I64:
@@ -228,6 +244,8 @@ def _conflicts(target: I64, values: Sequence[Any]) -> Bools:
     landed = np.flatnonzero(target >= 0)
     if len(landed) == 0:
         return conflict
+    if np.bincount(target[landed]).max() < 2:
+        return conflict  # no item is reached by two keys (one linear pass, no sort)
     order = landed[np.argsort(target[landed], kind="stable")]
     sorted_targets = target[order]
     starts = np.flatnonzero(np.r_[True, sorted_targets[1:] != sorted_targets[:-1]])

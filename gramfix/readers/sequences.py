@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +33,7 @@ from gramfix.hashindex import (
     HashIndex,
     StringIndex,
     Tokens,
+    cut_strings,
     cut_tokens,
 )
 from gramfix.readers.source import describe_os_error, open_input
@@ -93,21 +94,35 @@ class Sequences:
     user_lines: I64  # 1-based line number of each kept user
     hygiene: Hygiene
     exact_reader: bool  # True when the line-by-line reader was needed
+    #: The mapping keys the item index was pre-filled with (the very object given to
+    #: `read_sequences`), and the universe code of each (-1: not an item).
+    known: Collection[str] | None = None
+    known_codes: I64 | None = None
 
     @property
     def interactions(self) -> int:
         return len(self.codes)
+
+    def codes_of(self, keys: Collection[str]) -> I64 | None:
+        """Universe code of every key when ``keys`` is what the index was filled with."""
+        return self.known_codes if keys is self.known else None
 
 
 class _NotSimple(Exception):
     """The fast reader cannot take this file; the exact reader must."""
 
 
-def read_sequences(path: Path) -> Sequences:
-    """Read a sequence file; `InputError` when it is not a readable sequence file."""
+def read_sequences(path: Path, known: Collection[str] | None = None) -> Sequences:
+    """Read a sequence file; `InputError` when it is not a readable sequence file.
+
+    ``known`` (the mapping's keys, when there is a mapping) pre-fills the item index:
+    most tokens then find their item at once instead of being added one block at a
+    time, and the universe code of every key comes out of the read for free
+    (`Sequences.codes_of`). The result is the same with or without it.
+    """
     with open_input(path) as handle:
         try:
-            return _FastReader(path).read(handle)
+            return _FastReader(path, known).read(handle)
         except _NotSimple:
             handle.seek(0)
             return _ExactReader(path).read(handle)
@@ -304,7 +319,12 @@ class _Collector:
         self.n_users = 0
 
     def finish(
-        self, items: StringIndex, exact_reader: bool, user_names: Callable[[I64], list[str]]
+        self,
+        items: StringIndex,
+        exact_reader: bool,
+        user_names: Callable[[I64], list[str]],
+        known: Collection[str] | None = None,
+        known_codes: I64 | None = None,
     ) -> Sequences:
         """Apply the trainer's dict semantics and return the sequences.
 
@@ -327,7 +347,9 @@ class _Collector:
             self.hygiene.overridden_lines.add(lines[overridden])
             self.hygiene.overridden_lines.labels = user_names(overridden[:EXAMPLES])
             codes = codes[np.repeat(keep, n_items)]
-            codes, items = _compact(codes, items)
+            codes, compacted = _compact(codes, items)
+            if compacted is not items:
+                items, known_codes = compacted, None  # keys are looked up again
         kept = np.flatnonzero(keep)
         short = kept[n_items[kept] < 3]
         self.hygiene.short_users.add(lines[short])
@@ -340,6 +362,8 @@ class _Collector:
             user_lines=lines[kept],
             hygiene=self.hygiene,
             exact_reader=exact_reader,
+            known=known if known_codes is not None else None,
+            known_codes=known_codes,
         )
 
 
@@ -358,13 +382,17 @@ def _compact(codes: I32, items: StringIndex) -> tuple[I32, StringIndex]:
 
 
 class _FastReader:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, known: Collection[str] | None = None) -> None:
         self.path = path
+        self.known = known
 
     def read(self, handle: BinaryIO) -> Sequences:
         out = _Collector(self.path)
         hy = out.hygiene
         item_index = HashIndex()
+        seeded, seed_at = self._seed(item_index)
+        extra: list[str] = []  # names of the items added while reading, in code order
+        universe = _Universe()
         user_hashes: list[U64] = []
         line_starts: list[I64] = []
         line_base = 0
@@ -374,8 +402,9 @@ class _FastReader:
                 hy.no_space_lines.add(block.no_space_lines + line_base + 1)
                 hy.crlf_lines += block.crlf
                 codes, new = item_index.find_or_add(block.items, block.known)
-                out.names.extend(_slices(block.data, block.item_starts[new], block.item_ends[new]))
-                out.codes.append(codes.astype(np.int32))
+                if len(new):
+                    extra.extend(_slices(block.data, block.item_starts[new], block.item_ends[new]))
+                out.codes.append(universe.codes(codes, item_index.size))
                 user_hashes.append(block.users.hashes)
                 out.n_items.append(block.n_items)
                 out.user_lines.append(block.user_line + line_base + 1)
@@ -389,7 +418,74 @@ class _FastReader:
 
         user_codes, out.n_users = _user_codes(_concat(user_hashes, np.uint64), user_names)
         out.user_codes = [user_codes]
-        return out.finish(StringIndex(out.names, item_index), False, user_names)
+        order = universe.order()
+        by_index = np.empty(len(seeded) + len(extra), dtype=object)
+        by_index[: len(seeded)] = seeded
+        by_index[len(seeded) :] = extra
+        names: list[str] = by_index[order].tolist()
+        remap = universe.remap(item_index.size)
+        known_codes = None
+        if self.known is not None:
+            known_codes = np.full(len(self.known), -1, np.int64)
+            known_codes[seed_at] = remap[: len(seed_at)]
+        items = StringIndex(names, item_index, remap)
+        return out.finish(items, False, user_names, self.known, known_codes)
+
+    def _seed(self, index: HashIndex) -> tuple[list[str], I64]:
+        """Add the known keys that can be tokens to ``index`` (codes 0..n-1 in key order);
+        return them and their positions among the keys."""
+        if not self.known:
+            return [], np.zeros(0, np.int64)
+        keys = list(self.known)
+        chars = np.fromiter(map(len, keys), np.int64, count=len(keys))
+        short = (chars >= 1) & (chars <= MAX_TOKEN_BYTES)  # more characters: more bytes
+        at = np.flatnonzero(short)
+        if len(at) < len(keys):
+            keys = [keys[i] for i in at.tolist()]
+        tokens, ok = cut_strings(keys)
+        if not ok.all():
+            keys = [k for k, good in zip(keys, ok.tolist(), strict=True) if good]
+            at = at[ok]
+        codes, _ = index.find_or_add(tokens)  # distinct keys: codes in key order
+        assert len(codes) == len(keys)
+        return keys, at
+
+
+class _Universe:
+    """Universe codes (order of first sighting in the file) of item-index codes."""
+
+    def __init__(self) -> None:
+        self._of: I64 = np.full(1024, -1, np.int64)  # index code -> universe code
+        self._order: list[I64] = []
+        self.size = 0
+
+    def codes(self, index_codes: I64, index_size: int) -> I32:
+        """Universe codes of one block's tokens (in file order), numbering new items."""
+        if index_size > len(self._of):
+            grown = np.full(max(2 * len(self._of), index_size), -1, np.int64)
+            grown[: len(self._of)] = self._of
+            self._of = grown
+        codes = self._of[index_codes]
+        fresh = np.flatnonzero(codes < 0)
+        if len(fresh):
+            seen = index_codes[fresh]
+            distinct, first = np.unique(seen, return_index=True)
+            ordered = distinct[np.argsort(first, kind="stable")]
+            self._of[ordered] = np.arange(self.size, self.size + len(ordered))
+            self._order.append(ordered)
+            self.size += len(ordered)
+            codes[fresh] = self._of[seen]
+        return codes.astype(np.int32)
+
+    def order(self) -> I64:
+        """Item-index code of each universe code."""
+        order: I64 = _concat(self._order, np.int64)
+        return order
+
+    def remap(self, index_size: int) -> I64:
+        """Universe code of each item-index code, -1 for index entries never seen."""
+        remap: I64 = self._of[:index_size].copy()
+        return remap
 
 
 def _user_codes(hashes: U64, user_names: Callable[[I64], list[str]]) -> tuple[I64, int]:
