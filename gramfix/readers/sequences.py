@@ -15,6 +15,7 @@ one goes line by line in Python and takes everything else (tabs, non-ASCII, NBSP
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 from collections.abc import Callable, Collection, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -313,6 +314,7 @@ class _Collector:
         self.hygiene = Hygiene()
         self.names: list[str] = []
         self.codes: list[I32] = []
+        self.codes_buffer: _Codes | None = None  # the fast reader's single array
         self.n_items: list[I64] = []
         self.user_codes: list[I64] = []
         self.user_lines: list[I64] = []
@@ -336,7 +338,7 @@ class _Collector:
             raise InputError(self.path, "no line of the form 'USER ITEM ...' (not a sequence file)")
         n_items = _concat(self.n_items, np.int64)
         lines = _concat(self.user_lines, np.int64)
-        codes = _concat(self.codes, np.int32)
+        codes = self.codes_buffer.array() if self.codes_buffer else _concat(self.codes, np.int32)
         keep = np.ones(len(user_codes), np.bool_)
         if self.n_users < len(user_codes):  # a user on several lines: the last one wins
             position = np.arange(len(user_codes))
@@ -393,6 +395,7 @@ class _FastReader:
         seeded, seed_at = self._seed(item_index)
         extra: list[str] = []  # names of the items added while reading, in code order
         universe = _Universe()
+        codes_out = out.codes_buffer = _Codes(_file_size(handle))
         user_hashes: list[U64] = []
         line_starts: list[I64] = []
         line_base = 0
@@ -404,7 +407,7 @@ class _FastReader:
                 codes, new = item_index.find_or_add(block.items, block.known)
                 if len(new):
                     extra.extend(_slices(block.data, block.item_starts[new], block.item_ends[new]))
-                out.codes.append(universe.codes(codes, item_index.size))
+                codes_out.append(universe.codes(codes, item_index.size))
                 user_hashes.append(block.users.hashes)
                 out.n_items.append(block.n_items)
                 out.user_lines.append(block.user_line + line_base + 1)
@@ -446,9 +449,46 @@ class _FastReader:
         if not ok.all():
             keys = [k for k, good in zip(keys, ok.tolist(), strict=True) if good]
             at = at[ok]
-        codes, _ = index.find_or_add(tokens)  # distinct keys: codes in key order
-        assert len(codes) == len(keys)
+        if isinstance(self.known, (dict, set, frozenset)):
+            index.add(tokens)  # distinct keys, an empty index: codes in key order
+        else:
+            _, first = index.find_or_add(tokens)
+            if len(first) < len(keys):
+                raise ValueError("known keys must be distinct")
         return keys, at
+
+
+def _file_size(handle: BinaryIO) -> int:
+    try:
+        return os.fstat(handle.fileno()).st_size
+    except (OSError, AttributeError, ValueError):
+        return 0
+
+
+class _Codes:
+    """The item codes of all interactions in one array, written block by block.
+
+    An interaction takes at least two bytes of the file (an ID byte and a separator),
+    so half the file size bounds their number. The array is allocated at that bound
+    but only the pages written are ever touched: resident memory is four bytes per
+    interaction, without the transient copy that joining per-block arrays would cost.
+    """
+
+    def __init__(self, file_size: int) -> None:
+        self._array: I32 = np.empty(max(file_size // 2 + 1, 1 << 16), np.int32)
+        self.size = 0
+
+    def append(self, codes: I32) -> None:
+        end = self.size + len(codes)
+        if end > len(self._array):  # the file grew while being read
+            grown = np.empty(2 * end, np.int32)
+            grown[: self.size] = self._array[: self.size]
+            self._array = grown
+        self._array[self.size : end] = codes
+        self.size = end
+
+    def array(self) -> I32:
+        return self._array[: self.size]
 
 
 class _Universe:
