@@ -352,6 +352,11 @@ class StringIndex:
     def __len__(self) -> int:
         return len(self.names)
 
+    @property
+    def hashed(self) -> bool:
+        """Whether every name is in the hash index (1..MAX_TOKEN_BYTES bytes each)."""
+        return self._index is not None
+
     def lookup(self, strings: Sequence[str]) -> I64:
         """Code of each string, -1 for strings not in the index."""
         if self._dict is not None:

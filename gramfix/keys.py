@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from gramfix.hashindex import FRONT, StringIndex, pack_strings
+from gramfix.hashindex import FRONT, MAX_TOKEN_BYTES, StringIndex, pack_strings
 
 I64 = npt.NDArray[np.int64]
 Bools = npt.NDArray[np.bool_]
@@ -130,7 +130,8 @@ def analyse_keys(
         left = np.flatnonzero(target[rest] < 0)
         digits = [i for i in left.tolist() if tokens[i].isascii() and tokens[i].isdigit()]
         if digits:
-            padded = _zero_padded([tokens[i] for i in digits], _digit_widths(universe), universe)
+            short = [tokens[i] for i in digits]
+            padded = _zero_padded(short, _digit_widths(universe, short), universe)
             hit = padded >= 0
             at = np.array(digits, np.int64)[hit]
             fam = np.where(cut[at], FAMILIES.index(Family.WHOLE_LINE), -1)
@@ -173,16 +174,26 @@ def _assign(
         family[positions[keep]] = override[keep]
 
 
-def _digit_widths(universe: StringIndex) -> list[int]:
-    """Lengths of the all-digit item IDs (ASCII digits), vectorised over the packed names."""
+def _digit_widths(universe: StringIndex, tokens: list[str]) -> list[int]:
+    """The widths worth padding ``tokens`` (all-digit) to: the lengths of the universe's
+    all-digit IDs.
+
+    A padded token can only be found at a width some all-digit item has, so with few
+    tokens it is cheaper to try every width an indexed item can have than to scan all
+    item names (names of the hash index are at most MAX_TOKEN_BYTES long).
+    """
     names = universe.names
     if not names:
         return []
+    shortest = min(map(len, tokens))
+    tries = len(tokens) * (MAX_TOKEN_BYTES - shortest)
+    if universe.hashed and tries < len(names) // 4:
+        return list(range(shortest + 1, MAX_TOKEN_BYTES + 1))
     buffer, starts, lengths = pack_strings(names)
     data = np.frombuffer(buffer, np.uint8)[FRONT : FRONT + int(lengths.sum())]
     # A name is all digits when it holds no byte outside 0-9 (UTF-8 multi-byte
     # characters are all >= 0x80, so they count as non-digits too).
-    other = np.zeros(len(data) + 1, np.int64)
+    other = np.zeros(len(data) + 1, np.int32 if len(data) < 1 << 31 else np.int64)
     np.cumsum((data < 0x30) | (data > 0x39), out=other[1:])
     digits = (other[starts + lengths] - other[starts] == 0) & (lengths > 0)
     return sorted(set(np.unique(lengths[digits]).tolist()))
