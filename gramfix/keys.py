@@ -119,7 +119,8 @@ def analyse_keys(
     fold_injective = True
     if len(rest):
         stripped = [strip_decorations(keys[i]) for i in rest.tolist()]
-        tokens = [leading_token(keys[i]) for i in rest.tolist()]
+        # leading_token(key), reusing the stripped key (one pass over long keys, not two).
+        tokens = [strip_decorations(p[0]) if (p := c.split(None, 1)) else c for c in stripped]
         cut = np.array([t != s for t, s in zip(tokens, stripped, strict=True)], np.bool_)
         decorated = universe.lookup(stripped)
         hit = (decorated >= 0) & ~cut
