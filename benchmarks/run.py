@@ -64,13 +64,14 @@ class Measure:
     name: str
     command: list[str]
     seconds: float = 0.0
+    cpu_seconds: float = 0.0  # user + system: robust when other work shares the machine
     peak_mb: float = 0.0
     exit_code: int = 0
 
 
-def measure(command: list[str], repeat: int) -> tuple[float, float, int]:
-    """Median wall seconds, peak RSS in MB and exit code of ``command``."""
-    times, peaks, code = [], [], 0
+def measure(command: list[str], repeat: int) -> tuple[float, float, float, int]:
+    """Median wall and CPU seconds, peak RSS in MB and exit code of ``command``."""
+    times, cpus, peaks, code = [], [], [], 0
     for attempt in range(repeat + 1):
         start = time.perf_counter()
         process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -82,8 +83,9 @@ def measure(command: list[str], repeat: int) -> tuple[float, float, int]:
             raise SystemExit(f"{' '.join(command)} failed with {code}: {error}")
         if attempt:  # the first run warms the page cache
             times.append(elapsed)
+            cpus.append(usage.ru_utime + usage.ru_stime)
             peaks.append(usage.ru_maxrss / 1024)
-    return statistics.median(times), max(peaks), code
+    return statistics.median(times), statistics.median(cpus), max(peaks), code
 
 
 def dataset(data: Path, interactions: int, keys: str) -> Path:
@@ -206,9 +208,10 @@ def main(argv: list[str] | None = None) -> int:
     for title, group in scenarios(args):
         print(f"## {title}", file=sys.stderr)
         for m in group:
-            m.seconds, m.peak_mb, m.exit_code = measure(m.command, args.repeat)
+            m.seconds, m.cpu_seconds, m.peak_mb, m.exit_code = measure(m.command, args.repeat)
             print(
-                f"  {m.name:34s} {m.seconds:8.3f} s {m.peak_mb:9.0f} MB  exit {m.exit_code}",
+                f"  {m.name:34s} {m.seconds:8.3f} s {m.cpu_seconds:8.3f} s cpu "
+                f"{m.peak_mb:9.0f} MB  exit {m.exit_code}",
                 file=sys.stderr,
             )
         results.append((title, group))
@@ -219,16 +222,16 @@ def main(argv: list[str] | None = None) -> int:
             loads = [m for m in group if m.name == "orjson load mapping"]
             load_mb = loads[0].peak_mb if loads else 0.0
             print(
-                f"| command | wall (median of {args.repeat}) | × first row | peak RSS "
-                "| RSS × orjson load |"
+                f"| command | wall (median of {args.repeat}) | × first row | CPU user+sys "
+                "| peak RSS | RSS × orjson load |"
             )
-            print("|---|---:|---:|---:|---:|")
+            print("|---|---:|---:|---:|---:|---:|")
             for m in group:
                 ratio = m.seconds / base
                 versus = f"{m.peak_mb / load_mb:.2f}" if load_mb else ""
                 print(
-                    f"| {m.name} | {m.seconds:.3f} s | {ratio:.2f} | {m.peak_mb:,.0f} MB "
-                    f"| {versus} |"
+                    f"| {m.name} | {m.seconds:.3f} s | {ratio:.2f} | {m.cpu_seconds:.3f} s "
+                    f"| {m.peak_mb:,.0f} MB | {versus} |"
                 )
     print(
         json.dumps([{"scenario": t, "results": [m.__dict__ for m in g]} for t, g in results]),
