@@ -11,6 +11,7 @@ from gramfix.checks.hygiene import check_hygiene
 from gramfix.checks.key_formats import check_duplicate_keys, check_key_formats
 from gramfix.checks.values import check_values
 from gramfix.dataset import DatasetFiles, locate
+from gramfix.errors import InputError
 from gramfix.readers.mapping import read_mapping
 from gramfix.readers.sequences import read_sequences
 from gramfix.report import (
@@ -28,8 +29,17 @@ from gramfix.settings import Settings
 
 def load(files: DatasetFiles, settings: Settings) -> Analysis:
     """Read the inputs (`InputError` when one cannot be read) into an `Analysis`."""
-    sequences = read_sequences(files.sequences) if files.sequences else None
-    mapping = read_mapping(files.mapping) if files.mapping else None
+    # The mapping is read first so that its keys pre-fill the sequence reader's item
+    # index; an unreadable sequence file is still the error reported first.
+    mapping = mapping_error = None
+    try:
+        mapping = read_mapping(files.mapping) if files.mapping else None
+    except InputError as error:
+        mapping_error = error
+    known = mapping.entries if mapping is not None else None
+    sequences = read_sequences(files.sequences, known) if files.sequences else None
+    if mapping_error is not None:
+        raise mapping_error
     return Analysis(files=files, settings=settings, sequences=sequences, mapping=mapping)
 
 

@@ -17,8 +17,10 @@ def check_values(a: Analysis) -> tuple[ValueStats, list[Finding]]:
     """Type, range, uniqueness and contiguity of the values."""
     keys, values = a.keys, a.values
     file = a.name("mapping")
-    plain = all(type(v) is int for v in values)
-    array = _as_int64(values) if plain else None
+    array = a.value_array
+    plain = array is not None or all(type(v) is int for v in values)
+    if array is None and plain:
+        array = _as_int64(values)
     if array is not None:  # the usual case, vectorised: 10^7 values in well under a second
         non_int: list[int] = []
         too_big: list[int] = []
