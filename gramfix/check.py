@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from gramfix import progress
 from gramfix.analysis import Analysis
 from gramfix.checks.coverage import check_coverage
 from gramfix.checks.fill import check_fill
@@ -11,6 +12,7 @@ from gramfix.checks.hygiene import check_hygiene
 from gramfix.checks.key_formats import check_duplicate_keys, check_key_formats
 from gramfix.checks.values import check_values
 from gramfix.dataset import DatasetFiles, locate
+from gramfix.policy import checked_codes, judge, verdict
 from gramfix.readers.mapping import read_mapping
 from gramfix.readers.sequences import read_sequences
 from gramfix.report import (
@@ -28,8 +30,12 @@ from gramfix.settings import Settings
 
 def load(files: DatasetFiles, settings: Settings) -> Analysis:
     """Read the inputs (`InputError` when one cannot be read) into an `Analysis`."""
+    progress.expect([files.sequences, files.mapping])
+    progress.stage("reading sequences")
     sequences = read_sequences(files.sequences) if files.sequences else None
+    progress.stage("reading mapping")
     mapping = read_mapping(files.mapping) if files.mapping else None
+    progress.stage("checking")
     return Analysis(files=files, settings=settings, sequences=sequences, mapping=mapping)
 
 
@@ -39,14 +45,22 @@ def check_dataset(
     sequences: Path | str | None = None,
     mapping: Path | str | None = None,
     settings: Settings | None = None,
+    config: Path | str | None = None,
 ) -> Report:
-    """Check a GRAM / GRAM-C dataset folder (or explicit files) and return the report."""
+    """Check a GRAM / GRAM-C dataset folder (or explicit files) and return the report.
+
+    ``config`` is only recorded: the configuration file ``settings`` came from.
+    """
     files = locate(
         Path(folder) if folder is not None else None,
         sequences=Path(sequences) if sequences is not None else None,
         mapping=Path(mapping) if mapping is not None else None,
     )
-    return build_report(load(files, settings or Settings()))
+    report = build_report(load(files, settings or Settings()))
+    if config is None:
+        return report
+    inputs = report.inputs.model_copy(update={"config": Path(config).as_posix()})
+    return report.model_copy(update={"inputs": inputs})
 
 
 def build_report(a: Analysis) -> Report:
@@ -96,20 +110,20 @@ def build_report(a: Analysis) -> Report:
             conflicts=conflicts,
         )
     findings.sort(key=lambda f: f.code)
-    echo = SettingsEcho(
-        recent_k=a.settings.recent_k, max_his=a.settings.max_his, fail_on=a.settings.fail_on
-    )
-    threshold = a.settings.fail_on.rank
+    findings = judge(findings, coverage, fill, a.settings)
+    read = {name for name in ("sequences", "mapping") if getattr(a, name) is not None}
     return Report(
-        verdict="fail" if any(f.severity.rank >= threshold for f in findings) else "pass",
+        verdict=verdict(findings, a.settings.fail_on),
         summary=summarise(findings),
-        settings=echo,
+        settings=SettingsEcho.of(a.settings),
         inputs=Inputs(
             dataset=a.files.folder.as_posix() if a.files.folder else None,
             sequences=a.files.display(a.files.sequences),
             mapping=a.files.display(a.files.mapping),
+            paths=a.files.paths(),
         ),
         findings=findings,
+        checked=checked_codes(a.settings, read),
         sequences=sequence_stats,
         mapping=mapping_stats,
         coverage=coverage,
