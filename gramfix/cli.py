@@ -11,6 +11,7 @@ import click
 
 from gramfix import __version__
 from gramfix.errors import GramfixError
+from gramfix.render import FORMATS
 from gramfix.report import ExitCode
 
 if TYPE_CHECKING:
@@ -25,9 +26,6 @@ def cli() -> None:
     """Check and repair the data of GRAM / GRAM-C training pipelines."""
 
 
-_FORMATS = ("text", "json", "github", "junit", "sarif", "markdown")  # gramfix.render.FORMATS
-
-
 @cli.command()
 @click.argument("dataset_dir", required=False, type=_PATH)
 @click.option("--sequences", type=_PATH, help="user_sequence.txt (default: in DATASET_DIR).")
@@ -37,7 +35,7 @@ _FORMATS = ("text", "json", "github", "junit", "sarif", "markdown")  # gramfix.r
 @click.option(
     "--format",
     "output_format",
-    type=click.Choice(_FORMATS),
+    type=click.Choice(FORMATS),
     metavar="FORMAT",
     help="text (for people; the default), json, github (workflow commands), junit, "
     "sarif or markdown (a step summary). With --output the default is json.",
@@ -47,7 +45,7 @@ _FORMATS = ("text", "json", "github", "junit", "sarif", "markdown")  # gramfix.r
     "-o",
     type=_PATH,
     metavar="FILE",
-    help="Write the report to FILE (atomically) and the text report to stderr.",
+    help="Write the report to FILE (atomically; - for stdout) and the text report to stderr.",
 )
 @click.option(
     "--recent-k",
@@ -203,7 +201,11 @@ def _emit(report: Report, output_format: str | None, output: Path | None) -> Non
     if output is not None:
         from gramfix.write import write_atomic
 
-        write_atomic(output, render(report, output_format or "json").encode("utf-8"))
+        machine = render(report, output_format or "json")
+        if output == Path("-"):
+            click.echo(machine, nl=False)
+        else:
+            write_atomic(output, machine.encode("utf-8"))
         _text(report, sys.stderr, annotate)
     elif output_format in (None, "text"):
         _text(report, sys.stdout, annotate)

@@ -15,7 +15,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from gramfix import Report, Settings, check_dataset
+from gramfix.policy import judge, verdict
 from tests.conftest import ROOT, Run
 
 CASES = ROOT / "tests" / "cases"
@@ -186,3 +190,32 @@ def test_bad_policy_options_are_usage_errors(
     assert run.out == ""
     assert run.err.startswith("gramfix: error: ")
     assert run.err.count("\n") == 1
+
+
+@pytest.fixture(scope="module")
+def raw() -> Report:
+    """The partial-coverage report with no policy: findings at catalogue severity."""
+    return check_dataset(CASES / "partial-coverage")
+
+
+def _fails(raw: Report, settings: Settings) -> bool:
+    judged = judge(raw.findings, raw.coverage, raw.fill, settings)
+    return verdict(judged, settings.fail_on) == "fail"
+
+
+@given(st.integers(0, 12), st.integers(0, 12))
+def test_a_looser_max_missing_never_fails_more(raw: Report, a: int, b: int) -> None:
+    low, high = sorted((a, b))
+    assert _fails(raw, Settings(max_missing=high)) <= _fails(raw, Settings(max_missing=low))
+    # The boundary is exact: 2 items miss.
+    assert _fails(raw, Settings(max_missing=low)) == (low < 2)
+
+
+@given(st.floats(0, 1), st.floats(0, 1))
+def test_a_looser_share_never_fails_more(raw: Report, a: float, b: float) -> None:
+    low, high = sorted((a, b))
+    assert _fails(raw, Settings(min_coverage=low)) <= _fails(raw, Settings(min_coverage=high))
+    assert _fails(raw, Settings(min_fill=low)) <= _fails(raw, Settings(min_fill=high))
+    # The boundaries are exact: item coverage 8/10, lowest fill (valid) 0.75.
+    assert _fails(raw, Settings(min_coverage=low)) == (low > 0.8)
+    assert _fails(raw, Settings(min_fill=low)) == (low > 0.75)
