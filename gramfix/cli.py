@@ -136,7 +136,7 @@ def check(
     """
     from gramfix import progress
     from gramfix.check import check_dataset
-    from gramfix.config import Options, resolve
+    from gramfix.config import Options, resolve, shown
     from gramfix.findings import Severity
 
     given = Options(
@@ -161,7 +161,7 @@ def check(
             sequences=o.sequences,
             mapping=o.mapping,
             settings=resolved.settings,
-            config=_shown(resolved.config),
+            config=shown(resolved.config) if resolved.config else None,
         )
     _emit(report, output_format, output)
     return int(report.exit_code())
@@ -179,14 +179,6 @@ def _codes(values: tuple[str, ...]) -> tuple[str, ...] | None:
     """Repeated and comma-separated codes as one tuple; None when none was given."""
     codes = tuple(c.strip() for value in values for c in value.split(",") if c.strip())
     return codes or None
-
-
-def _shown(path: Path | None) -> str | None:
-    """A configuration file's path as reports show it: from the working directory."""
-    if path is None:
-        return None
-    absolute, here = path.resolve(), Path.cwd()
-    return (absolute.relative_to(here) if absolute.is_relative_to(here) else absolute).as_posix()
 
 
 def _emit(report: Report, output_format: str | None, output: Path | None) -> None:

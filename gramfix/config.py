@@ -128,11 +128,11 @@ def read_config(path: Path) -> Options:
     if path.name == PYPROJECT:
         table = document.get("tool", {}).get("gramfix")
         if table is None:
-            raise UsageError(f"{_shown(path)}: no [tool.gramfix] table")
+            raise UsageError(f"{shown(path)}: no [tool.gramfix] table")
     else:
         table = document
     if not isinstance(table, dict):
-        raise UsageError(f"{_shown(path)}: [tool.gramfix] is not a table")
+        raise UsageError(f"{shown(path)}: [tool.gramfix] is not a table")
     values: dict[str, Any] = {}
     for key, value in table.items():
         if key not in _KEYS:
@@ -157,18 +157,18 @@ def _load(path: Path) -> dict[str, Any]:
             document: dict[str, Any] = tomllib.load(handle)
             return document
     except tomllib.TOMLDecodeError as error:
-        raise UsageError(f"{_shown(path)}: invalid TOML: {error}") from None
+        raise UsageError(f"{shown(path)}: invalid TOML: {error}") from None
     except OSError as error:
-        raise UsageError(f"{_shown(path)}: cannot read ({error.strerror})") from None
+        raise UsageError(f"{shown(path)}: cannot read ({error.strerror})") from None
 
 
 def _where(path: Path) -> str:
     """The file (and table) an error is in: ``pyproject.toml: [tool.gramfix]``."""
-    return f"{_shown(path)}:" + (" [tool.gramfix]" if path.name == PYPROJECT else "")
+    return f"{shown(path)}:" + (" [tool.gramfix]" if path.name == PYPROJECT else "")
 
 
-def _shown(path: Path) -> str:
-    """``path`` from the working directory when inside it."""
+def shown(path: Path) -> str:
+    """``path`` as messages and reports show it: from the working directory when inside it."""
     absolute = path.resolve()
     try:
         return absolute.relative_to(Path.cwd()).as_posix()
