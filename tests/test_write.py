@@ -1,4 +1,5 @@
-"""The atomic writer: all or nothing, permissions kept, one-line errors."""
+"""The atomic writer's contract: all or nothing, permissions kept, errors that name the
+file (`GramfixError`, so the command line makes them one line and exit 2)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ def test_writes_and_replaces(tmp_path: Path) -> None:
     target = tmp_path / "r.json"
     write_atomic(target, b"one")
     assert target.read_bytes() == b"one"
-    write_atomic(str(target), b"two")
+    write_atomic(target, b"two")
     assert target.read_bytes() == b"two"
     assert [p.name for p in tmp_path.iterdir()] == ["r.json"]
 
@@ -65,7 +66,7 @@ def test_failure_leaves_the_old_file_and_no_temporary(
 
 @pytest.mark.parametrize(
     ("name", "message"),
-    [("missing/r.json", "no such folder"), (".", "is a directory")],
+    [("missing/r.json", "cannot write"), (".", "cannot write")],
 )
 def test_errors_name_the_file(tmp_path: Path, name: str, message: str) -> None:
     with pytest.raises(GramfixError, match=message):
