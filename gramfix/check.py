@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from gramfix import progress
 from gramfix.analysis import Analysis
 from gramfix.checks.coverage import check_coverage
 from gramfix.checks.fill import check_fill
@@ -12,6 +13,7 @@ from gramfix.checks.key_formats import check_duplicate_keys, check_key_formats
 from gramfix.checks.values import check_values
 from gramfix.dataset import DatasetFiles, locate
 from gramfix.errors import InputError
+from gramfix.policy import checked_codes, judge, verdict
 from gramfix.readers.mapping import read_mapping
 from gramfix.readers.sequences import read_sequences
 from gramfix.report import (
@@ -31,15 +33,19 @@ def load(files: DatasetFiles, settings: Settings) -> Analysis:
     """Read the inputs (`InputError` when one cannot be read) into an `Analysis`."""
     # The mapping is read first so that its keys pre-fill the sequence reader's item
     # index; an unreadable sequence file is still the error reported first.
+    progress.expect([files.sequences, files.mapping])
+    progress.stage("reading mapping")
     mapping = mapping_error = None
     try:
         mapping = read_mapping(files.mapping) if files.mapping else None
     except InputError as error:
         mapping_error = error
     known = mapping.entries if mapping is not None else None
+    progress.stage("reading sequences")
     sequences = read_sequences(files.sequences, known) if files.sequences else None
     if mapping_error is not None:
         raise mapping_error
+    progress.stage("checking")
     return Analysis(files=files, settings=settings, sequences=sequences, mapping=mapping)
 
 
@@ -49,14 +55,22 @@ def check_dataset(
     sequences: Path | str | None = None,
     mapping: Path | str | None = None,
     settings: Settings | None = None,
+    config: Path | str | None = None,
 ) -> Report:
-    """Check a GRAM / GRAM-C dataset folder (or explicit files) and return the report."""
+    """Check a GRAM / GRAM-C dataset folder (or explicit files) and return the report.
+
+    ``config`` is only recorded: the configuration file ``settings`` came from.
+    """
     files = locate(
         Path(folder) if folder is not None else None,
         sequences=Path(sequences) if sequences is not None else None,
         mapping=Path(mapping) if mapping is not None else None,
     )
-    return build_report(load(files, settings or Settings()))
+    report = build_report(load(files, settings or Settings()))
+    if config is None:
+        return report
+    inputs = report.inputs.model_copy(update={"config": Path(config).as_posix()})
+    return report.model_copy(update={"inputs": inputs})
 
 
 def build_report(a: Analysis) -> Report:
@@ -106,20 +120,20 @@ def build_report(a: Analysis) -> Report:
             conflicts=conflicts,
         )
     findings.sort(key=lambda f: f.code)
-    echo = SettingsEcho(
-        recent_k=a.settings.recent_k, max_his=a.settings.max_his, fail_on=a.settings.fail_on
-    )
-    threshold = a.settings.fail_on.rank
+    findings = judge(findings, coverage, fill, a.settings)
+    read = {name for name in ("sequences", "mapping") if getattr(a, name) is not None}
     return Report(
-        verdict="fail" if any(f.severity.rank >= threshold for f in findings) else "pass",
+        verdict=verdict(findings, a.settings.fail_on),
         summary=summarise(findings),
-        settings=echo,
+        settings=SettingsEcho.of(a.settings),
         inputs=Inputs(
             dataset=a.files.folder.as_posix() if a.files.folder else None,
             sequences=a.files.display(a.files.sequences),
             mapping=a.files.display(a.files.mapping),
+            paths=a.files.paths(),
         ),
         findings=findings,
+        checked=checked_codes(a.settings, read),
         sequences=sequence_stats,
         mapping=mapping_stats,
         coverage=coverage,

@@ -33,9 +33,12 @@ class Rule:
     severity: Severity
     title: str
     help: str
+    #: Inputs the check needs; without one of them the code is skipped, not passed.
+    needs: tuple[str, ...] = ()
 
 
 _E, _W, _I = Severity.ERROR, Severity.WARNING, Severity.INFO
+_MAP, _SEQ = "mapping", "sequences"
 
 RULES: dict[str, Rule] = {
     rule.code: rule
@@ -63,6 +66,7 @@ RULES: dict[str, Rule] = {
             "The mapping was built by splitting on a separator the text does not use, so "
             "each key is 'ID title: ...'. The trainer's lookup by raw ID finds nothing. "
             "Fix: keep the ID before the first whitespace (gramfix repair).",
+            needs=(_MAP, _SEQ),
         ),
         Rule(
             "GF102",
@@ -71,6 +75,7 @@ RULES: dict[str, Rule] = {
             "Keys carry invisible or quoting characters",
             "A BOM, CR/LF, spaces, quotes or NBSP at the ends of a key make the exact "
             "lookup fail. Fix: strip them (gramfix repair).",
+            needs=(_MAP, _SEQ),
         ),
         Rule(
             "GF103",
@@ -79,6 +84,7 @@ RULES: dict[str, Rule] = {
             "All-digit keys lost their leading zeros",
             "ISBN-style IDs went through int() or a spreadsheet: 0786959916 became "
             "786959916. Fix: left-pad to the IDs' width when the padded form is unique.",
+            needs=(_MAP, _SEQ),
         ),
         Rule(
             "GF104",
@@ -87,6 +93,7 @@ RULES: dict[str, Rule] = {
             "Keys match item IDs only ignoring case",
             "A lower-casing text pipeline changed the keys. Fix: the sequences' spelling, "
             "applied only when case folding is one-to-one over the item IDs.",
+            needs=(_MAP, _SEQ),
         ),
         Rule(
             "GF105",
@@ -95,6 +102,7 @@ RULES: dict[str, Rule] = {
             "Keys are internal integer IDs, not raw item IDs",
             "Row numbers or P5-style integers never match a raw ID. Only an explicit "
             "translation table can fix this; gramfix refuses to guess.",
+            needs=(_MAP, _SEQ),
         ),
         Rule(
             "GF106",
@@ -103,6 +111,7 @@ RULES: dict[str, Rule] = {
             "Keys match no item of the sequences",
             "These keys are not item IDs of user_sequence.txt even after every safe "
             "normalisation: IDs of another dataset, stale items, or text.",
+            needs=(_MAP, _SEQ),
         ),
         Rule(
             "GF107",
@@ -111,6 +120,7 @@ RULES: dict[str, Rule] = {
             "Normalised keys collide with different values",
             "Two keys land on one item ID with different rows. Merging them would pick a "
             "row at random; gramfix refuses to repair until one is removed by hand.",
+            needs=(_MAP, _SEQ),
         ),
         Rule(
             "GF108",
@@ -119,6 +129,7 @@ RULES: dict[str, Rule] = {
             "Keys repeated in the JSON text (same value)",
             "json.load keeps the last occurrence silently. Harmless here, but the file "
             "was not written by a dict.",
+            needs=(_MAP,),
         ),
         Rule(
             "GF109",
@@ -126,6 +137,7 @@ RULES: dict[str, Rule] = {
             _E,
             "Keys repeated with different values",
             "json.load keeps the last value silently, so the first rows are lost.",
+            needs=(_MAP,),
         ),
         Rule(
             "GF201",
@@ -133,6 +145,7 @@ RULES: dict[str, Rule] = {
             _E,
             "Values that are not integers",
             "Every value must be an int row index (not bool, float, string or null).",
+            needs=(_MAP,),
         ),
         Rule(
             "GF202",
@@ -141,6 +154,7 @@ RULES: dict[str, Rule] = {
             "Value 0 maps an item to the padding row",
             "Row 0 is padding: the item is looked up as unknown. A 0 among the values "
             "usually means a 0-based LightGCN index was used where rows start at 1.",
+            needs=(_MAP,),
         ),
         Rule(
             "GF203",
@@ -148,6 +162,7 @@ RULES: dict[str, Rule] = {
             _E,
             "Negative values",
             "A negative index reads a row from the end of the embedding table.",
+            needs=(_MAP,),
         ),
         Rule(
             "GF204",
@@ -155,6 +170,7 @@ RULES: dict[str, Rule] = {
             _W,
             "Several keys share one row",
             "Distinct items with one embedding row are indistinguishable to the prefix.",
+            needs=(_MAP,),
         ),
         Rule(
             "GF205",
@@ -163,6 +179,7 @@ RULES: dict[str, Rule] = {
             "Values are not exactly 1..N",
             "Rows between 1 and the largest value are unused, or the table and the "
             "mapping were generated separately.",
+            needs=(_MAP,),
         ),
         Rule(
             "GF206",
@@ -171,6 +188,7 @@ RULES: dict[str, Rule] = {
             "Values too large for a torch.long index",
             "GRAM-C turns the rows into a torch.long tensor: a value of 2**63 or more "
             "cannot be converted and the trainer crashes.",
+            needs=(_MAP,),
         ),
         Rule(
             "GF301",
@@ -179,6 +197,7 @@ RULES: dict[str, Rule] = {
             "Sequence items the mapping does not resolve",
             "mapping.get(raw_id, 0) returns 0 for these items: their slots in the "
             "collaborative prefix are padding.",
+            needs=(_MAP, _SEQ),
         ),
         Rule(
             "GF302",
@@ -187,6 +206,7 @@ RULES: dict[str, Rule] = {
             "Items still missing after every safe fix",
             "No key leads to these items. A missing row needs a trained embedding: "
             "rebuild the mapping and the table from the same item list.",
+            needs=(_MAP, _SEQ),
         ),
         Rule(
             "GF401",
@@ -196,6 +216,7 @@ RULES: dict[str, Rule] = {
             "Share of the real history slots in GRAM-C's recent-item window that resolve "
             "to a non-zero row. Below 1.0 the collaborative prefix loses signal; at 0.0 "
             "GRAM-C trains as plain GRAM.",
+            needs=(_MAP, _SEQ),
         ),
         Rule(
             "GF501",
@@ -204,6 +225,7 @@ RULES: dict[str, Rule] = {
             "A user appears on several lines",
             "The trainer stores users in a dict: the last line silently wins and the "
             "earlier histories are lost.",
+            needs=(_SEQ,),
         ),
         Rule(
             "GF502",
@@ -212,6 +234,7 @@ RULES: dict[str, Rule] = {
             "Users with fewer than 3 items",
             "Validation takes s[-2] and test s[-1] with the rest as history: with fewer "
             "than 3 items the trainer crashes or builds samples without history.",
+            needs=(_SEQ,),
         ),
         Rule(
             "GF503",
@@ -220,6 +243,7 @@ RULES: dict[str, Rule] = {
             "Empty lines",
             "The trainer cuts every line at its first space; an empty line has none and "
             "it crashes (IndexError).",
+            needs=(_SEQ,),
         ),
         Rule(
             "GF504",
@@ -228,6 +252,7 @@ RULES: dict[str, Rule] = {
             "Lines without a space",
             "A line with only a user ID (or any text without a space) crashes the "
             "trainer (IndexError).",
+            needs=(_SEQ,),
         ),
         Rule(
             "GF505",
@@ -236,6 +261,7 @@ RULES: dict[str, Rule] = {
             "CR line endings (Windows CRLF or old Mac CR)",
             "Python's universal newlines hide them from the trainer; other tools "
             "(awk, cut, pandas with a custom separator) keep the CR in the last ID.",
+            needs=(_SEQ,),
         ),
         Rule(
             "GF506",
@@ -244,6 +270,7 @@ RULES: dict[str, Rule] = {
             "The file starts with a UTF-8 BOM",
             "The trainer reads UTF-8 without BOM handling: the first user ID gets an "
             "invisible U+FEFF prefix.",
+            needs=(_SEQ,),
         ),
         Rule(
             "GF507",
@@ -252,6 +279,7 @@ RULES: dict[str, Rule] = {
             "Tabs in sequence lines",
             "Items are split on any whitespace but the user only on a space: a tab "
             "before the first space glues the first item to the user ID.",
+            needs=(_SEQ,),
         ),
         Rule(
             "GF508",
@@ -260,6 +288,7 @@ RULES: dict[str, Rule] = {
             "Unusual whitespace (NBSP, vertical tab ...)",
             "str.split() treats them as separators, other tools do not: IDs differ "
             "between the trainer and the scripts that built the other files.",
+            needs=(_SEQ,),
         ),
     ]
 }
@@ -268,3 +297,19 @@ RULES: dict[str, Rule] = {
 def rule(code: str) -> Rule:
     """The catalogue entry of ``code``."""
     return RULES[code]
+
+
+def normalise_selector(selector: str) -> str | None:
+    """A ``--select`` / ``--ignore`` entry as a code prefix, or None if it matches no code.
+
+    An entry is a code (``GF301``), a code prefix (``GF3``, ``GF``), ``ALL`` or a
+    finding name (``unresolved-items``); case does not matter.
+    """
+    text = selector.strip()
+    upper = text.upper()
+    if upper == "ALL":
+        return "GF"
+    if any(code.startswith(upper) for code in RULES) and upper.startswith("GF"):
+        return upper
+    by_name = {r.name: r.code for r in RULES.values()}
+    return by_name.get(text.lower())

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import errno
+import io
 import os
 from pathlib import Path
 from typing import BinaryIO
 
+from gramfix import progress
 from gramfix.errors import InputError
 
 _REASONS = {
@@ -27,12 +29,21 @@ def describe_os_error(error: OSError) -> str:
     return error.strerror or type(error).__name__
 
 
+class _Counted(io.BufferedReader):
+    """A buffered file that reports the bytes read to the progress display."""
+
+    def read(self, size: int | None = -1, /) -> bytes:
+        data = super().read(size)
+        progress.advance(len(data))
+        return data
+
+
 def open_input(path: Path) -> BinaryIO:
     """Open ``path`` for binary reading, or raise `InputError` saying why not."""
     try:
         if path.is_dir():
             raise InputError(path, "is a directory, not a file")
-        handle = path.open("rb")
+        handle = _Counted(io.FileIO(path, "rb"))
     except OSError as error:
         raise InputError(path, describe_os_error(error)) from None
     return handle
