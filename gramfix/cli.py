@@ -5,8 +5,9 @@ from __future__ import annotations
 import os
 import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 import click
 
@@ -19,6 +20,43 @@ if TYPE_CHECKING:
     from gramfix.report import Report
 
 _PATH = click.Path(path_type=Path)
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _dataset_options(command: _F) -> _F:
+    """The options both commands read a dataset with (the configuration file's defaults)."""
+    decorators = [
+        click.argument("dataset_dir", required=False, type=_PATH),
+        click.option(
+            "--sequences", type=_PATH, help="user_sequence.txt (default: in DATASET_DIR)."
+        ),
+        click.option(
+            "--mapping",
+            type=_PATH,
+            help="item_id_to_gcn_index.json or .pkl (default: in DATASET_DIR).",
+        ),
+        click.option(
+            "--recent-k",
+            type=click.IntRange(min=1),
+            help="Recent history items in GRAM-C's collaborative prefix (default: 5).",
+        ),
+        click.option(
+            "--max-his",
+            type=int,
+            help="History length the trainer keeps (0: all; default: 20).",
+        ),
+        click.option(
+            "--config",
+            "config_file",
+            type=_PATH,
+            metavar="FILE",
+            help="Read this gramfix.toml or pyproject.toml instead of searching for one.",
+        ),
+        click.option("--no-config", is_flag=True, help="Read no configuration file."),
+    ]
+    for decorate in reversed(decorators):
+        command = decorate(command)
+    return command
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -28,11 +66,7 @@ def cli() -> None:
 
 
 @cli.command()
-@click.argument("dataset_dir", required=False, type=_PATH)
-@click.option("--sequences", type=_PATH, help="user_sequence.txt (default: in DATASET_DIR).")
-@click.option(
-    "--mapping", type=_PATH, help="item_id_to_gcn_index.json or .pkl (default: in DATASET_DIR)."
-)
+@_dataset_options
 @click.option(
     "--format",
     "output_format",
@@ -47,16 +81,6 @@ def cli() -> None:
     type=_PATH,
     metavar="FILE",
     help="Write the report to FILE (atomically; - for stdout) and the text report to stderr.",
-)
-@click.option(
-    "--recent-k",
-    type=click.IntRange(min=1),
-    help="Recent history items in GRAM-C's collaborative prefix (default: 5).",
-)
-@click.option(
-    "--max-his",
-    type=int,
-    help="History length the trainer keeps (0: all; default: 20).",
 )
 @click.option(
     "--select",
@@ -93,14 +117,6 @@ def cli() -> None:
     default=None,
     help="Exit 0 even when the check fails (a report-only rollout).",
 )
-@click.option(
-    "--config",
-    "config_file",
-    type=_PATH,
-    metavar="FILE",
-    help="Read this gramfix.toml or pyproject.toml instead of searching for one.",
-)
-@click.option("--no-config", is_flag=True, help="Read no configuration file.")
 def check(
     dataset_dir: Path | None,
     sequences: Path | None,
@@ -169,11 +185,7 @@ def check(
 
 
 @cli.command()
-@click.argument("dataset_dir", required=False, type=_PATH)
-@click.option("--sequences", type=_PATH, help="user_sequence.txt (default: in DATASET_DIR).")
-@click.option(
-    "--mapping", type=_PATH, help="item_id_to_gcn_index.json or .pkl (default: in DATASET_DIR)."
-)
+@_dataset_options
 @click.option("-o", "--output", type=_PATH, help="Write the repaired mapping to this new file.")
 @click.option(
     "--in-place", is_flag=True, help="Replace the mapping, keeping the original as <name>.bak."
@@ -188,31 +200,19 @@ def check(
     show_default=True,
     help="text for people, json for machines (stdout).",
 )
-@click.option(
-    "--recent-k",
-    type=click.IntRange(min=1),
-    default=5,
-    show_default=True,
-    help="Recent history items in GRAM-C's prefix (for the fill after repair).",
-)
-@click.option(
-    "--max-his",
-    type=int,
-    default=20,
-    show_default=True,
-    help="History length the trainer keeps (0: all).",
-)
 def repair(
     dataset_dir: Path | None,
     sequences: Path | None,
     mapping: Path | None,
+    recent_k: int | None,
+    max_his: int | None,
+    config_file: Path | None,
+    no_config: bool,
     output: Path | None,
     in_place: bool,
     dry_run: bool,
     show_diff: bool,
     output_format: str,
-    recent_k: int,
-    max_his: int,
 ) -> int:
     """Rewrite the mapping so every item resolves, changing keys only, never values.
 
@@ -224,17 +224,22 @@ def repair(
     reaches a passing mapping (nothing written), 2 unreadable input or wrong options,
     3 a bug in gramfix.
     """
+    from gramfix.config import Options, resolve
     from gramfix.repair import exit_code, repair_dataset
     from gramfix.settings import Settings
 
+    given = Options(dataset_dir, sequences, mapping, recent_k=recent_k, max_his=max_his)
+    resolved = resolve(given, config=config_file, use_config=not no_config)
+    o, s = resolved.options, resolved.settings
+    window = Settings(recent_k=s.recent_k, max_his=s.max_his)  # no gate policy in a repair
     report, plan = repair_dataset(
-        dataset_dir,
-        sequences=sequences,
-        mapping=mapping,
+        o.dataset,
+        sequences=o.sequences,
+        mapping=o.mapping,
         output=output,
         in_place=in_place,
         dry_run=dry_run,
-        settings=Settings(recent_k=recent_k, max_his=max_his),
+        settings=window,
     )
     _emit_repair(report, plan, output_format, show_diff)
     return int(exit_code(report))

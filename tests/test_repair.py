@@ -226,3 +226,20 @@ def test_a_failing_write_changes_nothing(
         == (before["item_id_to_gcn_index.json"])
     )
     assert after == before
+
+
+def test_repair_finds_the_configured_dataset_and_ignores_the_gate_policy(
+    tmp_path: Path, gramfix: Callable[..., Run], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = _copy("partial-coverage", tmp_path)
+    # A gate that tolerates the missing items must not let repair write a partial mapping.
+    (tmp_path / "gramfix.toml").write_text(
+        'dataset = "partial-coverage"\nmax-missing = 5\nignore = ["GF3", "GF4"]\n'
+    )
+    monkeypatch.chdir(tmp_path)
+    assert gramfix("check").code == 0  # the gate passes
+    run = gramfix("repair", "-o", "out.json", "--format", "json")
+    assert run.code == 1
+    mapping = Path(json.loads(run.out)["mapping"])
+    assert mapping.resolve() == (folder / "item_id_to_gcn_index.json").resolve()
+    assert not (tmp_path / "out.json").exists()
