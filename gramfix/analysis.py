@@ -52,15 +52,30 @@ class Analysis:
         return list(self.mapping.entries.values())
 
     @cached_property
+    def value_array(self) -> I64 | None:
+        """The values as int64 when every one is a plain int that fits (the usual case)."""
+        values = self.values
+        if not values or set(map(type, values)) != {int}:  # bool and float are not int
+            return None
+        try:
+            return np.fromiter(values, np.int64, count=len(values))
+        except OverflowError:
+            return None
+
+    @cached_property
     def row_value(self) -> Bools:
         """Per key: the value addresses an embedding row (int >= 1)."""
+        if self.value_array is not None:
+            row: Bools = self.value_array >= 1
+            return row
         return np.fromiter(map(is_row_value, self.values), np.bool_, count=len(self.values))
 
     @cached_property
     def key_analysis(self) -> KeyAnalysis:
         assert self.mapping is not None
         assert self.sequences is not None
-        return analyse_keys(self.keys, self.values, self.sequences.items)
+        exact = self.sequences.codes_of(self.mapping.entries)
+        return analyse_keys(self.keys, self.values, self.sequences.items, exact)
 
     def _resolved(self, usable: Bools) -> Bools:
         assert self.sequences is not None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from gramfix import progress
 from gramfix.analysis import Analysis
 from gramfix.checks.coverage import check_coverage
 from gramfix.checks.embeddings import check_embeddings
@@ -15,7 +16,9 @@ from gramfix.checks.key_formats import check_duplicate_keys, check_key_formats
 from gramfix.checks.lexical_ids import check_lexical_ids
 from gramfix.checks.values import check_values
 from gramfix.dataset import DatasetFiles, locate
-from gramfix.readers.embeddings import read_embeddings
+from gramfix.errors import InputError
+from gramfix.policy import checked_codes, judge, verdict
+from gramfix.readers.embeddings import EmbeddingTable, read_embeddings
 from gramfix.readers.itemfiles import read_first_id, read_item_file
 from gramfix.readers.mapping import read_mapping
 from gramfix.readers.sequences import read_sequences
@@ -34,9 +37,23 @@ from gramfix.settings import Settings
 
 def load(files: DatasetFiles, settings: Settings) -> Analysis:
     """Read the inputs (`InputError` when one cannot be read) into an `Analysis`."""
-    sequences = read_sequences(files.sequences) if files.sequences else None
-    mapping = read_mapping(files.mapping) if files.mapping else None
-    return Analysis(
+    # The mapping is read first so that its keys pre-fill the sequence reader's item
+    # index; an unreadable sequence file is still the error reported first.
+    progress.expect([files.sequences, files.mapping])
+    progress.stage("reading mapping")
+    mapping = mapping_error = None
+    try:
+        mapping = read_mapping(files.mapping) if files.mapping else None
+    except InputError as error:
+        mapping_error = error
+    known = mapping.entries if mapping is not None else None
+    progress.stage("reading sequences")
+    sequences = read_sequences(files.sequences, known) if files.sequences else None
+    if mapping_error is not None:
+        raise mapping_error
+    if files.embeddings or files.item_files:
+        progress.stage("reading the other files")
+    analysis = Analysis(
         files=files,
         settings=settings,
         sequences=sequences,
@@ -47,6 +64,8 @@ def load(files: DatasetFiles, settings: Settings) -> Analysis:
         # Read (safely) too: the trainer may be configured to load this one instead.
         other_mappings=tuple(read_mapping(path) for path in files.other_mappings),
     )
+    progress.stage("checking")
+    return analysis
 
 
 def check_dataset(
@@ -55,16 +74,24 @@ def check_dataset(
     sequences: Path | str | None = None,
     mapping: Path | str | None = None,
     settings: Settings | None = None,
+    config: Path | str | None = None,
     embeddings: Path | str | None = None,
 ) -> Report:
-    """Check a GRAM / GRAM-C dataset folder (or explicit files) and return the report."""
+    """Check a GRAM / GRAM-C dataset folder (or explicit files) and return the report.
+
+    ``config`` is only recorded: the configuration file ``settings`` came from.
+    """
     files = locate(
         Path(folder) if folder is not None else None,
         sequences=Path(sequences) if sequences is not None else None,
         mapping=Path(mapping) if mapping is not None else None,
         embeddings=Path(embeddings) if embeddings is not None else None,
     )
-    return build_report(load(files, settings or Settings()))
+    report = build_report(load(files, settings or Settings()))
+    if config is None:
+        return report
+    inputs = report.inputs.model_copy(update={"config": Path(config).as_posix()})
+    return report.model_copy(update={"inputs": inputs})
 
 
 def build_report(a: Analysis) -> Report:
@@ -120,20 +147,21 @@ def build_report(a: Analysis) -> Report:
     lexical_ids, found = check_lexical_ids(a)
     findings += found
     findings.sort(key=lambda f: f.code)
-    echo = SettingsEcho(
-        recent_k=a.settings.recent_k, max_his=a.settings.max_his, fail_on=a.settings.fail_on
-    )
-    threshold = a.settings.fail_on.rank
+    findings = judge(findings, coverage, fill, a.settings)
+    read = {name for name in ("sequences", "mapping") if getattr(a, name) is not None}
+    read |= _other_inputs(a)
     return Report(
-        verdict="fail" if any(f.severity.rank >= threshold for f in findings) else "pass",
+        verdict=verdict(findings, a.settings.fail_on),
         summary=summarise(findings),
-        settings=echo,
+        settings=SettingsEcho.of(a.settings),
         inputs=Inputs(
             dataset=a.files.folder.as_posix() if a.files.folder else None,
             sequences=a.files.display(a.files.sequences),
             mapping=a.files.display(a.files.mapping),
+            paths=a.files.paths(),
         ),
         findings=findings,
+        checked=checked_codes(a.settings, read),
         sequences=sequence_stats,
         mapping=mapping_stats,
         coverage=coverage,
@@ -142,3 +170,19 @@ def build_report(a: Analysis) -> Report:
         item_files=item_files,
         lexical_ids=lexical_ids,
     )
+
+
+def _other_inputs(a: Analysis) -> set[str]:
+    """The whole-dataset inputs that were read (the ``needs`` of their findings)."""
+    read = set()
+    if a.embeddings is not None:
+        read.add("table file")
+    if isinstance(a.embeddings, EmbeddingTable):
+        read.add("embeddings")
+    if a.other_mappings:
+        read.add("second mapping")
+    if a.item_files:
+        read.add("item files")
+    if any(f.kind == "indexing" for f in a.item_files):
+        read.add("indexing file")
+    return read

@@ -3,16 +3,60 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 import click
 
 from gramfix import __version__
 from gramfix.errors import GramfixError
+from gramfix.render import FORMATS
 from gramfix.report import ExitCode
 
+if TYPE_CHECKING:
+    from gramfix.report import Report
+
 _PATH = click.Path(path_type=Path)
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _dataset_options(command: _F) -> _F:
+    """The options both commands read a dataset with (the configuration file's defaults)."""
+    decorators = [
+        click.argument("dataset_dir", required=False, type=_PATH),
+        click.option(
+            "--sequences", type=_PATH, help="user_sequence.txt (default: in DATASET_DIR)."
+        ),
+        click.option(
+            "--mapping",
+            type=_PATH,
+            help="item_id_to_gcn_index.json or .pkl (default: in DATASET_DIR).",
+        ),
+        click.option(
+            "--recent-k",
+            type=click.IntRange(min=1),
+            help="Recent history items in GRAM-C's collaborative prefix (default: 5).",
+        ),
+        click.option(
+            "--max-his",
+            type=int,
+            help="History length the trainer keeps (0: all; default: 20).",
+        ),
+        click.option(
+            "--config",
+            "config_file",
+            type=_PATH,
+            metavar="FILE",
+            help="Read this gramfix.toml or pyproject.toml instead of searching for one.",
+        ),
+        click.option("--no-config", is_flag=True, help="Read no configuration file."),
+    ]
+    for decorate in reversed(decorators):
+        command = decorate(command)
+    return command
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -22,11 +66,7 @@ def cli() -> None:
 
 
 @cli.command()
-@click.argument("dataset_dir", required=False, type=_PATH)
-@click.option("--sequences", type=_PATH, help="user_sequence.txt (default: in DATASET_DIR).")
-@click.option(
-    "--mapping", type=_PATH, help="item_id_to_gcn_index.json or .pkl (default: in DATASET_DIR)."
-)
+@_dataset_options
 @click.option(
     "--embeddings",
     type=_PATH,
@@ -36,71 +76,250 @@ def cli() -> None:
 @click.option(
     "--format",
     "output_format",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="text for people, json for machines (stdout).",
+    type=click.Choice(FORMATS),
+    metavar="FORMAT",
+    help="text (for people; the default), json, github (workflow commands), junit, "
+    "sarif or markdown (a step summary). With --output the default is json.",
 )
 @click.option(
-    "--recent-k",
-    type=click.IntRange(min=1),
-    default=5,
-    show_default=True,
-    help="Recent history items in GRAM-C's collaborative prefix.",
+    "--output",
+    "-o",
+    type=_PATH,
+    metavar="FILE",
+    help="Write the report to FILE (atomically; - for stdout) and the text report to stderr.",
 )
 @click.option(
-    "--max-his",
-    type=int,
-    default=20,
-    show_default=True,
-    help="History length the trainer keeps (0: all).",
+    "--select",
+    multiple=True,
+    metavar="CODES",
+    help="Report only these codes, prefixes or names (GF3,GF101; default: all).",
+)
+@click.option("--ignore", multiple=True, metavar="CODES", help="Do not report these codes.")
+@click.option(
+    "--fail-on",
+    type=click.Choice(["error", "warning"]),
+    help="The lowest severity that fails the check (default: error).",
+)
+@click.option(
+    "--max-missing",
+    type=click.IntRange(min=0),
+    metavar="N",
+    help="Pass with at most N sequence items unresolved (GF301, GF302).",
+)
+@click.option(
+    "--min-coverage",
+    type=click.FloatRange(0, 1),
+    metavar="SHARE",
+    help="Pass when at least SHARE of the sequence items resolve (GF301, GF302).",
+)
+@click.option(
+    "--min-fill",
+    type=click.FloatRange(0, 1),
+    metavar="SHARE",
+    help="Pass when the recent-window fill of every split is at least SHARE (GF401).",
+)
+@click.option(
+    "--exit-zero/--no-exit-zero",
+    default=None,
+    help="Exit 0 even when the check fails (a report-only rollout).",
 )
 def check(
     dataset_dir: Path | None,
     sequences: Path | None,
     mapping: Path | None,
     embeddings: Path | None,
-    output_format: str,
-    recent_k: int,
-    max_his: int,
+    output_format: str | None,
+    output: Path | None,
+    recent_k: int | None,
+    max_his: int | None,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    fail_on: str | None,
+    max_missing: int | None,
+    min_coverage: float | None,
+    min_fill: float | None,
+    exit_zero: bool | None,
+    config_file: Path | None,
+    no_config: bool,
 ) -> int:
     """Check a dataset folder the way the GRAM-C trainer reads it.
 
     DATASET_DIR is a GRAM dataset folder (rec_datasets/Beauty); its files are found by
     their conventional names. --sequences, --mapping and --embeddings override them. With
-    neither a folder nor files, the current directory is the folder.
+    neither a folder nor files, the current directory is the folder (or the configured
+    one).
 
-    Exit status: 0 no error finding, 1 error findings, 2 unreadable input or wrong
-    options, 3 a bug in gramfix.
+    Options default to [tool.gramfix] in the nearest pyproject.toml or a gramfix.toml,
+    found upward from the folder; keys are the option names (recent-k, select ...).
+
+    Thresholds are success conditions: a finding within them is reported as info. With
+    none, nothing is tolerated; a finding without a threshold of its own follows the
+    thresholds that are set.
+
+    Exit status: 0 no failing finding (or --exit-zero), 1 failing findings, 2
+    unreadable input, wrong options or configuration, 3 a bug in gramfix.
     """
+    from gramfix import progress
     from gramfix.check import check_dataset
-    from gramfix.settings import Settings
+    from gramfix.config import Options, resolve, shown
+    from gramfix.findings import Severity
 
-    report = check_dataset(
-        dataset_dir,
+    given = Options(
+        dataset=dataset_dir,
         sequences=sequences,
         mapping=mapping,
         embeddings=embeddings,
-        settings=Settings(recent_k=recent_k, max_his=max_his),
+        recent_k=recent_k,
+        max_his=max_his,
+        select=_codes(select),
+        ignore=_codes(ignore),
+        fail_on=Severity(fail_on) if fail_on else None,
+        max_missing=max_missing,
+        min_coverage=min_coverage,
+        min_fill=min_fill,
+        exit_zero=exit_zero,
     )
-    _emit(report, output_format)
+    resolved = resolve(given, config=config_file, use_config=not no_config)
+    o = resolved.options
+    with progress.display(sys.stderr):
+        report = check_dataset(
+            o.dataset,
+            sequences=o.sequences,
+            mapping=o.mapping,
+            embeddings=o.embeddings,
+            settings=resolved.settings,
+            config=shown(resolved.config) if resolved.config else None,
+        )
+    _emit(report, output_format, output)
     return int(report.exit_code())
 
 
-def _emit(report: object, output_format: str) -> None:
-    from gramfix.report import Report
+@cli.command()
+@_dataset_options
+@click.option("-o", "--output", type=_PATH, help="Write the repaired mapping to this new file.")
+@click.option(
+    "--in-place", is_flag=True, help="Replace the mapping, keeping the original as <name>.bak."
+)
+@click.option("--dry-run", is_flag=True, help="Print the plan; write nothing.")
+@click.option("--diff", "show_diff", is_flag=True, help="Print the key changes as a unified diff.")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text for people, json for machines (stdout).",
+)
+def repair(
+    dataset_dir: Path | None,
+    sequences: Path | None,
+    mapping: Path | None,
+    recent_k: int | None,
+    max_his: int | None,
+    config_file: Path | None,
+    no_config: bool,
+    output: Path | None,
+    in_place: bool,
+    dry_run: bool,
+    show_diff: bool,
+    output_format: str,
+) -> int:
+    """Rewrite the mapping so every item resolves, changing keys only, never values.
 
-    assert isinstance(report, Report)
+    Only fixes that check proved safe are applied; the result is checked again and
+    written atomically, or nothing is written. --in-place keeps the original as
+    <name>.bak (an existing different backup is never overwritten).
+
+    Exit status: 0 written and verified (or nothing to repair), 1 no safe repair
+    reaches a passing mapping (nothing written), 2 unreadable input or wrong options,
+    3 a bug in gramfix.
+    """
+    from gramfix.config import Options, resolve
+    from gramfix.repair import exit_code, repair_dataset
+    from gramfix.settings import Settings
+
+    given = Options(dataset_dir, sequences, mapping, recent_k=recent_k, max_his=max_his)
+    resolved = resolve(given, config=config_file, use_config=not no_config)
+    o, s = resolved.options, resolved.settings
+    window = Settings(recent_k=s.recent_k, max_his=s.max_his)  # no gate policy in a repair
+    report, plan = repair_dataset(
+        o.dataset,
+        sequences=o.sequences,
+        mapping=o.mapping,
+        output=output,
+        in_place=in_place,
+        dry_run=dry_run,
+        settings=window,
+    )
+    _emit_repair(report, plan, output_format, show_diff)
+    return int(exit_code(report))
+
+
+def _emit_repair(report: object, plan: object, output_format: str, show_diff: bool) -> None:
+    from rich.console import Console
+
+    from gramfix.render.repair_text import render_repair_text
+    from gramfix.repair import Plan, RepairReport, unified_diff
+
+    assert isinstance(report, RepairReport)
+    assert isinstance(plan, Plan)
+    if show_diff:
+        click.echo(unified_diff(plan, report.mapping), nl=False)
     if output_format == "json":
-        from gramfix.render.json import render_json
+        click.echo(report.model_dump_json(indent=2))
+    else:  # with --diff on stdout, the summary goes to stderr
+        render_repair_text(report, Console(highlight=False, stderr=show_diff))
 
-        click.echo(render_json(report), nl=False)
+
+@cli.command()
+def schema() -> None:
+    """Print the JSON Schema of the json report (check --format json)."""
+    from gramfix.report import json_schema_text
+
+    click.echo(json_schema_text(), nl=False)
+
+
+def _codes(values: tuple[str, ...]) -> tuple[str, ...] | None:
+    """Repeated and comma-separated codes as one tuple; None when none was given."""
+    codes = tuple(c.strip() for value in values for c in value.split(",") if c.strip())
+    return codes or None
+
+
+def _emit(report: Report, output_format: str | None, output: Path | None) -> None:
+    """Machine output to stdout or --output, the text report to stdout or stderr.
+
+    In GitHub Actions, the text report comes with workflow annotations unless a format
+    was chosen.
+    """
+    from gramfix.render import render
+
+    annotate = output_format is None and os.environ.get("GITHUB_ACTIONS") == "true"
+    if output is not None:
+        from gramfix.write import write_atomic
+
+        machine = render(report, output_format or "json")
+        if output == Path("-"):
+            click.echo(machine, nl=False)
+        else:
+            write_atomic(output, machine.encode("utf-8"))
+        _text(report, sys.stderr, annotate)
+    elif output_format in (None, "text"):
+        _text(report, sys.stdout, annotate)
     else:
-        from rich.console import Console
+        click.echo(render(report, output_format), nl=False)
 
-        from gramfix.render.text import render_text
 
-        render_text(report, Console(highlight=False, soft_wrap=False))
+def _text(report: Report, stream: TextIO, annotate: bool) -> None:
+    from rich.console import Console
+
+    from gramfix.render.text import render_text
+
+    render_text(report, Console(file=stream, highlight=False, soft_wrap=False))
+    if annotate:
+        from gramfix.render.github import render_github
+
+        stream.write(render_github(report))
+        stream.flush()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -138,4 +357,10 @@ def main(argv: list[str] | None = None) -> int:
 
 def run() -> None:
     """Console-script entry point."""
+    # SIGTERM (a CI timeout, `kill`) unwinds like Ctrl-C, so no temporary file is left.
+    signal.signal(signal.SIGTERM, _terminated)
     sys.exit(main())
+
+
+def _terminated(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt

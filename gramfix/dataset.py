@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -42,6 +43,30 @@ class DatasetFiles:
             except ValueError:
                 pass
         return path.as_posix()
+
+    def paths(self) -> dict[str, str]:
+        """Each file as reports name it -> its path from the working directory."""
+        return {
+            name: _from_cwd(path)
+            for path in (
+                self.sequences,
+                self.mapping,
+                *self.other_mappings,
+                self.embeddings,
+                *(path for _, path in self.item_files),
+            )
+            if path is not None and (name := self.display(path)) is not None
+        }
+
+
+def _from_cwd(path: Path) -> str:
+    """``path`` relative to the working directory when it lies inside it."""
+    if path.is_absolute():
+        try:
+            return path.relative_to(Path.cwd()).as_posix()
+        except ValueError:
+            return path.as_posix()
+    return Path(os.path.normpath(path)).as_posix()
 
 
 def locate(

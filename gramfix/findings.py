@@ -33,9 +33,14 @@ class Rule:
     severity: Severity
     title: str
     help: str
+    #: Inputs the check needs; without one of them the code is skipped, not passed.
+    needs: tuple[str, ...] = ()
 
 
 _E, _W, _I = Severity.ERROR, Severity.WARNING, Severity.INFO
+_MAP, _SEQ = "mapping", "sequences"
+_EMB, _ITEMS, _IDX = "embeddings", "item files", "indexing file"
+_TABLE_FILE, _SECOND_MAP = "table file", "second mapping"
 
 RULES: dict[str, Rule] = {
     rule.code: rule
@@ -63,6 +68,7 @@ RULES: dict[str, Rule] = {
             "The mapping was built by splitting on a separator the text does not use, so "
             "each key is 'ID title: ...'. The trainer's lookup by raw ID finds nothing. "
             "Fix: keep the ID before the first whitespace (gramfix repair).",
+            needs=(_MAP, _SEQ),
         ),
         Rule(
             "GF102",
@@ -71,6 +77,7 @@ RULES: dict[str, Rule] = {
             "Keys carry invisible or quoting characters",
             "A BOM, CR/LF, spaces, quotes or NBSP at the ends of a key make the exact "
             "lookup fail. Fix: strip them (gramfix repair).",
+            needs=(_MAP, _SEQ),
         ),
         Rule(
             "GF103",
@@ -79,6 +86,7 @@ RULES: dict[str, Rule] = {
             "All-digit keys lost their leading zeros",
             "ISBN-style IDs went through int() or a spreadsheet: 0786959916 became "
             "786959916. Fix: left-pad to the IDs' width when the padded form is unique.",
+            needs=(_MAP, _SEQ),
         ),
         Rule(
             "GF104",
@@ -87,6 +95,7 @@ RULES: dict[str, Rule] = {
             "Keys match item IDs only ignoring case",
             "A lower-casing text pipeline changed the keys. Fix: the sequences' spelling, "
             "applied only when case folding is one-to-one over the item IDs.",
+            needs=(_MAP, _SEQ),
         ),
         Rule(
             "GF105",
@@ -95,6 +104,7 @@ RULES: dict[str, Rule] = {
             "Keys are internal integer IDs, not raw item IDs",
             "Row numbers or P5-style integers never match a raw ID. Only an explicit "
             "translation table can fix this; gramfix refuses to guess.",
+            needs=(_MAP, _SEQ),
         ),
         Rule(
             "GF106",
@@ -103,6 +113,7 @@ RULES: dict[str, Rule] = {
             "Keys match no item of the sequences",
             "These keys are not item IDs of user_sequence.txt even after every safe "
             "normalisation: IDs of another dataset, stale items, or text.",
+            needs=(_MAP, _SEQ),
         ),
         Rule(
             "GF107",
@@ -111,6 +122,7 @@ RULES: dict[str, Rule] = {
             "Normalised keys collide with different values",
             "Two keys land on one item ID with different rows. Merging them would pick a "
             "row at random; gramfix refuses to repair until one is removed by hand.",
+            needs=(_MAP, _SEQ),
         ),
         Rule(
             "GF108",
@@ -119,6 +131,7 @@ RULES: dict[str, Rule] = {
             "Keys repeated in the JSON text (same value)",
             "json.load keeps the last occurrence silently. Harmless here, but the file "
             "was not written by a dict.",
+            needs=(_MAP,),
         ),
         Rule(
             "GF109",
@@ -126,6 +139,7 @@ RULES: dict[str, Rule] = {
             _E,
             "Keys repeated with different values",
             "json.load keeps the last value silently, so the first rows are lost.",
+            needs=(_MAP,),
         ),
         Rule(
             "GF201",
@@ -133,6 +147,7 @@ RULES: dict[str, Rule] = {
             _E,
             "Values that are not integers",
             "Every value must be an int row index (not bool, float, string or null).",
+            needs=(_MAP,),
         ),
         Rule(
             "GF202",
@@ -141,6 +156,7 @@ RULES: dict[str, Rule] = {
             "Value 0 maps an item to the padding row",
             "Row 0 is padding: the item is looked up as unknown. A 0 among the values "
             "usually means a 0-based LightGCN index was used where rows start at 1.",
+            needs=(_MAP,),
         ),
         Rule(
             "GF203",
@@ -148,6 +164,7 @@ RULES: dict[str, Rule] = {
             _E,
             "Negative values",
             "A negative index reads a row from the end of the embedding table.",
+            needs=(_MAP,),
         ),
         Rule(
             "GF204",
@@ -155,6 +172,7 @@ RULES: dict[str, Rule] = {
             _W,
             "Several keys share one row",
             "Distinct items with one embedding row are indistinguishable to the prefix.",
+            needs=(_MAP,),
         ),
         Rule(
             "GF205",
@@ -163,6 +181,16 @@ RULES: dict[str, Rule] = {
             "Values are not exactly 1..N",
             "Rows between 1 and the largest value are unused, or the table and the "
             "mapping were generated separately.",
+            needs=(_MAP,),
+        ),
+        Rule(
+            "GF206",
+            "row-out-of-range",
+            _E,
+            "Values too large for a torch.long index",
+            "GRAM-C turns the rows into a torch.long tensor: a value of 2**63 or more "
+            "cannot be converted and the trainer crashes.",
+            needs=(_MAP,),
         ),
         Rule(
             "GF301",
@@ -171,6 +199,7 @@ RULES: dict[str, Rule] = {
             "Sequence items the mapping does not resolve",
             "mapping.get(raw_id, 0) returns 0 for these items: their slots in the "
             "collaborative prefix are padding.",
+            needs=(_MAP, _SEQ),
         ),
         Rule(
             "GF302",
@@ -179,6 +208,7 @@ RULES: dict[str, Rule] = {
             "Items still missing after every safe fix",
             "No key leads to these items. A missing row needs a trained embedding: "
             "rebuild the mapping and the table from the same item list.",
+            needs=(_MAP, _SEQ),
         ),
         Rule(
             "GF401",
@@ -188,6 +218,7 @@ RULES: dict[str, Rule] = {
             "Share of the real history slots in GRAM-C's recent-item window that resolve "
             "to a non-zero row. Below 1.0 the collaborative prefix loses signal; at 0.0 "
             "GRAM-C trains as plain GRAM.",
+            needs=(_MAP, _SEQ),
         ),
         Rule(
             "GF501",
@@ -196,6 +227,7 @@ RULES: dict[str, Rule] = {
             "A user appears on several lines",
             "The trainer stores users in a dict: the last line silently wins and the "
             "earlier histories are lost.",
+            needs=(_SEQ,),
         ),
         Rule(
             "GF502",
@@ -204,6 +236,7 @@ RULES: dict[str, Rule] = {
             "Users with fewer than 3 items",
             "Validation takes s[-2] and test s[-1] with the rest as history: with fewer "
             "than 3 items the trainer crashes or builds samples without history.",
+            needs=(_SEQ,),
         ),
         Rule(
             "GF503",
@@ -212,6 +245,7 @@ RULES: dict[str, Rule] = {
             "Empty lines",
             "The trainer cuts every line at its first space; an empty line has none and "
             "it crashes (IndexError).",
+            needs=(_SEQ,),
         ),
         Rule(
             "GF504",
@@ -220,14 +254,16 @@ RULES: dict[str, Rule] = {
             "Lines without a space",
             "A line with only a user ID (or any text without a space) crashes the "
             "trainer (IndexError).",
+            needs=(_SEQ,),
         ),
         Rule(
             "GF505",
-            "crlf-line-endings",
+            "cr-line-endings",
             _I,
-            "Windows line endings (CRLF)",
+            "CR line endings (Windows CRLF or old Mac CR)",
             "Python's universal newlines hide them from the trainer; other tools "
             "(awk, cut, pandas with a custom separator) keep the CR in the last ID.",
+            needs=(_SEQ,),
         ),
         Rule(
             "GF506",
@@ -236,6 +272,7 @@ RULES: dict[str, Rule] = {
             "The file starts with a UTF-8 BOM",
             "The trainer reads UTF-8 without BOM handling: the first user ID gets an "
             "invisible U+FEFF prefix.",
+            needs=(_SEQ,),
         ),
         Rule(
             "GF507",
@@ -244,6 +281,7 @@ RULES: dict[str, Rule] = {
             "Tabs in sequence lines",
             "Items are split on any whitespace but the user only on a space: a tab "
             "before the first space glues the first item to the user ID.",
+            needs=(_SEQ,),
         ),
         Rule(
             "GF508",
@@ -252,6 +290,7 @@ RULES: dict[str, Rule] = {
             "Unusual whitespace (NBSP, vertical tab ...)",
             "str.split() treats them as separators, other tools do not: IDs differ "
             "between the trainer and the scripts that built the other files.",
+            needs=(_SEQ,),
         ),
         Rule(
             "GF509",
@@ -260,6 +299,7 @@ RULES: dict[str, Rule] = {
             "A header line is read as data",
             "The trainer reads every line of this file as 'ID rest' (only similar_item_*.txt "
             "skips lines starting with 'anchor'): a header becomes a bogus user or item.",
+            needs=(_SEQ,),
         ),
         Rule(
             "GF510",
@@ -269,6 +309,7 @@ RULES: dict[str, Rule] = {
             "Histories must be oldest first. When most users' items are in ascending ID "
             "order the chronological order was lost (a set, a sort, a groupby): "
             "leave-one-out then tests on the largest ID instead of the latest item.",
+            needs=(_SEQ,),
         ),
         Rule(
             "GF511",
@@ -277,6 +318,7 @@ RULES: dict[str, Rule] = {
             "IDs with tabs, control characters or unusual whitespace",
             "The trainer cuts these lines at the first space only, so a tab or NBSP before "
             "it stays inside the ID and the ID matches nothing in the other files.",
+            needs=(_ITEMS,),
         ),
         Rule(
             "GF601",
@@ -285,6 +327,7 @@ RULES: dict[str, Rule] = {
             "The embedding table was not checked",
             "A .pt table needs torch to be read safely (torch.load with weights_only=True): "
             "pip install 'gramfix[torch]', or save the table as .npy.",
+            needs=(_TABLE_FILE,),
         ),
         Rule(
             "GF602",
@@ -293,6 +336,7 @@ RULES: dict[str, Rule] = {
             "The table has fewer rows than the mapping addresses",
             "Rows must be at least the largest mapping value + 1 (row 0 is padding). A "
             "value past the end raises IndexError or, clamped, reads another item's row.",
+            needs=(_MAP, _EMB),
         ),
         Rule(
             "GF603",
@@ -301,6 +345,7 @@ RULES: dict[str, Rule] = {
             "The table has more rows than the mapping addresses",
             "Rows past the largest mapping value + 1 are never read: the table and the "
             "mapping were probably built from different item lists.",
+            needs=(_MAP, _EMB),
         ),
         Rule(
             "GF604",
@@ -309,6 +354,7 @@ RULES: dict[str, Rule] = {
             "Row 0 is not all zero",
             "Row 0 is the padding row that unknown items and empty slots read. A non-zero "
             "row 0 usually means the table is 0-based: every item's row is off by one.",
+            needs=(_EMB,),
         ),
         Rule(
             "GF605",
@@ -316,6 +362,7 @@ RULES: dict[str, Rule] = {
             _E,
             "Rows with NaN or infinite values",
             "One NaN in a pooled row turns the whole collaborative prefix, and the loss, into NaN.",
+            needs=(_EMB,),
         ),
         Rule(
             "GF606",
@@ -323,6 +370,7 @@ RULES: dict[str, Rule] = {
             _E,
             "The table is not a 2-D floating-point array",
             "GRAM-C copies the table into a float embedding layer of shape [N+1, d].",
+            needs=(_EMB,),
         ),
         Rule(
             "GF607",
@@ -331,6 +379,7 @@ RULES: dict[str, Rule] = {
             "All-zero rows besides the padding row",
             "An item whose row is zero adds nothing but still counts in the mean of the "
             "prefix: its embedding was never trained or was lost.",
+            needs=(_EMB,),
         ),
         Rule(
             "GF608",
@@ -339,6 +388,7 @@ RULES: dict[str, Rule] = {
             "Different items share identical rows",
             "Identical non-zero rows make items indistinguishable to the prefix: the "
             "table was filled by copying, or by an index that repeats.",
+            needs=(_EMB,),
         ),
         Rule(
             "GF609",
@@ -349,6 +399,7 @@ RULES: dict[str, Rule] = {
             "rows of random item pairs, and the rows look like random noise: a "
             "placeholder, not trained embeddings. GRAM-C trains, but learns nothing "
             "from the prefix.",
+            needs=(_MAP, _SEQ, _EMB),
         ),
         Rule(
             "GF610",
@@ -358,6 +409,7 @@ RULES: dict[str, Rule] = {
             "The table has structure, but rows of items that follow each other are close "
             "only under another item order (or none that gramfix knows): the mapping and "
             "the table were written by generators that order items differently.",
+            needs=(_MAP, _SEQ, _EMB),
         ),
         Rule(
             "GF611",
@@ -365,6 +417,7 @@ RULES: dict[str, Rule] = {
             _I,
             "Too few item pairs to judge the collaborative signal",
             "The sample of co-occurring pairs is too small for a stable estimate.",
+            needs=(_MAP, _SEQ, _EMB),
         ),
         Rule(
             "GF701",
@@ -373,6 +426,7 @@ RULES: dict[str, Rule] = {
             "Sequence items missing from an item file",
             "The trainer looks every item up by ID in item_plain_text.txt, the indexing "
             "file and the similar-item anchors: a missing item raises KeyError.",
+            needs=(_SEQ, _ITEMS),
         ),
         Rule(
             "GF702",
@@ -381,6 +435,7 @@ RULES: dict[str, Rule] = {
             "Items in an item file that no user interacted with",
             "Extra IDs are decoding candidates that can never be a target, or the file "
             "belongs to another dataset or version of it.",
+            needs=(_SEQ, _ITEMS),
         ),
         Rule(
             "GF703",
@@ -388,6 +443,7 @@ RULES: dict[str, Rule] = {
             _W,
             "Mapping IDs missing from an item file",
             "The mapping and the item file were built from different item lists.",
+            needs=(_MAP, _ITEMS),
         ),
         Rule(
             "GF704",
@@ -395,6 +451,7 @@ RULES: dict[str, Rule] = {
             _W,
             "Items of an item file that the mapping does not know",
             "These items get row 0 (padding) in the collaborative prefix.",
+            needs=(_MAP, _ITEMS),
         ),
         Rule(
             "GF705",
@@ -402,6 +459,7 @@ RULES: dict[str, Rule] = {
             _W,
             "An ID on several lines of an item file",
             "The trainer stores the file in a dict: the last line of each ID silently wins.",
+            needs=(_ITEMS,),
         ),
         Rule(
             "GF706",
@@ -410,6 +468,7 @@ RULES: dict[str, Rule] = {
             "Similar-item neighbours that are not known items",
             "Each neighbour is verbalised through its lexical ID: a neighbour missing from "
             "the indexing file (or, without one, from the sequences) raises KeyError.",
+            needs=(_ITEMS,),
         ),
         Rule(
             "GF707",
@@ -418,6 +477,7 @@ RULES: dict[str, Rule] = {
             "Two mapping files that disagree",
             "The folder holds item_id_to_gcn_index.json and .pkl with different contents; "
             "the trainer reads whichever its configuration names. gramfix checks the .json.",
+            needs=(_MAP, _SECOND_MAP),
         ),
         Rule(
             "GF801",
@@ -426,6 +486,7 @@ RULES: dict[str, Rule] = {
             "Items share one lexical ID",
             "The evaluation compares generated text with the target's lexical ID: items "
             "with the same ID can never be told apart.",
+            needs=(_IDX,),
         ),
         Rule(
             "GF802",
@@ -433,6 +494,7 @@ RULES: dict[str, Rule] = {
             _W,
             "Items share a lexical ID once the segment and word markers are removed",
             "Decoding drops the segment and word markers, so these IDs decode to the same text.",
+            needs=(_IDX,),
         ),
         Rule(
             "GF803",
@@ -440,6 +502,7 @@ RULES: dict[str, Rule] = {
             _W,
             "Items share a lexical ID after strip and lower-case",
             "Evaluators that compare stripped, lower-cased text cannot tell these apart.",
+            needs=(_IDX,),
         ),
     ]
 }
@@ -448,3 +511,19 @@ RULES: dict[str, Rule] = {
 def rule(code: str) -> Rule:
     """The catalogue entry of ``code``."""
     return RULES[code]
+
+
+def normalise_selector(selector: str) -> str | None:
+    """A ``--select`` / ``--ignore`` entry as a code prefix, or None if it matches no code.
+
+    An entry is a code (``GF301``), a code prefix (``GF3``, ``GF``), ``ALL`` or a
+    finding name (``unresolved-items``); case does not matter.
+    """
+    text = selector.strip()
+    upper = text.upper()
+    if upper == "ALL":
+        return "GF"
+    if any(code.startswith(upper) for code in RULES) and upper.startswith("GF"):
+        return upper
+    by_name = {r.name: r.code for r in RULES.values()}
+    return by_name.get(text.lower())

@@ -23,32 +23,37 @@ I64 = npt.NDArray[np.int64]
 Bools = npt.NDArray[np.bool_]
 
 _K0 = np.uint64(0x9E3779B97F4A7C15)
-_K1 = np.uint64(0xBF58476D1CE4E5B9)
 _K2 = np.uint64(0x94D049BB133111EB)
+_K3 = np.uint64(0xFF51AFD7ED558CCD)
+#: One odd multiplier per word position: the hash must see where a word sits.
+_WORD_K = [
+    np.uint64(k)
+    for k in (
+        0xBF58476D1CE4E5B9, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0xD6E8FEB86659FD93,
+        0xA0761D6478BD642F, 0xE7037ED1A0B428DB, 0x8EBC6AF09C88C6E3, 0x589965CC75374CC3,
+    )
+]  # fmt: skip
 _S29 = np.uint64(29)
 _S33 = np.uint64(33)
-_LOW_MASK = np.array([(1 << (8 * i)) - 1 for i in range(8)], dtype=np.uint64)
+#: Per count of a word's bytes that belong to its token (0..8): the mask keeping them.
+_KEEP = np.array([(1 << (8 * i)) - 1 for i in range(8)] + [(1 << 64) - 1], dtype=np.uint64)
 
-#: Bytes of zero padding a buffer needs after its last token (one 8-byte word).
-PADDING = 8
 #: Tokens longer than this are not indexed; readers use their exact path instead.
 MAX_TOKEN_BYTES = 64
-
-
-def words_view(padded: bytes | bytearray | memoryview) -> U64:
-    """Every unaligned little-endian 8-byte word of ``padded``, without a copy."""
-    size = len(padded) - PADDING + 1
-    view: U64 = np.ndarray(shape=(max(size, 0),), dtype="<u8", buffer=padded, strides=(1,))
-    return view
+#: Zero bytes a buffer needs before its first token (the length word of a row) and after
+#: its last (the widest gather reads MAX_TOKEN_BYTES from a token's start).
+FRONT = 8
+PADDING = MAX_TOKEN_BYTES
 
 
 @dataclass(frozen=True)
 class Tokens:
     """Tokens cut out of a buffer: the slot hash and the row of each.
 
-    A row is ``[length, word 0, word 1, ...]`` where word ``j`` holds the 8 bytes at
-    ``min(start + 8j, end - 8)`` (short tokens: the first word, zero-masked past the
-    end). Equal rows therefore mean equal bytes.
+    A row is ``[length, word 0, word 1, ...]`` where word ``j`` holds bytes
+    ``8j .. 8j + 7`` of the token, zero past its end (rows of one batch share the width
+    of its longest token). Equal lengths and equal words therefore mean equal bytes;
+    the hash depends on the token alone, never on the width of its batch.
     """
 
     hashes: U64
@@ -62,39 +67,48 @@ class Tokens:
         return Tokens(self.hashes[positions], np.take(self.rows, positions, axis=0))
 
 
-def cut_tokens(words: U64, starts: I64, ends: I64) -> Tokens:
-    """Cut the byte ranges ``[starts, ends)`` (1..MAX_TOKEN_BYTES long) of a padded buffer."""
-    lengths = ends - starts
-    if len(lengths) == 0:
+def cut_tokens(padded: bytes, starts: npt.NDArray[np.integer], lengths: I64) -> Tokens:
+    """Cut the byte ranges ``[starts, starts + lengths)`` (1..MAX_TOKEN_BYTES long) of
+    ``padded``, which holds FRONT zero bytes before position 0 and PADDING after its end
+    (positions count from the first byte after the front padding)."""
+    n = len(lengths)
+    if n == 0:
         return Tokens(np.zeros(0, np.uint64), np.zeros((0, 2), np.uint64))
-    n_words = int((int(lengths.max()) + 7) // 8)
-    rows = np.empty((len(lengths), 1 + n_words), np.uint64)
+    shortest, longest = int(lengths.min()), int(lengths.max())
+    n_words = (longest + 7) // 8
+    # One fixed-size copy per token: the 8 bytes before it (overwritten by the length)
+    # and its words. numpy copies a void item of any size without alignment rules.
+    size = 8 * (1 + n_words)
+    items = np.ndarray(
+        shape=(len(padded) - size + 1,), dtype=f"V{size}", buffer=padded, strides=(1,)
+    )
+    rows: U64 = items[starts].view("<u8").reshape(n, 1 + n_words)
     rows[:, 0] = lengths
-    short = np.flatnonzero(lengths < 8)
-    last_word_at = np.maximum(ends - 8, starts)
-    h = lengths.astype(np.uint64) * _K0
     for j in range(n_words):
-        word = words[np.minimum(starts + 8 * j, last_word_at) if j else starts]
-        if len(short):
-            word[short] &= _LOW_MASK[lengths[short]]
-        rows[:, 1 + j] = word
-        # The hash must not depend on the other tokens of the batch: mix only own words.
-        own = None if j == 0 else np.flatnonzero(lengths > 8 * j)
-        if own is None or len(own) == len(h):
-            h ^= word
-            h *= _K1
-            h ^= h >> _S29
-        elif len(own):
-            mixed = (h[own] ^ word[own]) * _K1
-            h[own] = mixed ^ (mixed >> _S29)
+        if shortest >= 8 * (j + 1):
+            continue  # the word lies inside every token
+        column = rows[:, 1 + j]
+        if shortest == longest:
+            column &= _KEEP[longest - 8 * j]
+        else:
+            column &= _KEEP[np.clip(lengths - 8 * j, 0, 8)]
+    h = rows[:, 0] * _K0
+    for j in range(n_words):
+        # Zero words add zero: a token hashes alike in a batch of any width.
+        mixed = rows[:, 1 + j] * _WORD_K[j]
+        mixed ^= mixed >> _S29
+        h += mixed
     h ^= h >> _S33
     h *= _K2
+    h ^= h >> _S33
+    h *= _K3
     h ^= h >> _S33
     return Tokens(h, rows)
 
 
 def pack_strings(strings: Sequence[str]) -> tuple[bytes, I64, I64]:
-    """UTF-8 encode ``strings`` into one padded buffer with the start and end of each."""
+    """UTF-8 encode ``strings`` into one buffer padded for `cut_tokens`, with the start
+    and length of each."""
     lengths = np.fromiter(map(len, strings), dtype=np.int64, count=len(strings))
     joined = "".join(strings)
     if joined.isascii():  # one C-level encode; characters are bytes
@@ -104,7 +118,7 @@ def pack_strings(strings: Sequence[str]) -> tuple[bytes, I64, I64]:
         lengths = np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded))
         buffer = b"".join(encoded)
     ends = np.cumsum(lengths)
-    return buffer + b"\0" * PADDING, ends - lengths, ends
+    return b"\0" * FRONT + buffer + b"\0" * PADDING, ends - lengths, lengths
 
 
 def cut_strings(strings: Sequence[str]) -> tuple[Tokens, Bools]:
@@ -113,18 +127,27 @@ def cut_strings(strings: Sequence[str]) -> tuple[Tokens, Bools]:
     Also returns which strings could be cut at all (1..MAX_TOKEN_BYTES bytes); the
     returned tokens are those strings only.
     """
-    buffer, starts, ends = pack_strings(strings)
-    lengths = ends - starts
+    buffer, starts, lengths = pack_strings(strings)
     ok = (lengths >= 1) & (lengths <= MAX_TOKEN_BYTES)
-    return cut_tokens(words_view(buffer), starts[ok], ends[ok]), ok
+    return cut_tokens(buffer, starts[ok], lengths[ok]), ok
+
+
+def _entry_width(words: int) -> int:
+    """Columns of a table whose tokens have up to ``words`` words: 1 + words, rounded up
+    to a power of two (16, 32, 64 or 128-byte entries take numpy's fast copy path)."""
+    width = 2
+    while width < 1 + words:
+        width *= 2
+    return width
 
 
 def _widen(rows: U64, width: int) -> U64:
-    """Rows with more word columns, each new column repeating the last word."""
+    """Rows with more word columns, the new ones zero (as in a wider batch)."""
     if rows.shape[1] >= width:
         return rows
-    extra = np.repeat(rows[:, -1:], width - rows.shape[1], axis=1)
-    return np.concatenate([rows, extra], axis=1)
+    wide = np.zeros((len(rows), width), np.uint64)
+    wide[:, : rows.shape[1]] = rows
+    return wide
 
 
 def _same(stored: U64, rows: U64) -> Bools:
@@ -136,7 +159,6 @@ def _same(stored: U64, rows: U64) -> Bools:
     return same
 
 
-_WINDOW = 8  # slots compared per probe step after the home slot
 _CODE = np.uint64(0xFFFFFFFF)
 _S32 = np.uint64(32)
 
@@ -157,7 +179,7 @@ class HashIndex:
     """
 
     def __init__(self, bits: int = 16) -> None:
-        self._table = (np.zeros((1 << bits, 3), np.uint64), bits)  # replaced as a whole
+        self._table = (np.zeros((1 << bits, 4), np.uint64), bits)  # replaced as a whole
         self._hashes = np.zeros(1024, np.uint64)  # per code, to re-place on growth
         self.size = 0
 
@@ -165,28 +187,25 @@ class HashIndex:
         """Code of each token, -1 where absent (safe while another thread adds)."""
         table, bits = self._table
         n = len(tokens)
-        codes = np.full(n, -1, np.int64)
         if self.size == 0 or n == 0:
-            return codes
+            return np.full(n, -1, np.int64)
         mask = (1 << bits) - 1
-        start = _home(tokens.hashes, bits)
-        entry = np.take(table, start, axis=0)
+        slot = _home(tokens.hashes, bits)
+        # Entries of 2, 4, 8 or 16 words take numpy's fast fixed-size copy (one cache line
+        # for the usual 10-byte IDs); most tokens are settled by their home slot.
+        entry = np.take(table, slot, axis=0, mode="clip")
+        head = entry[:, 0]
         hit = _match(entry, tokens.rows)
-        codes[hit] = (entry[hit, 0] & _CODE).astype(np.int64) - 1
-        todo = np.flatnonzero(~hit & (entry[:, 0] != 0))
-        start[todo] += 1
-        window = np.arange(_WINDOW)
-        while len(todo):  # displaced tokens: windows of slots along their probe sequences
-            at = (start[todo, None] + window) & mask
-            entries = np.take(table, at, axis=0)  # (m, window, width)
-            rows = np.take(tokens.rows, todo, axis=0)
-            same = _match(entries, rows[:, None, :])
-            found = same.any(axis=1)
-            column = same.argmax(axis=1)
-            first = entries[np.arange(len(todo)), column, 0]
-            codes[todo[found]] = (first[found] & _CODE).astype(np.int64) - 1
-            todo = todo[~found & np.all(entries[:, :, 0] != 0, axis=1)]
-            start[todo] += _WINDOW
+        codes = np.where(hit, (head & _CODE).astype(np.int64) - 1, -1)
+        todo = np.flatnonzero(~hit & (head != 0))  # an empty slot ends a probe: absent
+        slot = (slot[todo] + 1) & mask
+        rows = tokens.rows[todo]
+        while len(todo):  # the displaced few: one slot further per round
+            entry = np.take(table, slot, axis=0, mode="clip")
+            hit = _match(entry, rows)
+            codes[todo[hit]] = (entry[hit, 0] & _CODE).astype(np.int64) - 1
+            go_on = ~hit & (entry[:, 0] != 0)
+            todo, slot, rows = todo[go_on], (slot[go_on] + 1) & mask, rows[go_on]
         return codes
 
     def add(self, tokens: Tokens) -> I64:
@@ -199,7 +218,7 @@ class HashIndex:
             self._hashes = grown
         self._hashes[codes] = tokens.hashes
         table, bits = self._table
-        width = max(table.shape[1], tokens.rows.shape[1])
+        width = max(table.shape[1], _entry_width(tokens.rows.shape[1] - 1))
         if 2 * (self.size + n) > len(table) or width > table.shape[1]:
             table, bits = self._rebuilt(self.size + n, width)
             _place(table, bits, tokens, codes)
@@ -303,12 +322,15 @@ class StringIndex:
     """Distinct strings with dense codes (their list order), looked up in bulk.
 
     Names of 1..MAX_TOKEN_BYTES bytes go through a `HashIndex`; a universe with other
-    names (rare: only the exact per-line reader produces them) uses a plain dict.
+    names (rare: only the exact per-line reader produces them) uses a plain dict. The
+    hash index may hold more strings than the names, under other codes: ``remap`` then
+    turns its codes into name positions (-1 for strings that are not names).
     """
 
-    def __init__(self, names: list[str], index: HashIndex | None) -> None:
+    def __init__(self, names: list[str], index: HashIndex | None, remap: I64 | None = None) -> None:
         self.names = names
         self._index = index
+        self._remap = remap
         self._dict: dict[str, int] | None = None
         if index is None:
             self._dict = {name: code for code, name in enumerate(names)}
@@ -330,13 +352,35 @@ class StringIndex:
     def __len__(self) -> int:
         return len(self.names)
 
+    @property
+    def hashed(self) -> bool:
+        """Whether every name is in the hash index (1..MAX_TOKEN_BYTES bytes each)."""
+        return self._index is not None
+
     def lookup(self, strings: Sequence[str]) -> I64:
         """Code of each string, -1 for strings not in the index."""
         if self._dict is not None:
             get = self._dict.get
             return np.fromiter((get(s, -1) for s in strings), np.int64, count=len(strings))
         codes = np.full(len(strings), -1, np.int64)
-        if len(strings) and self._index is not None:
-            tokens, ok = cut_strings(strings)
-            codes[ok] = self._index.find(tokens)
+        if len(strings) == 0 or self._index is None:
+            return codes
+        # Only strings of at most MAX_TOKEN_BYTES characters can be names: never pack
+        # the long ones (whole metadata lines as keys are hundreds of bytes each).
+        chars = np.fromiter(map(len, strings), np.int64, count=len(strings))
+        short = (chars >= 1) & (chars <= MAX_TOKEN_BYTES)
+        if not short.all():
+            at = np.flatnonzero(short)
+            codes[at] = self.lookup_short([strings[i] for i in at.tolist()])
+            return codes
+        return self.lookup_short(strings)
+
+    def lookup_short(self, strings: Sequence[str]) -> I64:
+        assert self._index is not None
+        codes = np.full(len(strings), -1, np.int64)
+        tokens, ok = cut_strings(strings)
+        found = self._index.find(tokens)
+        if self._remap is not None:
+            found = np.where(found >= 0, self._remap[np.maximum(found, 0)], -1)
+        codes[ok] = found
         return codes

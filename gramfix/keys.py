@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from gramfix.hashindex import StringIndex
+from gramfix.hashindex import FRONT, MAX_TOKEN_BYTES, StringIndex, pack_strings
 
 I64 = npt.NDArray[np.int64]
 Bools = npt.NDArray[np.bool_]
@@ -103,17 +103,24 @@ class KeyAnalysis:
         return ok | exact
 
 
-def analyse_keys(keys: list[str], values: Sequence[Any], universe: StringIndex) -> KeyAnalysis:
-    """Classify every key against ``universe`` (the items of the sequences)."""
+def analyse_keys(
+    keys: list[str], values: Sequence[Any], universe: StringIndex, exact: I64 | None = None
+) -> KeyAnalysis:
+    """Classify every key against ``universe`` (the items of the sequences).
+
+    ``exact`` may give the universe code of every key (-1: none) when the reader
+    already knows it; otherwise the keys are looked up.
+    """
     n = len(keys)
     family = np.full(n, FAMILIES.index(Family.UNRECOGNISED), np.int8)
-    target = universe.lookup(keys)
+    target = exact.copy() if exact is not None else universe.lookup(keys)
     family[target >= 0] = FAMILIES.index(Family.EXACT)
     rest = np.flatnonzero(target < 0)
     fold_injective = True
     if len(rest):
         stripped = [strip_decorations(keys[i]) for i in rest.tolist()]
-        tokens = [leading_token(keys[i]) for i in rest.tolist()]
+        # leading_token(key), reusing the stripped key (one pass over long keys, not two).
+        tokens = [strip_decorations(p[0]) if (p := c.split(None, 1)) else c for c in stripped]
         cut = np.array([t != s for t, s in zip(tokens, stripped, strict=True)], np.bool_)
         decorated = universe.lookup(stripped)
         hit = (decorated >= 0) & ~cut
@@ -124,7 +131,8 @@ def analyse_keys(keys: list[str], values: Sequence[Any], universe: StringIndex) 
         left = np.flatnonzero(target[rest] < 0)
         digits = [i for i in left.tolist() if tokens[i].isascii() and tokens[i].isdigit()]
         if digits:
-            padded = _zero_padded([tokens[i] for i in digits], _digit_widths(universe), universe)
+            short = [tokens[i] for i in digits]
+            padded = _zero_padded(short, _digit_widths(universe, short), universe)
             hit = padded >= 0
             at = np.array(digits, np.int64)[hit]
             fam = np.where(cut[at], FAMILIES.index(Family.WHOLE_LINE), -1)
@@ -167,9 +175,29 @@ def _assign(
         family[positions[keep]] = override[keep]
 
 
-def _digit_widths(universe: StringIndex) -> list[int]:
-    widths = {len(name) for name in universe.names if name.isascii() and name.isdigit()}
-    return sorted(widths)
+def _digit_widths(universe: StringIndex, tokens: list[str]) -> list[int]:
+    """The widths worth padding ``tokens`` (all-digit) to: the lengths of the universe's
+    all-digit IDs.
+
+    A padded token can only be found at a width some all-digit item has, so with few
+    tokens it is cheaper to try every width an indexed item can have than to scan all
+    item names (names of the hash index are at most MAX_TOKEN_BYTES long).
+    """
+    names = universe.names
+    if not names:
+        return []
+    shortest = min(map(len, tokens))
+    tries = len(tokens) * (MAX_TOKEN_BYTES - shortest)
+    if universe.hashed and tries < len(names) // 4:
+        return list(range(shortest + 1, MAX_TOKEN_BYTES + 1))
+    buffer, starts, lengths = pack_strings(names)
+    data = np.frombuffer(buffer, np.uint8)[FRONT : FRONT + int(lengths.sum())]
+    # A name is all digits when it holds no byte outside 0-9 (UTF-8 multi-byte
+    # characters are all >= 0x80, so they count as non-digits too).
+    other = np.zeros(len(data) + 1, np.int32 if len(data) < 1 << 31 else np.int64)
+    np.cumsum((data < 0x30) | (data > 0x39), out=other[1:])
+    digits = (other[starts + lengths] - other[starts] == 0) & (lengths > 0)
+    return sorted(set(np.unique(lengths[digits]).tolist()))
 
 
 def _zero_padded(tokens: list[str], widths: list[int], universe: StringIndex) -> I64:
@@ -228,6 +256,8 @@ def _conflicts(target: I64, values: Sequence[Any]) -> Bools:
     landed = np.flatnonzero(target >= 0)
     if len(landed) == 0:
         return conflict
+    if np.bincount(target[landed]).max() < 2:
+        return conflict  # no item is reached by two keys (one linear pass, no sort)
     order = landed[np.argsort(target[landed], kind="stable")]
     sorted_targets = target[order]
     starts = np.flatnonzero(np.r_[True, sorted_targets[1:] != sorted_targets[:-1]])

@@ -95,3 +95,38 @@ def coverage(users: dict[str, list[str]], mapping: dict[str, Any]) -> dict[str, 
             "interactions_resolved": sum(counts[item] for item in ok),
         }
     return result
+
+
+def sample_tables(codes: Any, lengths: Any, n_items: int, window: int, views: list[Any]) -> Any:
+    """`gramfix.samples.count_samples`, the slow way: every sample of every user built
+    as a list, its window looked up item by item (codes and flags as plain lists)."""
+    from gramfix.samples import SampleTables, WindowSums
+
+    flat = [int(c) for c in codes]
+    flags = [[bool(f) for f in view] for view in views] + [[True] * n_items]
+    counts = {split: [0] * n_items for split in ("all", "train", "valid", "test")}
+    sums = [{s: [0, 0, 0, 0] for s in ("train", "valid", "test")} for _ in flags]
+    at = 0
+    for n in (int(x) for x in lengths):
+        items = flat[at : at + n]
+        at += n
+        for position, item in enumerate(items):
+            counts["all"][item] += 1
+            split = "test" if position == n - 1 else "valid" if position == n - 2 else "train"
+            counts[split][item] += 1
+            history = items[:position]
+            if not history:
+                continue
+            recent = history[-window:]
+            for view, resolved in zip(sums, flags, strict=True):
+                hits = sum(1 for i in recent if resolved[i])
+                view[split][0] += 1
+                view[split][1] += len(recent)
+                view[split][2] += hits
+                view[split][3] += hits == 0
+    import numpy as np
+
+    return SampleTables(
+        counts={k: np.array(v, np.int64) for k, v in counts.items()},
+        windows=[{s: WindowSums(*v) for s, v in view.items()} for view in sums],
+    )

@@ -100,3 +100,13 @@ def test_unreadable_input_names_the_file_and_position(
     run = gramfix("check", tmp_path)
     assert run.code == 2
     assert "item_id_to_gcn_index.json:4:1: invalid JSON" in run.err
+
+
+def test_input_larger_than_memory_is_refused_early(
+    gramfix: Callable[..., Run], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("gramfix.readers.source.available_memory", lambda: 1000)
+    run = gramfix("check", BROKEN)
+    assert run.code == 2
+    assert "GiB of memory" in run.err
+    assert "refused rather than swap" in run.err

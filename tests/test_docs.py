@@ -1,4 +1,5 @@
-"""The README documents what the code does: every finding code, every command's --help.
+"""The README documents what the code does: every finding code, every command's --help,
+every configuration key.
 
 GRAMFIX_UPDATE_DOCS=1 rewrites the generated README sections; review the diff.
 """
@@ -11,12 +12,14 @@ from collections.abc import Callable
 
 import pytest
 
+from gramfix.cli import cli
 from gramfix.findings import RULES
 from tests.conftest import ROOT, Run
 
 README = ROOT / "README.md"
 UPDATE = bool(os.environ.get("GRAMFIX_UPDATE_DOCS"))
-COMMANDS = ["check"]
+#: Every command of the group (a new command fails the test until the README has it).
+COMMANDS = sorted(cli.commands)
 
 
 def _rules_table() -> str:
@@ -34,7 +37,8 @@ def _replace(text: str, start: str, end: str, body: str) -> str:
 
 
 def _help(gramfix: Callable[..., Run], command: str) -> str:
-    return "```text\n" + gramfix(command, "--help").out.rstrip() + "\n```"
+    args = ["--help"] if command == "gramfix" else [command, "--help"]
+    return "```text\n" + gramfix(*args).out.rstrip() + "\n```"
 
 
 @pytest.fixture
@@ -45,7 +49,7 @@ def wide(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_readme_is_up_to_date(gramfix: Callable[..., Run], wide: None) -> None:
     text = README.read_text(encoding="utf-8")
     expected = _replace(text, "<!-- rules -->", "<!-- /rules -->", _rules_table())
-    for command in COMMANDS:
+    for command in ["gramfix", *COMMANDS]:
         body = _help(gramfix, command)
         expected = _replace(expected, f"<!-- help:{command} -->", "<!-- /help -->", body)
     if UPDATE:
@@ -57,3 +61,15 @@ def test_every_code_is_documented() -> None:
     text = README.read_text(encoding="utf-8")
     for code in RULES:
         assert f"`{code}`" in text
+
+
+def test_every_configuration_key_is_documented() -> None:
+    from gramfix.config import _KEYS
+
+    text = README.read_text(encoding="utf-8")
+    for key in _KEYS:
+        assert f"`{key}`" in text, f"the README does not document the key {key}"
+
+
+def test_the_committed_schema_is_linked() -> None:
+    assert "docs/report.schema.json" in README.read_text(encoding="utf-8")

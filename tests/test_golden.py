@@ -20,8 +20,12 @@ UPDATE = bool(os.environ.get("GRAMFIX_UPDATE_GOLDEN"))
 
 
 def _args(case: Path) -> list[str]:
+    """The case's extra arguments; a case without its own configuration file reads none,
+    so a gramfix.toml above the checkout cannot change the result."""
     args = case / "args"
-    return args.read_text(encoding="utf-8").split() if args.exists() else []
+    extra = args.read_text(encoding="utf-8").split() if args.exists() else []
+    configured = (case / "gramfix.toml").exists() or (case / "pyproject.toml").exists()
+    return extra if configured else ["--no-config", *extra]
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda p: p.name)

@@ -52,13 +52,18 @@ def check_hygiene(a: Analysis) -> list[Finding]:
         f"{hy.no_space_lines.count:,} lines have no space (a user without items); "
         "the trainer crashes on them",
     )
-    if hy.crlf_lines:
+    if hy.crlf_lines or hy.cr_lines:
+        kinds = []
+        if hy.crlf_lines:
+            kinds.append(f"{hy.crlf_lines:,} in CRLF")
+        if hy.cr_lines:
+            kinds.append(f"{hy.cr_lines:,} in a lone CR")
         findings.append(
             Finding.of(
                 "GF505",
-                f"{hy.crlf_lines:,} lines end in CRLF; the trainer's universal newlines hide "
-                "them, other tools keep the CR in the last item ID",
-                hy.crlf_lines,
+                f"lines end {' and '.join(kinds)}; the trainer's universal newlines hide "
+                "them, other tools keep the CR in the last item ID or see one long line",
+                hy.crlf_lines + hy.cr_lines,
                 file=file,
             )
         )

@@ -17,10 +17,13 @@ def check_values(a: Analysis) -> tuple[ValueStats, list[Finding]]:
     """Type, range, uniqueness and contiguity of the values."""
     keys, values = a.keys, a.values
     file = a.name("mapping")
-    plain = all(type(v) is int for v in values)
-    array = _as_int64(values) if plain else None
+    array = a.value_array
+    plain = array is not None or all(type(v) is int for v in values)
+    if array is None and plain:
+        array = _as_int64(values)
     if array is not None:  # the usual case, vectorised: 10^7 values in well under a second
         non_int: list[int] = []
+        too_big: list[int] = []
         zero = np.flatnonzero(array == 0).tolist()
         negative = np.flatnonzero(array < 0).tolist()
         distinct, repeats = np.unique(array, return_counts=True)
@@ -34,6 +37,7 @@ def check_values(a: Analysis) -> tuple[ValueStats, list[Finding]]:
         non_int = [i for i, v in enumerate(values) if type(v) is not int]
         zero = [i for i, v in enumerate(values) if type(v) is int and v == 0]
         negative = [i for i, v in enumerate(values) if type(v) is int and v < 0]
+        too_big = [i for i, v in enumerate(values) if type(v) is int and v > _LONG_MAX]
         every = Counter(ints)
         counts = {v: c for v, c in every.items() if c > 1}
         n_distinct = len(every)
@@ -78,6 +82,16 @@ def check_values(a: Analysis) -> tuple[ValueStats, list[Finding]]:
                 file=file,
             )
         )
+    if too_big:
+        findings.append(
+            Finding.of(
+                "GF206",
+                f"{len(too_big):,} keys map to rows of 2**63 or more, which torch.long cannot hold",
+                len(too_big),
+                [example(i) for i in too_big[:5]],
+                file=file,
+            )
+        )
     if negative:
         findings.append(
             Finding.of(
@@ -114,6 +128,9 @@ def check_values(a: Analysis) -> tuple[ValueStats, list[Finding]]:
             )
         )
     return stats, findings
+
+
+_LONG_MAX = 2**63 - 1
 
 
 def _as_int64(values: list[Any]) -> npt.NDArray[np.int64] | None:

@@ -25,7 +25,7 @@ import numpy.typing as npt
 
 from gramfix.dataset import ItemKind as Kind
 from gramfix.errors import InputError
-from gramfix.hashindex import MAX_TOKEN_BYTES, PADDING, HashIndex, cut_tokens, words_view
+from gramfix.hashindex import FRONT, MAX_TOKEN_BYTES, PADDING, HashIndex, cut_tokens
 from gramfix.readers.sequences import LineExamples
 from gramfix.readers.source import describe_os_error, open_input
 
@@ -368,7 +368,8 @@ class _FastReader:
             return
         if int((token_end - token_start).max()) > MAX_TOKEN_BYTES:
             raise _NotSimple
-        tokens = cut_tokens(words_view(block + b"\0" * PADDING), token_start, token_end)
+        padded = b"\0" * FRONT + block + b"\0" * PADDING
+        tokens = cut_tokens(padded, token_start, token_end - token_start)
         codes, new = index.find_or_add(tokens)
         out.neighbours.extend(_slices(block, token_start[new], token_end[new]))
         out.add_counts(codes)

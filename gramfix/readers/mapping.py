@@ -25,7 +25,7 @@ from typing import Any, Literal
 import orjson
 
 from gramfix.errors import InputError
-from gramfix.readers.source import read_bytes
+from gramfix.readers.source import ensure_fits, file_size, read_bytes
 
 EXAMPLES = 5
 _BACKSLASH_RUN_BEFORE_QUOTE = re.compile(rb'(\\+)"')
@@ -57,6 +57,7 @@ class Mapping:
 
 def read_mapping(path: Path) -> Mapping:
     """Read a mapping file; `InputError` when the trainer could not load it as a dict."""
+    ensure_fits(path, _memory_needed(path), "loading this mapping")
     raw = read_bytes(path)
     if path.suffix == ".pkl":
         return _read_pickle(path, raw)
@@ -74,6 +75,20 @@ def read_mapping(path: Path) -> Mapping:
     return fast if fast is not None else _read_exact(path, raw)
 
 
+def _memory_needed(path: Path) -> float:
+    """Peak bytes to load a mapping: the text, its str keys (about the text again) and
+    ~120 bytes of dict entry, int and object headers per key, the keys counted from the
+    first megabyte (each JSON key ends in '":')."""
+    size = file_size(path)
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(1 << 20)
+    except OSError:
+        return 2.0 * size  # the read itself will report the problem
+    keys = head.count(b'":') * size / max(len(head), 1)
+    return 2.0 * size + 120.0 * keys
+
+
 def _read_fast(path: Path, raw: bytes) -> Mapping | None:
     """orjson's result when it is provably json.load's, else None."""
     try:
@@ -82,7 +97,7 @@ def _read_fast(path: Path, raw: bytes) -> Mapping | None:
         return None  # json.load may still accept it (NaN, huge ints, lone surrogates)
     if not isinstance(entries, dict):
         _refuse_top_level(path, entries)
-    if not all(type(v) is int for v in entries.values()):
+    if entries and set(map(type, entries.values())) != {int}:  # C-speed type scan
         return None  # floats may be huge ints to json.load; nested values hide keys
     # With int values, the only strings in the text are the keys: one per two quotes.
     quotes = raw.count(b'"')

@@ -15,8 +15,9 @@ one goes line by line in Python and takes everything else (tabs, non-ASCII, NBSP
 from __future__ import annotations
 
 import contextlib
+import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,15 +28,16 @@ import numpy.typing as npt
 
 from gramfix.errors import InputError
 from gramfix.hashindex import (
+    FRONT,
     MAX_TOKEN_BYTES,
     PADDING,
     HashIndex,
     StringIndex,
     Tokens,
+    cut_strings,
     cut_tokens,
-    words_view,
 )
-from gramfix.readers.source import describe_os_error, open_input
+from gramfix.readers.source import describe_os_error, ensure_fits, file_size, open_input
 
 I64 = npt.NDArray[np.int64]
 I32 = npt.NDArray[np.int32]
@@ -77,6 +79,7 @@ class Hygiene:
     overridden_lines: LineExamples = field(default_factory=LineExamples)  # labels: users
     short_users: LineExamples = field(default_factory=LineExamples)  # < 3 items; labels: users
     crlf_lines: int = 0
+    cr_lines: int = 0  # lines ending in a lone CR (old Mac), a line break to the trainer
     bom: bool = False
     tab_lines: LineExamples = field(default_factory=LineExamples)
     odd_space_lines: LineExamples = field(default_factory=LineExamples)
@@ -93,21 +96,38 @@ class Sequences:
     user_lines: I64  # 1-based line number of each kept user
     hygiene: Hygiene
     exact_reader: bool  # True when the line-by-line reader was needed
+    #: The mapping keys the item index was pre-filled with (the very object given to
+    #: `read_sequences`), and the universe code of each (-1: not an item).
+    known: Collection[str] | None = None
+    known_codes: I64 | None = None
 
     @property
     def interactions(self) -> int:
         return len(self.codes)
+
+    def codes_of(self, keys: Collection[str]) -> I64 | None:
+        """Universe code of every key when ``keys`` is what the index was filled with."""
+        return self.known_codes if keys is self.known else None
 
 
 class _NotSimple(Exception):
     """The fast reader cannot take this file; the exact reader must."""
 
 
-def read_sequences(path: Path) -> Sequences:
-    """Read a sequence file; `InputError` when it is not a readable sequence file."""
+def read_sequences(path: Path, known: Collection[str] | None = None) -> Sequences:
+    """Read a sequence file; `InputError` when it is not a readable sequence file.
+
+    ``known`` (the mapping's keys, when there is a mapping) pre-fills the item index:
+    most tokens then find their item at once instead of being added one block at a
+    time, and the universe code of every key comes out of the read for free
+    (`Sequences.codes_of`). The result is the same with or without it.
+    """
+    # Streamed: what stays is an int32 code per interaction (~11 bytes of text each)
+    # plus the per-item index; half the file size is a safe upper bound.
     with open_input(path) as handle:
+        ensure_fits(path, 0.5 * file_size(path), "reading these sequences")
         try:
-            return _FastReader(path).read(handle)
+            return _FastReader(path, known).read(handle)
         except _NotSimple:
             handle.seek(0)
             return _ExactReader(path).read(handle)
@@ -172,13 +192,13 @@ def _scan(offset: int, block: bytes, index: HashIndex | None = None) -> _Block:
     sep = np.flatnonzero(buf <= 32)
     sep_byte = buf[sep]
     is_nl = sep_byte == 10
-    words = words_view(block + b"\0" * PADDING)
+    padded = b"\0" * FRONT + block + b"\0" * PADDING
     block_ = None
     if _tidy(sep, sep_byte, is_nl):
         with contextlib.suppress(_NotTidy):
-            block_ = _scan_tidy(offset, block, words, sep, is_nl)
+            block_ = _scan_tidy(offset, block, padded, sep, is_nl)
     if block_ is None:
-        block_ = _scan_any(offset, block, words, buf, sep, sep_byte, is_nl)
+        block_ = _scan_any(offset, block, padded, buf, sep, sep_byte, is_nl)
     if index is not None:  # the lookup, off the main thread
         block_.known = index.find(block_.items)
     return block_
@@ -193,7 +213,7 @@ def _tidy(sep: I64, sep_byte: npt.NDArray[np.uint8], is_nl: Bools) -> bool:
     return bool(np.all((sep_byte == 32) | is_nl)) and not np.any(np.diff(sep) < 2)
 
 
-def _scan_tidy(offset: int, block: bytes, words: U64, sep: I64, is_nl: Bools) -> _Block:
+def _scan_tidy(offset: int, block: bytes, padded: bytes, sep: I64, is_nl: Bools) -> _Block:
     starts = np.empty_like(sep)
     starts[0] = 0
     starts[1:] = sep[:-1] + 1
@@ -217,11 +237,11 @@ def _scan_tidy(offset: int, block: bytes, words: U64, sep: I64, is_nl: Bools) ->
         n_lines=n_lines,
         user_line=np.arange(n_lines, dtype=np.int64),
         user_start=user_start,
-        users=cut_tokens(words, user_start, sep[user_at]),
+        users=cut_tokens(padded, user_start, lengths[user_at]),
         n_items=np.diff(user_at, append=len(sep)) - 1,
         item_starts=item_starts,
         item_ends=item_ends,
-        items=cut_tokens(words, item_starts, item_ends),
+        items=cut_tokens(padded, item_starts, lengths[item_at]),
         empty_lines=no_lines,
         no_space_lines=no_lines,
         crlf=0,
@@ -235,7 +255,7 @@ class _NotTidy(Exception):
 def _scan_any(
     offset: int,
     block: bytes,
-    words: U64,
+    padded: bytes,
     buf: npt.NDArray[np.uint8],
     sep: I64,
     sep_byte: npt.NDArray[np.uint8],
@@ -279,11 +299,11 @@ def _scan_any(
         n_lines=n_lines,
         user_line=user_line,
         user_start=line_start[user_line],
-        users=cut_tokens(words, starts[user_at], ends[user_at]),
+        users=cut_tokens(padded, starts[user_at], ends[user_at] - starts[user_at]),
         n_items=per_line[user_line] - 1,
         item_starts=item_starts,
         item_ends=item_ends,
-        items=cut_tokens(words, item_starts, item_ends),
+        items=cut_tokens(padded, item_starts, item_ends - item_starts),
         empty_lines=np.flatnonzero(per_line == 0),
         no_space_lines=np.flatnonzero((per_line >= 1) & ~spaced),
         crlf=crlf,
@@ -298,13 +318,19 @@ class _Collector:
         self.hygiene = Hygiene()
         self.names: list[str] = []
         self.codes: list[I32] = []
+        self.codes_buffer: _Codes | None = None  # the fast reader's single array
         self.n_items: list[I64] = []
         self.user_codes: list[I64] = []
         self.user_lines: list[I64] = []
         self.n_users = 0
 
     def finish(
-        self, items: StringIndex, exact_reader: bool, user_names: Callable[[I64], list[str]]
+        self,
+        items: StringIndex,
+        exact_reader: bool,
+        user_names: Callable[[I64], list[str]],
+        known: Collection[str] | None = None,
+        known_codes: I64 | None = None,
     ) -> Sequences:
         """Apply the trainer's dict semantics and return the sequences.
 
@@ -316,7 +342,9 @@ class _Collector:
             raise InputError(self.path, "no line of the form 'USER ITEM ...' (not a sequence file)")
         n_items = _concat(self.n_items, np.int64)
         lines = _concat(self.user_lines, np.int64)
-        codes = _concat(self.codes, np.int32)
+        codes = self.codes_buffer.array() if self.codes_buffer else _concat(self.codes, np.int32)
+        if len(codes) == 0:
+            raise InputError(self.path, "no item IDs on any line (not a sequence file)")
         keep = np.ones(len(user_codes), np.bool_)
         if self.n_users < len(user_codes):  # a user on several lines: the last one wins
             position = np.arange(len(user_codes))
@@ -327,7 +355,9 @@ class _Collector:
             self.hygiene.overridden_lines.add(lines[overridden])
             self.hygiene.overridden_lines.labels = user_names(overridden[:EXAMPLES])
             codes = codes[np.repeat(keep, n_items)]
-            codes, items = _compact(codes, items)
+            codes, compacted = _compact(codes, items)
+            if compacted is not items:
+                items, known_codes = compacted, None  # keys are looked up again
         kept = np.flatnonzero(keep)
         short = kept[n_items[kept] < 3]
         self.hygiene.short_users.add(lines[short])
@@ -340,6 +370,8 @@ class _Collector:
             user_lines=lines[kept],
             hygiene=self.hygiene,
             exact_reader=exact_reader,
+            known=known if known_codes is not None else None,
+            known_codes=known_codes,
         )
 
 
@@ -358,13 +390,18 @@ def _compact(codes: I32, items: StringIndex) -> tuple[I32, StringIndex]:
 
 
 class _FastReader:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, known: Collection[str] | None = None) -> None:
         self.path = path
+        self.known = known
 
     def read(self, handle: BinaryIO) -> Sequences:
         out = _Collector(self.path)
         hy = out.hygiene
         item_index = HashIndex()
+        seeded, seed_at = self._seed(item_index)
+        extra: list[str] = []  # names of the items added while reading, in code order
+        universe = _Universe()
+        codes_out = out.codes_buffer = _Codes(_file_size(handle))
         user_hashes: list[U64] = []
         line_starts: list[I64] = []
         line_base = 0
@@ -374,8 +411,9 @@ class _FastReader:
                 hy.no_space_lines.add(block.no_space_lines + line_base + 1)
                 hy.crlf_lines += block.crlf
                 codes, new = item_index.find_or_add(block.items, block.known)
-                out.names.extend(_slices(block.data, block.item_starts[new], block.item_ends[new]))
-                out.codes.append(codes.astype(np.int32))
+                if len(new):
+                    extra.extend(_slices(block.data, block.item_starts[new], block.item_ends[new]))
+                codes_out.append(universe.codes(codes, item_index.size))
                 user_hashes.append(block.users.hashes)
                 out.n_items.append(block.n_items)
                 out.user_lines.append(block.user_line + line_base + 1)
@@ -389,7 +427,111 @@ class _FastReader:
 
         user_codes, out.n_users = _user_codes(_concat(user_hashes, np.uint64), user_names)
         out.user_codes = [user_codes]
-        return out.finish(StringIndex(out.names, item_index), False, user_names)
+        order = universe.order()
+        by_index = np.empty(len(seeded) + len(extra), dtype=object)
+        by_index[: len(seeded)] = seeded
+        by_index[len(seeded) :] = extra
+        names: list[str] = by_index[order].tolist()
+        remap = universe.remap(item_index.size)
+        known_codes = None
+        if self.known is not None:
+            known_codes = np.full(len(self.known), -1, np.int64)
+            known_codes[seed_at] = remap[: len(seed_at)]
+        items = StringIndex(names, item_index, remap)
+        return out.finish(items, False, user_names, self.known, known_codes)
+
+    def _seed(self, index: HashIndex) -> tuple[list[str], I64]:
+        """Add the known keys that can be tokens to ``index`` (codes 0..n-1 in key order);
+        return them and their positions among the keys."""
+        if not self.known:
+            return [], np.zeros(0, np.int64)
+        keys = list(self.known)
+        chars = np.fromiter(map(len, keys), np.int64, count=len(keys))
+        short = (chars >= 1) & (chars <= MAX_TOKEN_BYTES)  # more characters: more bytes
+        at = np.flatnonzero(short)
+        if len(at) < len(keys):
+            keys = [keys[i] for i in at.tolist()]
+        tokens, ok = cut_strings(keys)
+        if not ok.all():
+            keys = [k for k, good in zip(keys, ok.tolist(), strict=True) if good]
+            at = at[ok]
+        if isinstance(self.known, (dict, set, frozenset)):
+            index.add(tokens)  # distinct keys, an empty index: codes in key order
+        else:
+            _, first = index.find_or_add(tokens)
+            if len(first) < len(keys):
+                raise ValueError("known keys must be distinct")
+        return keys, at
+
+
+def _file_size(handle: BinaryIO) -> int:
+    try:
+        return os.fstat(handle.fileno()).st_size
+    except (OSError, AttributeError, ValueError):
+        return 0
+
+
+class _Codes:
+    """The item codes of all interactions in one array, written block by block.
+
+    An interaction takes at least two bytes of the file (an ID byte and a separator),
+    so half the file size bounds their number. The array is allocated at that bound
+    but only the pages written are ever touched: resident memory is four bytes per
+    interaction, without the transient copy that joining per-block arrays would cost.
+    """
+
+    def __init__(self, file_size: int) -> None:
+        self._array: I32 = np.empty(max(file_size // 2 + 1, 1 << 16), np.int32)
+        self.size = 0
+
+    def append(self, codes: I32) -> None:
+        end = self.size + len(codes)
+        if end > len(self._array):  # the file grew while being read
+            grown = np.empty(2 * end, np.int32)
+            grown[: self.size] = self._array[: self.size]
+            self._array = grown
+        self._array[self.size : end] = codes
+        self.size = end
+
+    def array(self) -> I32:
+        return self._array[: self.size]
+
+
+class _Universe:
+    """Universe codes (order of first sighting in the file) of item-index codes."""
+
+    def __init__(self) -> None:
+        self._of: I64 = np.full(1024, -1, np.int64)  # index code -> universe code
+        self._order: list[I64] = []
+        self.size = 0
+
+    def codes(self, index_codes: I64, index_size: int) -> I32:
+        """Universe codes of one block's tokens (in file order), numbering new items."""
+        if index_size > len(self._of):
+            grown = np.full(max(2 * len(self._of), index_size), -1, np.int64)
+            grown[: len(self._of)] = self._of
+            self._of = grown
+        codes = self._of[index_codes]
+        fresh = np.flatnonzero(codes < 0)
+        if len(fresh):
+            seen = index_codes[fresh]
+            distinct, first = np.unique(seen, return_index=True)
+            ordered = distinct[np.argsort(first, kind="stable")]
+            self._of[ordered] = np.arange(self.size, self.size + len(ordered))
+            self._order.append(ordered)
+            self.size += len(ordered)
+            codes[fresh] = self._of[seen]
+        return codes.astype(np.int32)
+
+    def order(self) -> I64:
+        """Item-index code of each universe code."""
+        order: I64 = _concat(self._order, np.int64)
+        return order
+
+    def remap(self, index_size: int) -> I64:
+        """Universe code of each item-index code, -1 for index entries never seen."""
+        remap: I64 = self._of[:index_size].copy()
+        return remap
 
 
 def _user_codes(hashes: U64, user_names: Callable[[I64], list[str]]) -> tuple[I64, int]:
@@ -479,6 +621,7 @@ class _ExactReader:
             if offset == 0 and text.startswith("\ufeff"):
                 hy.bom = True
             hy.crlf_lines += block.count(b"\r\n")
+            hy.cr_lines += block.count(b"\r") - block.count(b"\r\n")
             codes: list[int] = []
             n_items: list[int] = []
             users: list[int] = []

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import errno
+import io
 import os
 from pathlib import Path
 from typing import BinaryIO
 
+from gramfix import progress
 from gramfix.errors import InputError
 
 _REASONS = {
@@ -27,12 +29,21 @@ def describe_os_error(error: OSError) -> str:
     return error.strerror or type(error).__name__
 
 
+class _Counted(io.BufferedReader):
+    """A buffered file that reports the bytes read to the progress display."""
+
+    def read(self, size: int | None = -1, /) -> bytes:
+        data = super().read(size)
+        progress.advance(len(data))
+        return data
+
+
 def open_input(path: Path) -> BinaryIO:
     """Open ``path`` for binary reading, or raise `InputError` saying why not."""
     try:
         if path.is_dir():
             raise InputError(path, "is a directory, not a file")
-        handle = path.open("rb")
+        handle = _Counted(io.FileIO(path, "rb"))
     except OSError as error:
         raise InputError(path, describe_os_error(error)) from None
     return handle
@@ -53,3 +64,30 @@ def file_size(path: Path) -> int:
         return os.stat(path).st_size
     except OSError as error:
         raise InputError(path, describe_os_error(error)) from None
+
+
+def available_memory() -> int | None:
+    """Bytes of memory the system can still give without swapping (None: unknown)."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as info:
+            for line in info:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def ensure_fits(path: Path, needed: float, what: str) -> None:
+    """Refuse early, rather than swap, when reading ``path`` needs ``needed`` bytes of
+    memory and the system has fewer available."""
+    free = available_memory()
+    if free is not None and needed > free:
+        raise InputError(
+            path,
+            f"{what} needs about {needed / 2**30:.1f} GiB of memory; "
+            f"{free / 2**30:.1f} GiB are available (refused rather than swap)",
+        )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 from rich import box
 from rich.console import Console, Group, RenderableType
 from rich.table import Table
@@ -54,14 +56,37 @@ def _verdict(report: Report) -> Text:
     text.append(counts)
     where = report.inputs.dataset or report.inputs.sequences or report.inputs.mapping or ""
     text.append(f"  {where}\n", style="dim")
-    text.append(_headline(report) + "\n", style="bold")
+    policy = _policy(report)
+    if policy:
+        text.append(policy + "\n", style="dim")
+    text.append(headline(report) + "\n", style="bold")
     hint = _hint(report)
     if hint:
         text.append(hint + "\n")
     return text
 
 
-def _headline(report: Report) -> str:
+def _policy(report: Report) -> str:
+    """The settings that judged the report, when they are not the defaults."""
+    s = report.settings
+    parts = [f"fail-on {s.fail_on.value}"] if s.fail_on is not Severity.ERROR else []
+    parts += [f"select {','.join(s.select)}"] if s.select else []
+    parts += [f"ignore {','.join(s.ignore)}"] if s.ignore else []
+    for name, value in (
+        ("max-missing", s.max_missing),
+        ("min-coverage", s.min_coverage),
+        ("min-fill", s.min_fill),
+    ):
+        parts += [f"{name} {value}"] if value is not None else []
+    if s.exit_zero:
+        parts.append("exit-zero: the exit status is 0 whatever the verdict")
+    if report.inputs.config:
+        parts.append(f"config {report.inputs.config}")
+    return "; ".join(parts)
+
+
+def headline(report: Report) -> str:
+    """The one sentence that says what the model will get."""
     fill = report.fill
     if fill is None:
         if report.mapping is None:
@@ -232,3 +257,12 @@ def _embeddings_table(e: EmbeddingStats) -> Table:
         if s.best_order != "row = mapping value":
             table.add_row("rows fit", s.best_order)
     return table
+
+
+def render_plain(report: Report, width: int = 100) -> str:
+    """The human report as plain text (no colour), e.g. for a file."""
+    console = Console(file=io.StringIO(), width=width, color_system=None, highlight=False)
+    render_text(report, console)
+    output = console.file
+    assert isinstance(output, io.StringIO)
+    return output.getvalue()

@@ -255,6 +255,28 @@ def main() -> None:
     hygiene = SEQUENCES + "A1 B00000000A B00000000B B00000000C\nA7 B00000000A\n\nA8\n"
     write("sequence-hygiene", dataset(mapping(), hygiene))
     write("no-mapping", {"user_sequence.txt": SEQUENCES})
+    # The exit policy: thresholds, selection, fail-on, configuration files.
+    partial_files = dataset(json.dumps(partial, indent=2))
+    write("threshold-tolerated", partial_files, ["--max-missing", "2"])
+    write("threshold-failed", partial_files, ["--min-coverage", "0.9", "--min-fill", "0.7"])
+    write("select-ignore", partial_files, ["--select", "GF3", "--ignore", "GF302"])
+    write("fail-on-warning", dataset(mapping(B00000000H=20)), ["--fail-on", "warning"])
+    write(
+        "config-gramfix-toml",
+        {**partial_files, "gramfix.toml": 'max-missing = 2\nignore = ["GF4"]\n'},
+    )
+    write(
+        "config-pyproject",
+        {
+            **partial_files,
+            "pyproject.toml": '[project]\nname = "x"\n\n[tool.gramfix]\nmin-coverage = 0.9\n',
+        },
+    )
+    write(
+        "config-cli-wins",
+        {**partial_files, "gramfix.toml": "min-coverage = 0.8\nexit-zero = true\n"},
+        ["--min-coverage", "0.9", "--no-exit-zero"],
+    )
     # Unreadable inputs: exit 2 with one line on stderr.
     write("error-truncated-json", dataset(base[: len(base) // 2]))
     write("error-top-level-array", dataset(json.dumps(list(CATALOGUE))))
@@ -265,6 +287,13 @@ def main() -> None:
     write("error-sequences-empty", dataset(base, ""))
     write("error-not-a-dataset", {"notes.txt": "not a GRAM dataset\n"})
     write("error-missing-mapping", {"user_sequence.txt": SEQUENCES}, ["--mapping", "absent.json"])
+    write("error-config-unknown-key", {**partial_files, "gramfix.toml": "max-mising = 2\n"})
+    write(
+        "error-config-bad-value",
+        {**partial_files, "pyproject.toml": '[tool.gramfix]\nfail-on = "fatal"\n'},
+    )
+    write("error-config-bad-code", {**partial_files, "gramfix.toml": 'select = ["GF9"]\n'})
+    write("error-unknown-code", partial_files, ["--ignore", "GF31"])
     # Whole-dataset checks: the embedding table, the item files, more hygiene, pickles.
     embedding_cases()
     item_file_cases()

@@ -1,0 +1,77 @@
+"""A Markdown summary for ``$GITHUB_STEP_SUMMARY`` (or a pull-request comment).
+
+Verdict and headline first, then the recent-window fill and the findings as tables.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+from gramfix.findings import Severity
+from gramfix.render.text import headline
+from gramfix.report import Fill, Finding, Report
+
+_MARK = {Severity.ERROR: "❌", Severity.WARNING: "⚠️", Severity.INFO: "ℹ️"}
+_SPECIAL = re.compile(r"([\\`*_\[\]|#~])")
+
+
+def cell(text: str) -> str:
+    """``text`` safe inside a table cell: HTML and Markdown syntax escaped, one line."""
+    escaped = _SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
+    return escaped.replace("\r\n", "<br>").replace("\n", "<br>").replace("\r", "<br>")
+
+
+def code(text: str) -> str:
+    """``text`` as inline code inside a table cell (verbatim: no Markdown inside)."""
+    escaped = html.escape(text, quote=False).replace("|", "&#124;")
+    return f"<code>{' '.join(escaped.splitlines())}</code>"
+
+
+def render_markdown(report: Report) -> str:
+    """The report as GitHub-flavoured Markdown."""
+    s = report.summary
+    where = report.inputs.dataset or report.inputs.sequences or report.inputs.mapping or "."
+    icon = "❌" if report.verdict == "fail" else "✅"
+    lines = [
+        f"### {icon} gramfix check: {report.verdict}",
+        "",
+        f"**{s.errors} error{'s' * (s.errors != 1)}**, {s.warnings} "
+        f"warning{'s' * (s.warnings != 1)}, {s.infos} note{'s' * (s.infos != 1)} in "
+        f"`{where}` (fails on: {report.settings.fail_on.value}"
+        f"{'; exit status forced to 0 by exit-zero' if report.settings.exit_zero else ''})",
+        "",
+        cell(headline(report)),
+        "",
+    ]
+    if report.fill is not None:
+        lines += _fill(report.fill)
+    lines += _findings(report.findings)
+    return "\n".join(lines) + "\n"
+
+
+def _fill(fill: Fill) -> list[str]:
+    lines = [
+        f"| recent-item fill (window {fill.window}) | samples | as written | after fixes "
+        "| complete | zero prefixes |",
+        "|---|--:|--:|--:|--:|--:|",
+    ]
+    for split in ("train", "valid", "test"):
+        w, n, c = (getattr(v, split) for v in (fill.as_written, fill.normalised, fill.complete))
+        lines.append(
+            f"| {split} | {w.samples:,} | {w.fill:.3f} | {n.fill:.3f} | {c.fill:.3f} "
+            f"| {w.dead_samples:,} |"
+        )
+    return [*lines, ""]
+
+
+def _findings(findings: list[Finding]) -> list[str]:
+    if not findings:
+        return ["No findings."]
+    lines = ["| | code | finding | details |", "|---|---|---|---|"]
+    for f in sorted(findings, key=lambda f: (-f.severity.rank, f.code)):
+        details = cell(f.message)
+        if f.examples:
+            details += "<br>e.g. " + "; ".join(code(e) for e in f.examples[:3])
+        lines.append(f"| {_MARK[f.severity]} | `{f.code}` | {cell(f.name)} | {details} |")
+    return lines

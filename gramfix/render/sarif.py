@@ -1,0 +1,100 @@
+"""SARIF 2.1.0: the format code-scanning services (GitHub, GitLab, Azure) ingest.
+
+The rules are the finding catalogue; every finding is one result with its rule, level,
+message and, when known, the file (relative to the working directory, the repository
+root in CI) and line.
+"""
+
+from __future__ import annotations
+
+from pathlib import PurePosixPath
+from typing import Any
+from urllib.parse import quote
+
+import orjson
+
+from gramfix import __version__
+from gramfix.findings import RULES, Rule, Severity
+from gramfix.report import Finding, Report
+
+SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
+_INDEX = {code: i for i, code in enumerate(RULES)}
+
+
+def render_sarif(report: Report) -> str:
+    """The report as a SARIF 2.1.0 log (indented JSON text ending in a newline)."""
+    log = {
+        "$schema": SCHEMA,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "gramfix",
+                        "version": __version__,
+                        "semanticVersion": __version__,
+                        "rules": [_rule(rule) for rule in RULES.values()],
+                    }
+                },
+                "invocations": [
+                    {
+                        "executionSuccessful": True,
+                        "properties": {
+                            "verdict": report.verdict,
+                            "failOn": report.settings.fail_on.value,
+                        },
+                    }
+                ],
+                "results": [_result(report, finding) for finding in report.findings],
+            }
+        ],
+    }
+    return orjson.dumps(log, option=orjson.OPT_INDENT_2).decode() + "\n"
+
+
+def _rule(rule: Rule) -> dict[str, Any]:
+    return {
+        "id": rule.code,
+        "name": rule.name,
+        "shortDescription": {"text": rule.title},
+        "fullDescription": {"text": rule.help},
+        "help": {"text": rule.help},
+        "defaultConfiguration": {"level": LEVELS[rule.severity]},
+        "properties": {"tags": ["data", "gram"]},
+    }
+
+
+def _result(report: Report, finding: Finding) -> dict[str, Any]:
+    text = finding.message
+    if finding.examples:
+        text += "\ne.g. " + "\ne.g. ".join(finding.examples)
+    result: dict[str, Any] = {
+        "ruleId": finding.code,
+        "ruleIndex": _INDEX[finding.code],
+        "level": LEVELS[finding.severity],
+        "message": {"text": text},
+        "properties": {"count": finding.count},
+    }
+    path = report.path(finding)
+    if path is not None:
+        physical: dict[str, Any] = {"artifactLocation": _artifact(path)}
+        if finding.line is not None:
+            physical["region"] = {"startLine": finding.line}
+        result["locations"] = [{"physicalLocation": physical}]
+    return result
+
+
+def uri(path: str) -> str:
+    """A relative path as a URI reference (percent-encoded), an absolute one as file://."""
+    posix = PurePosixPath(path)
+    if posix.is_absolute():
+        return "file://" + quote(posix.as_posix())
+    return quote(posix.as_posix())
+
+
+def _artifact(path: str) -> dict[str, str]:
+    location = {"uri": uri(path)}
+    if not PurePosixPath(path).is_absolute():
+        location["uriBaseId"] = "%SRCROOT%"
+    return location

@@ -1,0 +1,286 @@
+"""``repair``: plan key fixes (pure), check the result, then write it -- or refuse.
+
+A repair changes keys, never values: the values are rows of an embedding table that
+cost hours of GPU time. The plan renames every key whose fix `check` proved applicable
+and safe, keeps every other key byte-identical and in place, and collapses keys that
+land on one item ID with the same value. The repaired mapping then goes through the
+same analysis as ``check``; it is written only when no mapping finding (GF1xx-GF4xx) of
+severity error remains. Otherwise nothing is written and the blocking findings say why.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, Literal
+
+import orjson
+from pydantic import Field
+
+from gramfix.analysis import Analysis
+from gramfix.check import build_report, load
+from gramfix.checks.key_formats import check_duplicate_keys
+from gramfix.dataset import locate
+from gramfix.errors import UsageError
+from gramfix.findings import Severity
+from gramfix.keys import FAMILIES, FIXES, Family, show
+from gramfix.readers.mapping import Mapping
+from gramfix.report import (
+    EXAMPLES,
+    ExitCode,
+    FillView,
+    Finding,
+    KeyExample,
+    Report,
+    _Model,
+)
+from gramfix.settings import Settings
+from gramfix.write import keep_backup, write_atomic
+
+#: Findings about the mapping itself; sequence-file hygiene does not block a repair.
+BLOCKING_PREFIXES = ("GF1", "GF2", "GF3", "GF4")
+
+Status = Literal["written", "nothing-to-repair", "refused", "planned"]
+
+
+class Change(_Model):
+    """The keys one fix renames."""
+
+    family: str
+    count: int
+    fix: str
+    examples: list[KeyExample]
+
+
+class RepairReport(_Model):
+    """What ``repair`` planned, why it wrote or refused, and the check of its result."""
+
+    schema_version: int = 1
+    status: Status
+    mapping: str
+    output: str | None = None
+    backup: str | None = None
+    keys_before: int
+    keys_after: int
+    renamed: int
+    collapsed: int = Field(description="Keys dropped as exact duplicates (same ID, same value).")
+    changes: list[Change]
+    blockers: list[Finding] = Field(description="Error findings that forbid writing.")
+    fill_after: FillView | None = Field(description="Recent-window fill of the repaired mapping.")
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The repaired mapping and everything needed to report and verify it."""
+
+    source: Mapping
+    keys: list[str]  # original keys, in order
+    new_keys: list[str | None]  # per original key: its new key, None when collapsed
+    family: list[Family]  # per original key
+    entries: dict[str, Any]  # the repaired mapping, in the original key order
+    after: Report  # check of the repaired mapping
+    blockers: list[Finding]
+    renamed: int
+    collapsed: int
+
+    @property
+    def nothing_to_do(self) -> bool:
+        return self.renamed == 0 and self.collapsed == 0 and not self.source.duplicates
+
+
+def plan_repair(a: Analysis) -> Plan:
+    """Plan the repair of ``a.mapping`` against ``a.sequences`` (pure: writes nothing)."""
+    if a.mapping is None:
+        raise UsageError("repair needs a mapping (item_id_to_gcn_index.json or --mapping)")
+    if a.sequences is None:
+        raise UsageError("repair needs the sequences (user_sequence.txt or --sequences)")
+    ka = a.key_analysis
+    names = a.sequences.items.names
+    keys, values = a.keys, a.values
+    exact = FAMILIES.index(Family.EXACT)
+    fix = (ka.fixable() & (ka.family != exact)).tolist()
+    targets = ka.target.tolist()
+    renamed_keys = [names[t] if f else k for k, t, f in zip(keys, targets, fix, strict=True)]
+    entries = dict(zip(renamed_keys, values, strict=True))
+    new_keys: list[str | None] = list(renamed_keys)
+    if len(entries) < len(keys):  # fixed keys met: keep the first, drop the rest
+        entries, new_keys = {}, []
+        for key, value in zip(renamed_keys, values, strict=True):
+            if key in entries:
+                # Only fixed keys can meet, and only with equal values: the analysis marks
+                # keys that meet with different values as conflicts, never fixable.
+                assert _same_value(entries[key], value)
+                new_keys.append(None)
+            else:
+                entries[key] = value
+                new_keys.append(key)
+    repaired = replace(a.mapping, entries=entries, members=len(entries), duplicates=[])
+    after = build_report(Analysis(a.files, a.settings, a.sequences, repaired))
+    blockers = [
+        f
+        for f in after.findings
+        if f.severity is Severity.ERROR and f.code.startswith(BLOCKING_PREFIXES)
+    ]
+    # json.load already dropped all but the last of repeated keys: the others are lost rows.
+    blockers += [f for f in check_duplicate_keys(a) if f.severity is Severity.ERROR]
+    families = [FAMILIES[f] for f in ka.family.tolist()]
+    return Plan(
+        source=a.mapping,
+        keys=keys,
+        new_keys=new_keys,
+        family=families,
+        entries=entries,
+        after=after,
+        blockers=blockers,
+        renamed=sum(fix),
+        collapsed=len(keys) - len(entries),
+    )
+
+
+def _same_value(a: Any, b: Any) -> bool:
+    return type(a) is type(b) and bool(a == b)
+
+
+def serialise(entries: dict[str, Any]) -> bytes:
+    """The mapping as the trainer's own files are written: UTF-8, ``indent=2``, final newline.
+
+    Byte-identical to ``json.dump(entries, f, indent=2, ensure_ascii=False)`` plus a
+    newline; orjson is used when it agrees (it always does for str -> int mappings whose
+    ints fit in 64 bits and whose keys are valid Unicode), the standard library otherwise.
+    """
+    try:
+        data = orjson.dumps(entries, option=orjson.OPT_INDENT_2)
+    except (orjson.JSONEncodeError, TypeError):
+        data = json.dumps(entries, indent=2, ensure_ascii=False).encode("utf-8", "surrogatepass")
+    return data + b"\n"
+
+
+def verify_serialised(data: bytes, entries: dict[str, Any]) -> None:
+    """Re-read what is about to be written: it must be exactly the planned mapping, keys,
+    values and order (orjson reads it as json.load does; json.load where orjson cannot)."""
+    try:
+        parsed = orjson.loads(data)
+    except orjson.JSONDecodeError:
+        parsed = json.loads(data.decode("utf-8", "surrogatepass"))
+    if parsed != entries or list(parsed) != list(entries):
+        raise AssertionError("the serialised mapping does not read back as planned")
+
+
+def summarise_plan(plan: Plan) -> list[Change]:
+    """Renamed keys grouped by family, with examples."""
+    groups: dict[Family, list[int]] = {}
+    for position, (key, new) in enumerate(zip(plan.keys, plan.new_keys, strict=True)):
+        if new is not None and new != key:
+            groups.setdefault(plan.family[position], []).append(position)
+    changes = []
+    for family in FAMILIES:
+        if family in groups:
+            positions = groups[family]
+            examples = [
+                KeyExample(key=show(plan.keys[p], 120), fixed=plan.new_keys[p])
+                for p in positions[:EXAMPLES]
+            ]
+            fix = FIXES[family] or ""
+            changes.append(
+                Change(family=family.value, count=len(positions), fix=fix, examples=examples)
+            )
+    return changes
+
+
+def unified_diff(plan: Plan, name: str) -> str:
+    """The key changes as a unified diff.
+
+    Lines are the ``"key": value`` pairs as ``json.dump(indent=2)`` writes them (without
+    the trailing comma), numbered as in that layout; one hunk per renamed or dropped
+    key. Values never change, so only keys differ between ``-`` and ``+`` lines.
+    """
+    lines = [f"--- {name}\n", f"+++ {name} (repaired)\n"]
+    new_line = 1  # line 1 of both layouts is "{"
+    for position, (key, new) in enumerate(zip(plan.keys, plan.new_keys, strict=True)):
+        value = json.dumps(plan.source.entries[key])
+        old_text = f"  {json.dumps(key, ensure_ascii=False)}: {value}"
+        if new is None:
+            lines += [f"@@ -{position + 2},1 +{new_line},0 @@\n", f"-{old_text}\n"]
+            continue
+        new_line += 1
+        if new != key:
+            new_text = f"  {json.dumps(new, ensure_ascii=False)}: {value}"
+            lines += [f"@@ -{position + 2} +{new_line} @@\n", f"-{old_text}\n", f"+{new_text}\n"]
+    return "".join(lines) if len(lines) > 2 else ""
+
+
+def repair_dataset(
+    folder: Path | str | None = None,
+    *,
+    sequences: Path | str | None = None,
+    mapping: Path | str | None = None,
+    output: Path | str | None = None,
+    in_place: bool = False,
+    dry_run: bool = False,
+    settings: Settings | None = None,
+) -> tuple[RepairReport, Plan]:
+    """Plan, check and (unless refused or a dry run) write the repaired mapping.
+
+    Exactly one of ``output`` (a new file) and ``in_place`` (replace the mapping after
+    keeping ``<name>.bak``) is needed unless ``dry_run``.
+    """
+    if not dry_run and (output is None) == (not in_place):
+        raise UsageError("say where to write: -o/--output FILE or --in-place (or --dry-run)")
+    if output is not None and in_place:
+        raise UsageError("-o/--output and --in-place exclude each other")
+    files = locate(
+        Path(folder) if folder is not None else None,
+        sequences=Path(sequences) if sequences is not None else None,
+        mapping=Path(mapping) if mapping is not None else None,
+    )
+    if files.mapping is None:
+        raise UsageError("no mapping to repair (item_id_to_gcn_index.json or --mapping)")
+    target = Path(output) if output is not None else files.mapping
+    if output is not None:
+        _refuse_input_as_output(target, [p for p in (files.sequences, files.mapping) if p])
+    plan = plan_repair(load(files, settings or Settings()))
+    status: Status
+    backup = None
+    if plan.blockers:
+        status = "refused"
+    elif dry_run:
+        status = "planned"
+    elif in_place and plan.nothing_to_do:
+        status = "nothing-to-repair"
+    else:
+        data = serialise(plan.entries)
+        verify_serialised(data, plan.entries)
+        if in_place:
+            backup = keep_backup(target)
+        write_atomic(target, data)
+        status = "nothing-to-repair" if plan.nothing_to_do else "written"
+    written = status in ("written", "nothing-to-repair") and (output is not None or bool(backup))
+    report = RepairReport(
+        status=status,
+        mapping=files.mapping.as_posix(),
+        output=target.as_posix() if written else None,
+        backup=backup.as_posix() if backup else None,
+        keys_before=len(plan.keys),
+        keys_after=len(plan.entries),
+        renamed=plan.renamed,
+        collapsed=plan.collapsed,
+        changes=summarise_plan(plan),
+        blockers=plan.blockers,
+        fill_after=plan.after.fill.as_written if plan.after.fill else None,
+    )
+    return report, plan
+
+
+def _refuse_input_as_output(target: Path, inputs: list[Path]) -> None:
+    for path in inputs:
+        if target.exists() and path.exists() and target.samefile(path):
+            raise UsageError(
+                f"-o {target} is an input file; use --in-place to replace the mapping "
+                "(it keeps a backup)"
+            )
+
+
+def exit_code(report: RepairReport) -> ExitCode:
+    """0 written and verified (or nothing to do, or a passing plan); 1 refused."""
+    return ExitCode.FINDINGS if report.status == "refused" else ExitCode.OK

@@ -1,0 +1,111 @@
+"""The only code that writes files: atomic replace, backups that are never overwritten.
+
+Every write goes to a temporary file in the target's folder, is flushed and fsynced, and
+is then renamed over the target (``os.replace``: atomic on POSIX and Windows), after
+which the folder is fsynced too. A failure at any step removes the temporary file and
+leaves the target as it was; a kill at any moment leaves either the old or the new file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import stat
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import BinaryIO
+
+from gramfix.errors import GramfixError
+from gramfix.readers.source import describe_os_error
+
+_CHUNK = 8 << 20
+
+
+class WriteError(GramfixError):
+    """A file could not be written; nothing was changed."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        super().__init__(f"{path}: cannot write ({reason}); nothing was changed")
+        self.path = path
+
+
+def write_atomic(path: Path, data: bytes, *, mode: int | None = None) -> None:
+    """Replace (or create) ``path`` with ``data`` atomically.
+
+    ``mode`` sets the permission bits; by default an existing file keeps its own and a
+    new file gets the usual ``0o666 & ~umask``.
+    """
+    _publish(path, data, _existing_mode(path) if mode is None else mode, os.replace)
+
+
+def keep_backup(original: Path) -> Path:
+    """Copy ``original`` to ``<name>.bak`` atomically, never overwriting a different backup.
+
+    An existing backup with the same bytes is kept as it is (it already holds the data).
+    """
+    backup = original.with_name(original.name + ".bak")
+    try:
+        data = original.read_bytes()
+        if backup.exists():
+            if backup.is_file() and backup.read_bytes() == data:
+                return backup
+            raise WriteError(backup, "a different backup already exists; move it away first")
+    except OSError as error:
+        raise WriteError(backup, describe_os_error(error)) from None
+    # Unlike a rename, a hard link never replaces a file that appeared meanwhile.
+    _publish(backup, data, _existing_mode(original), os.link)
+    return backup
+
+
+def _publish(path: Path, data: bytes, mode: int, move: Callable[[str, Path], None]) -> None:
+    """Write a temporary file next to ``path``, make it durable, ``move`` it into place."""
+    folder = path.parent if str(path.parent) else Path(".")
+    temporary = None
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+        with os.fdopen(handle, "wb") as out:
+            _write_all(out, data)
+            out.flush()
+            os.fsync(out.fileno())
+            os.fchmod(out.fileno(), mode)
+        move(temporary, path)
+    except BaseException as error:  # KeyboardInterrupt included: never leave a temp file
+        if temporary is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+        if isinstance(error, OSError) and error.errno == errno.EEXIST:
+            raise WriteError(path, "it appeared meanwhile; move it away first") from None
+        if isinstance(error, OSError):
+            raise WriteError(path, describe_os_error(error)) from None
+        raise
+    if move is os.link:  # the data now has its own name; drop the temporary one
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+    _sync_folder(folder)
+
+
+def _write_all(out: BinaryIO, data: bytes) -> None:
+    view = memoryview(data)
+    for start in range(0, len(view), _CHUNK):
+        out.write(view[start : start + _CHUNK])
+
+
+def _existing_mode(path: Path) -> int:
+    try:
+        return stat.S_IMODE(os.stat(path).st_mode)
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make the rename itself durable (best effort: not every platform allows it)."""
+    with contextlib.suppress(OSError):
+        descriptor = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)

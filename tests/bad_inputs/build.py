@@ -1,0 +1,321 @@
+"""The bad-input corpus: every file gramfix reads, broken in every way pipelines break it.
+
+    python tests/bad_inputs/build.py     # rewrites tests/bad_inputs/corpus/
+
+Each case is a folder passed to ``gramfix check`` (plus ``args``) with ``expect.json``:
+the exit code and either a finding code the report must contain or a text the one-line
+error must contain. Inputs that cannot live in git (100 MB, no read permission, symbolic
+link loops) are made at test time by `runtime_cases`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+CORPUS = HERE / "corpus"
+SEQ = "user_sequence.txt"
+MAP = "item_id_to_gcn_index.json"
+GOOD_SEQUENCES = "U1 B01 B02 B03 B04\nU2 B02 B03 B04 B05\nU3 B05 B01 B02 B03\n"
+GOOD_MAPPING = {"B01": 1, "B02": 2, "B03": 3, "B04": 4, "B05": 5}
+
+
+@dataclass
+class Case:
+    name: str
+    files: dict[str, bytes]
+    exit: int
+    expect: str  # a finding code (exit 0/1) or a text of the one-line error (exit 2)
+    args: list[str] = field(default_factory=lambda: ["."])  # after "gramfix check"
+
+
+def _json(value: Any) -> bytes:
+    return json.dumps(value, indent=2).encode()
+
+
+def _with_mapping(raw: bytes, name: str = MAP) -> dict[str, bytes]:
+    return {SEQ: GOOD_SEQUENCES.encode(), name: raw}
+
+
+def _with_sequences(raw: bytes) -> dict[str, bytes]:
+    return {SEQ: raw, MAP: _json(GOOD_MAPPING)}
+
+
+class _Evil:
+    def __reduce__(self) -> tuple[Callable[..., Any], tuple[str]]:
+        return (os.system, ("echo pwned > pwned.txt",))
+
+
+def cases() -> list[Case]:
+    good = _json(GOOD_MAPPING)
+    text = good.decode()
+    deep = b'{"a": ' + b"[" * 10_000 + b"]" * 10_000 + b"}"
+    return [
+        # --- the mapping (JSON) ---
+        Case("map-empty", _with_mapping(b""), 2, "empty"),
+        Case("map-whitespace-only", _with_mapping(b"  \n\t\n"), 2, "empty"),
+        Case("map-lone-bom", _with_mapping(b"\xef\xbb\xbf"), 2, "byte order mark"),
+        Case("map-bom-then-json", _with_mapping(b"\xef\xbb\xbf" + good), 2, "byte order mark"),
+        Case("map-utf16-bom", _with_mapping(text.encode("utf-16")), 2, "not UTF-8"),
+        Case("map-utf16le-no-bom", _with_mapping(text.encode("utf-16-le")), 2, "invalid JSON"),
+        Case("map-latin1-key", _with_mapping('{"B01\xe9": 1}'.encode("latin-1")), 2, "not UTF-8"),
+        Case("map-nul-in-key", _with_mapping(b'{"B0\x001": 1}'), 2, "invalid JSON"),
+        Case("map-binary-garbage", _with_mapping(bytes(range(256)) * 4), 2, "not UTF-8"),
+        Case("map-truncated", _with_mapping(good[: len(good) // 2]), 2, "invalid JSON"),
+        Case("map-trailing-comma", _with_mapping(b'{"B01": 1,}'), 2, "invalid JSON"),
+        Case("map-comment", _with_mapping(b'{"B01": 1 // row\n}'), 2, "invalid JSON"),
+        Case("map-single-quotes", _with_mapping(b"{'B01': 1}"), 2, "invalid JSON"),
+        Case("map-top-array", _with_mapping(b'["B01", "B02"]'), 2, "top level is an array"),
+        Case("map-top-string", _with_mapping(b'"B01"'), 2, "top level is a string"),
+        Case("map-top-number", _with_mapping(b"42"), 2, "top level is a number"),
+        Case("map-top-null", _with_mapping(b"null"), 2, "top level is null"),
+        Case("map-top-bool", _with_mapping(b"true"), 2, "top level is a boolean"),
+        Case("map-deep-nesting", _with_mapping(deep), 2, "nested too deeply"),
+        Case("map-nan", _with_mapping(text.replace(": 1", ": NaN").encode()), 1, "GF201"),
+        Case("map-infinity", _with_mapping(text.replace(": 1", ": Infinity").encode()), 1, "GF201"),
+        Case(
+            "map-nested-values",
+            _with_mapping(text.replace(": 1", ': {"row": 1}').encode()),
+            1,
+            "GF201",
+        ),
+        Case("map-bool-values", _with_mapping(text.replace(": 1", ": true").encode()), 1, "GF201"),
+        Case("map-float-1.0", _with_mapping(text.replace(": 1", ": 1.0").encode()), 1, "GF201"),
+        Case("map-float-1e3", _with_mapping(text.replace(": 1", ": 1e3").encode()), 1, "GF201"),
+        Case("map-string-values", _with_mapping(text.replace(": 1", ': "1"').encode()), 1, "GF201"),
+        Case("map-null-value", _with_mapping(text.replace(": 1", ": null").encode()), 1, "GF201"),
+        Case(
+            "map-huge-integer",
+            _with_mapping(text.replace(": 1", ": " + "9" * 40).encode()),
+            1,
+            "GF206",
+        ),
+        Case("map-negative", _with_mapping(text.replace(": 1", ": -1").encode()), 1, "GF203"),
+        Case(
+            "map-zero-based",
+            _with_mapping(_json({k: v - 1 for k, v in GOOD_MAPPING.items()})),
+            1,
+            "GF202",
+        ),
+        Case(
+            "map-duplicate-same",
+            _with_mapping(text.replace('"B01": 1,', '"B01": 1, "B01": 1,').encode()),
+            0,
+            "GF108",
+        ),
+        Case(
+            "map-duplicate-conflict",
+            _with_mapping(text.replace('"B01": 1,', '"B01": 7, "B01": 1,').encode()),
+            1,
+            "GF109",
+        ),
+        Case("map-empty-string-key", _with_mapping(_json({"": 9, **GOOD_MAPPING})), 0, "GF106"),
+        Case("map-empty-object", _with_mapping(b"{}"), 1, "GF301"),
+        Case(
+            "map-whole-line-keys",
+            _with_mapping(_json({f"{k} title: x": v for k, v in GOOD_MAPPING.items()})),
+            1,
+            "GF101",
+        ),
+        Case(
+            "map-keys-with-controls",
+            _with_mapping(_json({f"\x1b{k}\x07": v for k, v in GOOD_MAPPING.items()})),
+            1,
+            "GF106",
+        ),
+        Case(
+            "map-is-directory",
+            {SEQ: GOOD_SEQUENCES.encode()},
+            2,
+            "is a directory",
+            [".", "--mapping", "folder.json"],
+        ),
+        Case(
+            "map-missing",
+            {SEQ: GOOD_SEQUENCES.encode()},
+            2,
+            "no such file",
+            [".", "--mapping", "absent.json"],
+        ),
+        # --- the mapping (pickle) ---
+        Case(
+            "pkl-malicious",
+            _with_mapping(pickle.dumps({"B01": _Evil()}), "item_id_to_gcn_index.pkl"),
+            2,
+            "nothing was executed",
+        ),
+        Case(
+            "pkl-garbage",
+            _with_mapping(b"not a pickle at all", "item_id_to_gcn_index.pkl"),
+            2,
+            "pickle",
+        ),
+        Case(
+            "pkl-truncated",
+            _with_mapping(pickle.dumps(GOOD_MAPPING)[:20], "item_id_to_gcn_index.pkl"),
+            2,
+            "pickle",
+        ),
+        Case(
+            "pkl-list",
+            _with_mapping(pickle.dumps(["B01"]), "item_id_to_gcn_index.pkl"),
+            2,
+            "dict with string keys",
+        ),
+        Case(
+            "pkl-int-keys",
+            _with_mapping(pickle.dumps({1: 1}), "item_id_to_gcn_index.pkl"),
+            2,
+            "dict with string keys",
+        ),
+        Case("pkl-empty", _with_mapping(b"", "item_id_to_gcn_index.pkl"), 2, "empty"),
+        # --- the sequences ---
+        Case("seq-empty", _with_sequences(b""), 2, "empty"),
+        Case("seq-lone-bom", _with_sequences(b"\xef\xbb\xbf"), 2, "not a sequence file"),
+        Case("seq-utf16", _with_sequences(GOOD_SEQUENCES.encode("utf-16")), 2, "NUL byte"),
+        Case("seq-latin1", _with_sequences("U1 B01 B\xe9 B03\n".encode("latin-1")), 2, "not UTF-8"),
+        Case("seq-nul-bytes", _with_sequences(b"U1 B01\x00 B02 B03\n"), 2, "NUL byte"),
+        Case("seq-binary-garbage", _with_sequences(bytes(range(256)) * 16), 2, "NUL byte"),
+        Case("seq-only-user-ids", _with_sequences(b"U1\nU2\nU3\n"), 2, "not a sequence file"),
+        Case("seq-only-whitespace", _with_sequences(b"   \n \t \n"), 2, "no item"),
+        Case("seq-only-empty-lines", _with_sequences(b"\n\n\n"), 2, "not a sequence file"),
+        Case(
+            "seq-users-without-items",
+            _with_sequences(b"U7 \nU8 \n" + GOOD_SEQUENCES.encode()),
+            1,
+            "GF502",
+        ),
+        Case(
+            "seq-some-lines-without-space",
+            _with_sequences(GOOD_SEQUENCES.encode() + b"U9\n"),
+            1,
+            "GF504",
+        ),
+        Case(
+            "seq-blank-line-inside",
+            _with_sequences(b"U1 B01 B02 B03\n\nU2 B02 B03 B04\n"),
+            1,
+            "GF503",
+        ),
+        Case(
+            "seq-duplicate-user",
+            _with_sequences(GOOD_SEQUENCES.encode() + b"U1 B05 B04 B03\n"),
+            1,
+            "GF501",
+        ),
+        Case(
+            "seq-crlf", _with_sequences(GOOD_SEQUENCES.replace("\n", "\r\n").encode()), 0, "GF505"
+        ),
+        Case(
+            "seq-cr-only", _with_sequences(GOOD_SEQUENCES.replace("\n", "\r").encode()), 0, "GF505"
+        ),
+        Case(
+            "seq-tabs", _with_sequences(b"U1\tB01 B02 B03 B04\nU2\tB02 B03 B04 B05\n"), 0, "GF507"
+        ),
+        Case("seq-nbsp", _with_sequences("U1 B01\xa0B02 B03 B04\n".encode()), 0, "GF508"),
+        Case(
+            "seq-bom-first-line",
+            _with_sequences(b"\xef\xbb\xbf" + GOOD_SEQUENCES.encode()),
+            0,
+            "GF506",
+        ),
+        Case("seq-no-final-newline", _with_sequences(GOOD_SEQUENCES.rstrip("\n").encode()), 0, ""),
+        Case(
+            "seq-leading-space",
+            _with_sequences(b" B01 B02 B03 B04\n" + GOOD_SEQUENCES.encode()),
+            0,
+            "",
+        ),
+        Case("seq-json-instead", _with_sequences(good), 1, "GF504"),
+        Case(
+            "seq-is-directory", {MAP: good}, 2, "is a directory", [".", "--sequences", "folder.txt"]
+        ),
+        # --- the folder ---
+        Case(
+            "folder-without-dataset-files",
+            {"notes.txt": b"hello\n"},
+            2,
+            "not a GRAM dataset folder",
+        ),
+        Case("folder-is-a-file", {"file.txt": b"x\n"}, 2, "not a folder", ["file.txt"]),
+        Case(
+            "folder-missing", {"notes.txt": b"x\n"}, 2, "no such dataset folder", ["missing-folder"]
+        ),
+    ]
+
+
+def build() -> None:
+    if CORPUS.exists():
+        shutil.rmtree(CORPUS)
+    for case in cases():
+        folder = CORPUS / case.name
+        folder.mkdir(parents=True)
+        for name, data in case.files.items():
+            (folder / name).write_bytes(data)
+        if "folder.json" in case.args:
+            (folder / "folder.json").mkdir()
+            (folder / "folder.json" / ".keep").write_text("a directory where a file is expected\n")
+        if "folder.txt" in case.args:
+            (folder / "folder.txt").mkdir()
+            (folder / "folder.txt" / ".keep").write_text("a directory where a file is expected\n")
+        expect = {"exit": case.exit, "expect": case.expect, "args": case.args}
+        (folder / "expect.json").write_text(json.dumps(expect, indent=2) + "\n")
+
+
+def runtime_cases(root: Path) -> list[tuple[Path, dict[str, Any]]]:
+    """Cases that cannot be committed: built under ``root`` at test time."""
+    made = []
+
+    def case(name: str, files: dict[str, bytes], expect: dict[str, Any]) -> Path:
+        folder = root / name
+        folder.mkdir()
+        for file_name, data in files.items():
+            (folder / file_name).write_bytes(data)
+        made.append((folder, expect))
+        return folder
+
+    # 100 MB on one line: must be read, not hang (one user with 9 million items).
+    items = b" ".join(b"B%02d" % (i % 5 + 1) for i in range(9_000_000))
+    case(
+        "seq-100mb-one-line",
+        {SEQ: b"U1 " + items + b"\n", MAP: _json(GOOD_MAPPING)},
+        {"exit": 0, "expect": "", "args": ["."]},
+    )
+    case(
+        "seq-one-megabyte-id",
+        _with_sequences(b"U1 B01 " + b"X" * 1_000_000 + b" B02 B03\n"),
+        {"exit": 1, "expect": "GF301", "args": ["."]},
+    )
+    loop = case(
+        "map-symlink-loop",
+        {SEQ: GOOD_SEQUENCES.encode()},
+        {"exit": 2, "expect": "symbolic link loop", "args": [".", "--mapping", "loop.json"]},
+    )
+    os.symlink("loop2.json", loop / "loop.json")
+    os.symlink("loop.json", loop / "loop2.json")
+    seq_loop = case(
+        "seq-symlink-loop",
+        {MAP: _json(GOOD_MAPPING)},
+        {"exit": 2, "expect": "symbolic link loop", "args": [".", "--sequences", "loop.txt"]},
+    )
+    os.symlink("loop2.txt", seq_loop / "loop.txt")
+    os.symlink("loop.txt", seq_loop / "loop2.txt")
+    if os.geteuid() != 0:  # root reads everything: permission cannot be taken away from it
+        locked = case(
+            "map-no-read-permission",
+            _with_mapping(_json(GOOD_MAPPING)),
+            {"exit": 2, "expect": "permission denied", "args": ["."]},
+        )
+        (locked / MAP).chmod(0)
+    return made
+
+
+if __name__ == "__main__":
+    build()
