@@ -88,8 +88,10 @@ def _chance(lengths: npt.NDArray[np.int64]) -> float:
     if len(lengths) == 0:
         return 0.0
     values, counts = np.unique(lengths, return_counts=True)
+    # exp(-lgamma(n + 1)) = 1 / n!, without building n! (histories of millions of items)
     total = sum(
-        c / math.factorial(int(v)) for v, c in zip(values.tolist(), counts.tolist(), strict=True)
+        c * math.exp(-math.lgamma(v + 1))
+        for v, c in zip(values.tolist(), counts.tolist(), strict=True)
     )
     return float(total / len(lengths))
 
