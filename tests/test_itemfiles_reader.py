@@ -114,7 +114,7 @@ def test_indexing_values_are_the_rest_of_the_line(tmp_path: Path) -> None:
         ("\ufeffA text\nB text\n", ["\ufeffA", "B"], "bom"),
         ("A\ttext more\nB text\n", ["A\ttext", "B"], "odd"),
         ("A\u00a0x text\n", ["A\u00a0x"], "odd"),
-        ("A text\rB text\n", ["A", "B"], "lone CR is a line break"),
+        ("A text\rB text\n", ["A", "B"], "lone CR"),
         ("item_id text\nA text\n", ["item_id", "A"], "header"),
     ],
 )
@@ -131,6 +131,8 @@ def test_odd_files_take_the_exact_path(
         assert hy.odd_id_lines.count == 0
     if what == "odd":
         assert hy.odd_id_lines.lines == [1]
+    if what == "lone CR":  # a line break to the trainer, and counted
+        assert (hy.cr_lines, hy.crlf_lines, hy.lines) == (1, 0, 2)
     if what == "header":
         assert hy.header_lines.lines == [1]
         assert hy.header_lines.labels == ["item_id"]

@@ -222,13 +222,16 @@ def _hygiene(f: ItemFile, file: str) -> list[Finding]:
         f"{hy.no_space_lines.count:,} lines have no space (an ID without the rest); the "
         "trainer crashes on them",
     )
-    if hy.crlf_lines:
+    if hy.crlf_lines or hy.cr_lines:
+        kinds = [f"{hy.crlf_lines:,} in CRLF"] if hy.crlf_lines else []
+        if hy.cr_lines:
+            kinds.append(f"{hy.cr_lines:,} in a lone CR")
         findings.append(
             Finding.of(
                 "GF505",
-                f"{hy.crlf_lines:,} lines end in CRLF; the trainer's universal newlines hide "
-                "them, other tools keep the CR",
-                hy.crlf_lines,
+                f"lines end {' and '.join(kinds)}; the trainer's universal newlines hide "
+                "them, other tools keep the CR in the ID or the text",
+                hy.crlf_lines + hy.cr_lines,
                 file=file,
             )
         )

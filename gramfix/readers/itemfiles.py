@@ -72,6 +72,7 @@ class TextHygiene:
     empty_lines: LineExamples = field(default_factory=LineExamples)
     no_space_lines: LineExamples = field(default_factory=LineExamples)
     crlf_lines: int = 0
+    cr_lines: int = 0  # lines ended by a lone CR (old Mac), a line break to the trainer
     bom: bool = False
     skipped_headers: int = 0  # 'anchor ...' lines the similar-items reader skips
     header_lines: LineExamples = field(default_factory=LineExamples)  # read as data; labels
@@ -233,6 +234,7 @@ class _ExactReader:
             if number == 0 and text.startswith("\ufeff"):
                 hy.bom = True
             hy.crlf_lines += block.count(b"\r\n")
+            hy.cr_lines += block.count(b"\r") - block.count(b"\r\n")
             lines = _NEWLINES.split(text)
             lines.pop()  # the block ends with a line break
             numbers: list[int] = []
