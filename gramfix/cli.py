@@ -357,6 +357,9 @@ def main(argv: list[str] | None = None) -> int:
 
 def run() -> None:
     """Console-script entry point."""
+    # numpy's BLAS would start a thread per core at import; gramfix never multiplies
+    # matrices big enough to gain from them, and its own worker threads need the cores.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     # SIGTERM (a CI timeout, `kill`) unwinds like Ctrl-C, so no temporary file is left.
     signal.signal(signal.SIGTERM, _terminated)
     sys.exit(main())

@@ -33,6 +33,10 @@ class DatasetFiles:
     item_files: tuple[tuple[ItemKind, Path], ...] = ()  # (kind, path), in ITEM_FILES order
     other_mappings: tuple[Path, ...] = ()  # a .pkl beside the .json: the trainer may read it
 
+    def mapping_inputs(self) -> DatasetFiles:
+        """Only what a repair reads: the sequences and the mapping."""
+        return DatasetFiles(self.folder, self.sequences, self.mapping)
+
     def display(self, path: Path | None) -> str | None:
         """``path`` as reports show it: relative to the folder when inside it."""
         if path is None:

@@ -60,6 +60,10 @@ _DECORATION = "\ufeff\u200b\u200c\u200d\u2060\"'`"
 
 def strip_decorations(key: str) -> str:
     """``key`` without whitespace (NBSP included), BOM, zero-width marks or quotes at its ends."""
+    if key and not (
+        key[0].isspace() or key[0] in _DECORATION or key[-1].isspace() or key[-1] in _DECORATION
+    ):
+        return key  # the usual case: nothing to strip (one check per end)
     previous = None
     while key != previous:
         previous = key

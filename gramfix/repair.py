@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 import orjson
 from pydantic import Field
 
@@ -116,7 +117,7 @@ def plan_repair(a: Analysis) -> Plan:
                 entries[key] = value
                 new_keys.append(key)
     repaired = replace(a.mapping, entries=entries, members=len(entries), duplicates=[])
-    after = build_report(Analysis(a.files, a.settings, a.sequences, repaired))
+    after = build_report(Analysis(a.files, a.settings, a.sequences, repaired), hygiene=False)
     blockers = [
         f
         for f in after.findings
@@ -169,22 +170,22 @@ def verify_serialised(data: bytes, entries: dict[str, Any]) -> None:
 
 def summarise_plan(plan: Plan) -> list[Change]:
     """Renamed keys grouped by family, with examples."""
-    groups: dict[Family, list[int]] = {}
-    for position, (key, new) in enumerate(zip(plan.keys, plan.new_keys, strict=True)):
-        if new is not None and new != key:
-            groups.setdefault(plan.family[position], []).append(position)
+    renamed = np.array(
+        [new is not None and new != key for key, new in zip(plan.keys, plan.new_keys, strict=True)],
+        np.bool_,
+    )
+    family = np.array([FAMILIES.index(f) for f in plan.family], np.int64)
     changes = []
-    for family in FAMILIES:
-        if family in groups:
-            positions = groups[family]
-            examples = [
-                KeyExample(key=show(plan.keys[p], 120), fixed=plan.new_keys[p])
-                for p in positions[:EXAMPLES]
-            ]
-            fix = FIXES[family] or ""
-            changes.append(
-                Change(family=family.value, count=len(positions), fix=fix, examples=examples)
-            )
+    for index, kind in enumerate(FAMILIES):
+        positions = np.flatnonzero(renamed & (family == index))
+        if len(positions) == 0:
+            continue
+        examples = [
+            KeyExample(key=show(plan.keys[p], 120), fixed=plan.new_keys[p])
+            for p in positions[:EXAMPLES].tolist()
+        ]
+        fix = FIXES[kind] or ""
+        changes.append(Change(family=kind.value, count=len(positions), fix=fix, examples=examples))
     return changes
 
 
@@ -239,7 +240,7 @@ def repair_dataset(
     target = Path(output) if output is not None else files.mapping
     if output is not None:
         _refuse_input_as_output(target, [p for p in (files.sequences, files.mapping) if p])
-    plan = plan_repair(load(files, settings or Settings()))
+    plan = plan_repair(load(files.mapping_inputs(), settings or Settings()))
     status: Status
     backup = None
     if plan.blockers:
