@@ -63,6 +63,7 @@ def _verdict(report: Report) -> Text:
     hint = _hint(report)
     if hint:
         text.append(hint + "\n")
+    text.rstrip()
     return text
 
 
