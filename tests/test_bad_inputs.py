@@ -58,17 +58,26 @@ def _verify(
     repair = gramfix("repair", *expect["args"], "--dry-run", "--format", "json")
     assert "Traceback" not in repair.err
     assert repair.code in (0, 1, 2)
-    if run.code == 2:
-        assert repair.code == 2
+    if run.code == 2 and not folder.name.startswith("table-"):
+        assert repair.code == 2  # repair reads the same sequences and mapping (no table)
     assert _snapshot(folder) == before
     assert not (folder / "pwned.txt").exists()
+
+
+def _torch_installed() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("torch") is not None
 
 
 @pytest.mark.parametrize("case", COMMITTED, ids=lambda p: p.name)
 def test_committed_bad_input(
     case: Path, gramfix: Callable[..., Run], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _verify(case, json.loads((case / "expect.json").read_text()), gramfix, monkeypatch)
+    expect = json.loads((case / "expect.json").read_text())
+    if "without_torch" in expect and not _torch_installed():
+        expect.update(expect.pop("without_torch"))
+    _verify(case, expect, gramfix, monkeypatch)
 
 
 def test_runtime_bad_inputs(

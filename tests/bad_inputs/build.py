@@ -34,6 +34,7 @@ class Case:
     exit: int
     expect: str  # a finding code (exit 0/1) or a text of the one-line error (exit 2)
     args: list[str] = field(default_factory=lambda: ["."])  # after "gramfix check"
+    without_torch: dict[str, Any] | None = None  # other expectations when torch is absent
 
 
 def _json(value: Any) -> bytes:
@@ -237,6 +238,8 @@ def cases() -> list[Case]:
         Case(
             "seq-is-directory", {MAP: good}, 2, "is a directory", [".", "--sequences", "folder.txt"]
         ),
+        # --- the embedding table (.npy never unpickled; .pt only through torch) ---
+        *_table_cases(),
         # --- the folder ---
         Case(
             "folder-without-dataset-files",
@@ -248,6 +251,59 @@ def cases() -> list[Case]:
         Case(
             "folder-missing", {"notes.txt": b"x\n"}, 2, "no such dataset folder", ["missing-folder"]
         ),
+    ]
+
+
+def _table_cases() -> list[Case]:
+    """Broken embedding tables, built with numpy and torch (a developer's environment)."""
+    import io
+    import zipfile
+
+    import numpy as np
+    import torch
+
+    def table(
+        label: str,
+        name: str,
+        data: bytes,
+        code: int,
+        text: str,
+        without: dict[str, Any] | None = None,
+    ) -> Case:
+        files = {SEQ: GOOD_SEQUENCES.encode(), MAP: _json(GOOD_MAPPING), name: data}
+        case = Case(f"table-{label}", files, code, text)
+        case.without_torch = without
+        return case
+
+    def npy(array: Any, **options: Any) -> bytes:
+        out = io.BytesIO()
+        np.save(out, array, **options)
+        return out.getvalue()
+
+    def pt(value: Any) -> bytes:
+        out = io.BytesIO()
+        torch.save(value, out)
+        return out.getvalue()
+
+    zipped = io.BytesIO()
+    with zipfile.ZipFile(zipped, "w") as archive:
+        archive.writestr("hello.txt", "a zip file, but no tensor in it")
+    good = np.zeros((6, 4), np.float32)
+    npy_name, pt_name = "gcn_item_embeddings.npy", "gcn_item_embeddings.pt"
+    unchecked = {"exit": 0, "expect": "GF601"}  # without torch a .pt table is only named, not read
+    objects = np.array([{"a": 1}], dtype=object)
+    return [
+        table("npy-object-dtype", npy_name, npy(objects, allow_pickle=True), 2, "nothing run"),
+        table("npy-truncated", npy_name, npy(good)[:100], 2, "not a readable .npy"),
+        table("npy-bad-header", npy_name, b"\x93NUMPY garbage", 2, "not a readable .npy"),
+        table("npy-wrong-rank", npy_name, npy(np.zeros((6, 4, 2), np.float32)), 1, "GF606"),
+        table("npy-empty-file", npy_name, b"", 2, "the embedding file is empty"),
+        table("pt-not-a-zip", pt_name, b"not a zip, not a pickle", 2, "neither a .npy array"),
+        table(
+            "pt-zip-not-a-tensor", pt_name, zipped.getvalue(), 2, "not a readable torch", unchecked
+        ),
+        table("pt-wrong-rank", pt_name, pt(torch.zeros(6)), 1, "GF606", unchecked),
+        table("pt-pickled-code", pt_name, pt(_Evil()), 2, "torch", unchecked),
     ]
 
 
@@ -265,7 +321,9 @@ def build() -> None:
         if "folder.txt" in case.args:
             (folder / "folder.txt").mkdir()
             (folder / "folder.txt" / ".keep").write_text("a directory where a file is expected\n")
-        expect = {"exit": case.exit, "expect": case.expect, "args": case.args}
+        expect: dict[str, Any] = {"exit": case.exit, "expect": case.expect, "args": case.args}
+        if case.without_torch:
+            expect["without_torch"] = case.without_torch
         (folder / "expect.json").write_text(json.dumps(expect, indent=2) + "\n")
 
 
