@@ -12,7 +12,11 @@ from gramfix.checks.fill import check_fill
 from gramfix.checks.history_order import check_history_order
 from gramfix.checks.hygiene import check_hygiene
 from gramfix.checks.item_files import check_item_files
-from gramfix.checks.key_formats import check_duplicate_keys, check_key_formats
+from gramfix.checks.key_formats import (
+    check_duplicate_keys,
+    check_key_formats,
+    check_key_shapes,
+)
 from gramfix.checks.lexical_ids import check_lexical_ids
 from gramfix.checks.values import check_values
 from gramfix.dataset import DatasetFiles, locate
@@ -126,7 +130,9 @@ def build_report(a: Analysis, *, hygiene: bool = True) -> Report:
         findings += found + check_duplicate_keys(a)
         families: list[KeyFamily] = []
         conflicts = 0
-        if a.sequences is not None:
+        if a.sequences is None:
+            findings += check_key_shapes(a)
+        else:
             families, conflicts, found = check_key_formats(a)
             findings += found
             coverage, found = check_coverage(a)

@@ -42,7 +42,7 @@ def _dataset_options(command: _F) -> _F:
         ),
         click.option(
             "--max-his",
-            type=int,
+            type=click.IntRange(min=0),
             help="History length the trainer keeps (0: all; default: 20).",
         ),
         click.option(
@@ -162,6 +162,7 @@ def check(
     from gramfix import progress
     from gramfix.check import check_dataset
     from gramfix.config import Options, resolve, shown
+    from gramfix.dataset import locate
     from gramfix.findings import Severity
 
     given = Options(
@@ -181,6 +182,9 @@ def check(
     )
     resolved = resolve(given, config=config_file, use_config=not no_config)
     o = resolved.options
+    if output is not None and str(output) != "-":
+        files = locate(o.dataset, sequences=o.sequences, mapping=o.mapping, embeddings=o.embeddings)
+        files.refuse_as_output(output, hint="write the report to another file")
     with progress.display(sys.stderr):
         report = check_dataset(
             o.dataset,
@@ -235,7 +239,11 @@ def repair(
     3 a bug in gramfix.
     """
     from gramfix.config import Options, resolve
+    from gramfix.errors import UsageError
     from gramfix.repair import exit_code, repair_dataset
+
+    if show_diff and output_format == "json":
+        raise UsageError("--diff is for people; with --format json the changes are in the report")
     from gramfix.settings import Settings
 
     given = Options(dataset_dir, sequences, mapping, recent_k=recent_k, max_his=max_his)

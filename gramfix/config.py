@@ -91,7 +91,16 @@ def resolve(cli: Options, *, config: Path | None = None, use_config: bool = True
         config = find_config(_start(cli))
     elif config is not None and not config.is_file():
         raise UsageError(f"{config}: no such configuration file")
-    options = cli.over(read_config(config)) if config is not None else cli
+    options = cli
+    if config is not None:
+        from_file = read_config(config)
+        if cli.dataset is not None:
+            # A folder named on the command line brings its own files: the file paths
+            # of the configuration belong to the configured folder, not to this one.
+            from_file = dataclasses.replace(
+                from_file, dataset=None, sequences=None, mapping=None, embeddings=None
+            )
+        options = cli.over(from_file)
     try:
         settings = options.settings()
     except UsageError as error:  # the file's values were checked: this is an option's

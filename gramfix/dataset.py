@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from gramfix.errors import InputError
+from gramfix.errors import InputError, UsageError
 
 ItemKind = Literal["item-text", "indexing", "similar-items"]
 
@@ -32,6 +32,17 @@ class DatasetFiles:
     embeddings: Path | None = None
     item_files: tuple[tuple[ItemKind, Path], ...] = ()  # (kind, path), in ITEM_FILES order
     other_mappings: tuple[Path, ...] = ()  # a .pkl beside the .json: the trainer may read it
+
+    def refuse_as_output(self, target: Path, *, hint: str) -> None:
+        """`UsageError` when writing ``target`` would overwrite one of these files or the
+        mapping's backup (an output is a new file; inputs are never modified)."""
+        protected = [self.sequences, self.mapping, self.embeddings, *self.other_mappings]
+        protected += [path for _, path in self.item_files]
+        if self.mapping is not None:
+            protected.append(self.mapping.with_name(self.mapping.name + ".bak"))
+        for path in protected:
+            if path is not None and _same_file(target, path):
+                raise UsageError(f"{target} is an input of this dataset; {hint}")
 
     def mapping_inputs(self) -> DatasetFiles:
         """Only what a repair reads: the sequences and the mapping."""
@@ -118,3 +129,13 @@ def locate(
         item_files=item_files,
         other_mappings=other_mappings,
     )
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    """Whether two paths name one file (through links too), or would once one is made."""
+    try:
+        if a.exists() and b.exists():
+            return os.path.samefile(a, b)
+    except OSError:
+        pass
+    return os.path.realpath(a) == os.path.realpath(b)

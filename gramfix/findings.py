@@ -68,7 +68,7 @@ RULES: dict[str, Rule] = {
             "The mapping was built by splitting on a separator the text does not use, so "
             "each key is 'ID title: ...'. The trainer's lookup by raw ID finds nothing. "
             "Fix: keep the ID before the first whitespace (gramfix repair).",
-            needs=(_MAP, _SEQ),
+            needs=(_MAP,),  # without the sequences: keys with whitespace inside
         ),
         Rule(
             "GF102",
@@ -77,7 +77,7 @@ RULES: dict[str, Rule] = {
             "Keys carry invisible or quoting characters",
             "A BOM, CR/LF, spaces, quotes or NBSP at the ends of a key make the exact "
             "lookup fail. Fix: strip them (gramfix repair).",
-            needs=(_MAP, _SEQ),
+            needs=(_MAP,),  # without the sequences: keys with whitespace at the ends
         ),
         Rule(
             "GF103",

@@ -55,7 +55,10 @@ FIXES: dict[Family, str | None] = {
 }
 
 #: Characters that decorate a key at its ends without being part of any item ID.
-_DECORATION = "\ufeff\u200b\u200c\u200d\u2060\"'`"
+_INVISIBLE_MARKS = "\ufeff\u200b\u200c\u200d\u2060"
+_DECORATION = _INVISIBLE_MARKS + "\"'`"
+#: Internal integer IDs are told from numeric item IDs by having ~no overlap at all.
+_INTERNAL_OVERLAP = 0.01
 
 
 def strip_decorations(key: str) -> str:
@@ -68,6 +71,15 @@ def strip_decorations(key: str) -> str:
     while key != previous:
         previous = key
         key = key.strip().strip(_DECORATION)
+    return key
+
+
+def strip_invisible(key: str) -> str:
+    """``key`` without whitespace, BOM or zero-width marks at its ends (quotes kept)."""
+    previous = None
+    while key != previous:
+        previous = key
+        key = key.strip().strip(_INVISIBLE_MARKS)
     return key
 
 
@@ -92,6 +104,7 @@ class KeyAnalysis:
     target: I64  # universe code per key after its fix (exact keys: their own), -1 if none
     conflict: Bools  # the key lands on an item that another key maps to another value
     fold_injective: bool  # case folding is one-to-one over the universe
+    ambiguous: Bools  # stripping less or more leads to two different items: not provable
 
     def members(self, family: Family) -> I64:
         """Positions of the keys of ``family``."""
@@ -100,7 +113,7 @@ class KeyAnalysis:
     def fixable(self) -> Bools:
         """Keys that resolve once the safe fixes are applied: exact keys (they need no
         fix, so a repair never loses them) and keys whose fix is applicable and safe."""
-        ok = (self.target >= 0) & ~self.conflict
+        ok = (self.target >= 0) & ~self.conflict & ~self.ambiguous
         if not self.fold_injective:
             ok &= self.family != FAMILIES.index(Family.CASE_CHANGED)
         exact: Bools = self.family == FAMILIES.index(Family.EXACT)
@@ -121,17 +134,28 @@ def analyse_keys(
     family[target >= 0] = FAMILIES.index(Family.EXACT)
     rest = np.flatnonzero(target < 0)
     fold_injective = True
+    ambiguous = np.zeros(n, np.bool_)
     if len(rest):
         stripped = [strip_decorations(keys[i]) for i in rest.tolist()]
         # leading_token(key), reusing the stripped key (one pass over long keys, not two).
         tokens = [strip_decorations(p[0]) if (p := c.split(None, 1)) else c for c in stripped]
         cut = np.array([t != s for t, s in zip(tokens, stripped, strict=True)], np.bool_)
-        decorated = universe.lookup(stripped)
-        hit = (decorated >= 0) & ~cut
-        _assign(family, target, rest[hit], decorated[hit], Family.DECORATED)
-        whole = universe.lookup(tokens)
-        hit = (whole >= 0) & cut
-        _assign(family, target, rest[hit], whole[hit], Family.WHOLE_LINE)
+        # Strip whitespace and invisible marks first, quotes only when that misses: an ID
+        # may itself be quoted ('A'), and two readings that reach two items prove nothing.
+        soft = [strip_invisible(keys[i]) for i in rest.tolist()]
+        soft = [
+            (strip_invisible(p[0]) if (p := k.split(None, 1)) else k) if c else k
+            for k, c in zip(soft, cut.tolist(), strict=True)
+        ]
+        full = [t if c else k for t, k, c in zip(tokens, stripped, cut.tolist(), strict=True)]
+        first = universe.lookup(soft)
+        second = universe.lookup(full)
+        found = np.where(first >= 0, first, second)
+        ambiguous[rest] = (first >= 0) & (second >= 0) & (first != second)
+        hit = (found >= 0) & ~cut
+        _assign(family, target, rest[hit], found[hit], Family.DECORATED)
+        hit = (found >= 0) & cut
+        _assign(family, target, rest[hit], found[hit], Family.WHOLE_LINE)
         left = np.flatnonzero(target[rest] < 0)
         digits = [i for i in left.tolist() if tokens[i].isascii() and tokens[i].isdigit()]
         if digits:
@@ -150,7 +174,8 @@ def analyse_keys(
             fam = np.where(cut[left[hit]], FAMILIES.index(Family.WHOLE_LINE), -1)
             _assign(family, target, rest[left[hit]], folded[hit], Family.CASE_CHANGED, fam)
         limit = 10 * max(n, len(universe))
-        for i in np.flatnonzero(target[rest] < 0).tolist():
+        internal = n - len(rest) <= _INTERNAL_OVERLAP * n  # ~no key is an item ID as written
+        for i in np.flatnonzero(target[rest] < 0).tolist() if internal else []:
             token = tokens[i]
             if token.isascii() and token.isdigit() and len(token) <= 18 and int(token) <= limit:
                 family[rest[i]] = FAMILIES.index(Family.INTERNAL_ID)
@@ -160,6 +185,7 @@ def analyse_keys(
         target=target,
         conflict=_conflicts(target, values),
         fold_injective=fold_injective,
+        ambiguous=ambiguous,
     )
 
 

@@ -11,6 +11,7 @@ severity error remains. Otherwise nothing is written and the blocking findings s
 from __future__ import annotations
 
 import json
+import pickle
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
@@ -26,7 +27,7 @@ from gramfix.dataset import locate
 from gramfix.errors import UsageError
 from gramfix.findings import Severity
 from gramfix.keys import FAMILIES, FIXES, Family, show
-from gramfix.readers.mapping import Mapping
+from gramfix.readers.mapping import Mapping, read_pickled_dict
 from gramfix.report import (
     EXAMPLES,
     ExitCode,
@@ -37,7 +38,7 @@ from gramfix.report import (
     _Model,
 )
 from gramfix.settings import Settings
-from gramfix.write import keep_backup, write_atomic
+from gramfix.write import refuse_in_place, replace_keeping_backup, write_atomic
 
 #: Findings about the mapping itself; sequence-file hygiene does not block a repair.
 BLOCKING_PREFIXES = ("GF1", "GF2", "GF3", "GF4")
@@ -143,29 +144,43 @@ def _same_value(a: Any, b: Any) -> bool:
     return type(a) is type(b) and bool(a == b)
 
 
-def serialise(entries: dict[str, Any]) -> bytes:
-    """The mapping as the trainer's own files are written: UTF-8, ``indent=2``, final newline.
+def serialise(entries: dict[str, Any], *, pickled: bool = False) -> bytes:
+    """The mapping as the trainer's own files are written.
 
-    Byte-identical to ``json.dump(entries, f, indent=2, ensure_ascii=False)`` plus a
-    newline; orjson is used when it agrees (it always does for str -> int mappings whose
-    ints fit in 64 bits and whose keys are valid Unicode), the standard library otherwise.
+    JSON: byte-identical to ``json.dump(entries, f, indent=2, ensure_ascii=False)`` plus a
+    final newline, except that a lone surrogate in a key (valid in a JSON string, not in
+    UTF-8) is written as its ``\\udXXXX`` escape so the file stays UTF-8 that json.load
+    reads. orjson writes it when it can (str -> int with 64-bit ints, valid Unicode).
+    ``pickled``: a plain pickled dict, for a mapping the trainer loads with pickle.
     """
+    if pickled:
+        return pickle.dumps(entries, protocol=4)
     try:
         data = orjson.dumps(entries, option=orjson.OPT_INDENT_2)
     except (orjson.JSONEncodeError, TypeError):
-        data = json.dumps(entries, indent=2, ensure_ascii=False).encode("utf-8", "surrogatepass")
+        text = json.dumps(entries, indent=2, ensure_ascii=False)
+        data = text.encode("utf-8", "backslashreplace")  # only lone surrogates need it
     return data + b"\n"
 
 
-def verify_serialised(data: bytes, entries: dict[str, Any]) -> None:
-    """Re-read what is about to be written: it must be exactly the planned mapping, keys,
-    values and order (orjson reads it as json.load does; json.load where orjson cannot)."""
-    try:
-        parsed = orjson.loads(data)
-    except orjson.JSONDecodeError:
-        parsed = json.loads(data.decode("utf-8", "surrogatepass"))
+def verify_serialised(data: bytes, entries: dict[str, Any], *, pickled: bool = False) -> None:
+    """Re-read what is about to be written as the trainer will: it must be exactly the
+    planned mapping, keys, values and order."""
+    if pickled:
+        parsed = read_pickled_dict(data)
+    else:
+        try:
+            parsed = orjson.loads(data)
+        except orjson.JSONDecodeError:  # what only json.load takes (surrogate escapes)
+            parsed = json.loads(data.decode("utf-8"))
     if parsed != entries or list(parsed) != list(entries):
         raise AssertionError("the serialised mapping does not read back as planned")
+
+
+def json_text(value: Any) -> str:
+    """``json.dumps(value, ensure_ascii=False)``, printable: lone surrogates escaped."""
+    text = json.dumps(value, ensure_ascii=False)
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def summarise_plan(plan: Plan) -> list[Change]:
@@ -200,13 +215,13 @@ def unified_diff(plan: Plan, name: str) -> str:
     new_line = 1  # line 1 of both layouts is "{"
     for position, (key, new) in enumerate(zip(plan.keys, plan.new_keys, strict=True)):
         value = json.dumps(plan.source.entries[key])
-        old_text = f"  {json.dumps(key, ensure_ascii=False)}: {value}"
+        old_text = f"  {json_text(key)}: {value}"
         if new is None:
             lines += [f"@@ -{position + 2},1 +{new_line},0 @@\n", f"-{old_text}\n"]
             continue
         new_line += 1
         if new != key:
-            new_text = f"  {json.dumps(new, ensure_ascii=False)}: {value}"
+            new_text = f"  {json_text(new)}: {value}"
             lines += [f"@@ -{position + 2} +{new_line} @@\n", f"-{old_text}\n", f"+{new_text}\n"]
     return "".join(lines) if len(lines) > 2 else ""
 
@@ -226,10 +241,10 @@ def repair_dataset(
     Exactly one of ``output`` (a new file) and ``in_place`` (replace the mapping after
     keeping ``<name>.bak``) is needed unless ``dry_run``.
     """
-    if not dry_run and (output is None) == (not in_place):
-        raise UsageError("say where to write: -o/--output FILE or --in-place (or --dry-run)")
     if output is not None and in_place:
         raise UsageError("-o/--output and --in-place exclude each other")
+    if not dry_run and output is None and not in_place:
+        raise UsageError("say where to write: -o/--output FILE or --in-place (or --dry-run)")
     files = locate(
         Path(folder) if folder is not None else None,
         sequences=Path(sequences) if sequences is not None else None,
@@ -239,7 +254,9 @@ def repair_dataset(
         raise UsageError("no mapping to repair (item_id_to_gcn_index.json or --mapping)")
     target = Path(output) if output is not None else files.mapping
     if output is not None:
-        _refuse_input_as_output(target, [p for p in (files.sequences, files.mapping) if p])
+        files.refuse_as_output(target, hint="use --in-place to replace the mapping")
+    elif in_place and not dry_run:
+        refuse_in_place(target)
     plan = plan_repair(load(files.mapping_inputs(), settings or Settings()))
     status: Status
     backup = None
@@ -250,11 +267,13 @@ def repair_dataset(
     elif in_place and plan.nothing_to_do:
         status = "nothing-to-repair"
     else:
-        data = serialise(plan.entries)
-        verify_serialised(data, plan.entries)
+        pickled = target.suffix == ".pkl"  # the trainer loads a .pkl with pickle.load
+        data = serialise(plan.entries, pickled=pickled)
+        verify_serialised(data, plan.entries, pickled=pickled)
         if in_place:
-            backup = keep_backup(target)
-        write_atomic(target, data)
+            backup = replace_keeping_backup(target, data)
+        else:
+            write_atomic(target, data)
         status = "nothing-to-repair" if plan.nothing_to_do else "written"
     written = status in ("written", "nothing-to-repair") and (output is not None or bool(backup))
     report = RepairReport(
@@ -271,15 +290,6 @@ def repair_dataset(
         fill_after=plan.after.fill.as_written if plan.after.fill else None,
     )
     return report, plan
-
-
-def _refuse_input_as_output(target: Path, inputs: list[Path]) -> None:
-    for path in inputs:
-        if target.exists() and path.exists() and target.samefile(path):
-            raise UsageError(
-                f"-o {target} is an input file; use --in-place to replace the mapping "
-                "(it keeps a backup)"
-            )
 
 
 def exit_code(report: RepairReport) -> ExitCode:

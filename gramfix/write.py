@@ -40,15 +40,56 @@ def write_atomic(path: Path, data: bytes, *, mode: int | None = None) -> None:
     _publish(path, data, _existing_mode(path) if mode is None else mode, os.replace)
 
 
+def refuse_in_place(path: Path) -> None:
+    """Refuse an in-place replacement that would not replace what the user means.
+
+    A symbolic or hard link would be split (the rename replaces this name only, the
+    other names keep the old data), and a read-only file says "do not modify".
+    """
+    try:
+        info = os.lstat(path)
+    except OSError as error:
+        raise WriteError(path, describe_os_error(error)) from None
+    if stat.S_ISLNK(info.st_mode):
+        target = os.readlink(path)
+        raise WriteError(path, f"it is a symbolic link to {target}: repair that file, or use -o")
+    if info.st_nlink > 1:
+        raise WriteError(path, "it has other hard links that an atomic replace would split")
+    if not os.access(path, os.W_OK):
+        raise WriteError(path, "it is read-only")
+
+
+def replace_keeping_backup(path: Path, data: bytes) -> Path:
+    """Keep ``path`` as ``<name>.bak`` (see `keep_backup`), then replace it atomically.
+
+    When the replacement fails, a backup made by this call is removed again, so the
+    folder is exactly as it was.
+    """
+    backup = path.with_name(path.name + ".bak")
+    existed = backup.exists() or backup.is_symlink()
+    keep_backup(path)
+    try:
+        write_atomic(path, data)
+    except BaseException:
+        if not existed:
+            with contextlib.suppress(OSError):
+                os.unlink(backup)
+        raise
+    return backup
+
+
 def keep_backup(original: Path) -> Path:
     """Copy ``original`` to ``<name>.bak`` atomically, never overwriting a different backup.
 
-    An existing backup with the same bytes is kept as it is (it already holds the data).
+    An existing backup with the same bytes is kept as it is (it already holds the data),
+    unless it is the original itself under another name (a link): that is no backup.
     """
     backup = original.with_name(original.name + ".bak")
     try:
         data = original.read_bytes()
-        if backup.exists():
+        if backup.exists() or backup.is_symlink():
+            if backup.is_symlink() or os.path.samefile(backup, original):
+                raise WriteError(backup, "it is a link, not a copy; move it away first")
             if backup.is_file() and backup.read_bytes() == data:
                 return backup
             raise WriteError(backup, "a different backup already exists; move it away first")

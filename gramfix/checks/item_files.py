@@ -15,8 +15,9 @@ import numpy as np
 import numpy.typing as npt
 
 from gramfix.analysis import Analysis
+from gramfix.findings import Severity
 from gramfix.hashindex import StringIndex
-from gramfix.keys import show
+from gramfix.keys import is_row_value, show
 from gramfix.readers.itemfiles import ItemFile
 from gramfix.readers.sequences import LineExamples
 from gramfix.report import EXAMPLES, Finding, IdComparison, ItemFileStats, Neighbours
@@ -53,18 +54,40 @@ def _other_mappings(a: Analysis) -> list[Finding]:
             k for k in mine.keys() | theirs.keys() if mine.get(k, None) != theirs.get(k, None)
         ]
         if differ:
+            message = (
+                f"{a.files.display(other.path)} and {a.name('mapping')} differ in "
+                f"{len(differ):,} keys; the trainer reads the one its configuration "
+                f"names, gramfix checked {a.name('mapping')}"
+            )
+            severity = None
+            if a.sequences is not None:
+                theirs_ok, mine_ok = _resolved(a, theirs), _resolved(a, mine)
+                total = len(a.sequences.items)
+                message += (
+                    f"; {a.files.display(other.path)} resolves {theirs_ok:,} of {total:,} "
+                    f"sequence items as written, {a.name('mapping')} {mine_ok:,}"
+                )
+                if theirs_ok < mine_ok:
+                    severity = Severity.ERROR  # a trainer pointed at it loses the prefix
             findings.append(
                 Finding.of(
                     "GF707",
-                    f"{a.files.display(other.path)} and {a.name('mapping')} differ in "
-                    f"{len(differ):,} keys; the trainer reads the one its configuration "
-                    f"names, gramfix checked {a.name('mapping')}",
+                    message,
                     len(differ),
                     [show(k, 40) for k in sorted(differ)[:EXAMPLES]],
+                    severity=severity,
                     file=a.files.display(other.path),
                 )
             )
     return findings
+
+
+def _resolved(a: Analysis, entries: dict[str, object]) -> int:
+    """Sequence items that ``entries`` maps to a row as written (the trainer's lookup)."""
+    assert a.sequences is not None
+    keys = [k for k, v in entries.items() if is_row_value(v)]
+    codes = a.sequences.items.lookup(keys)
+    return len(np.unique(codes[codes >= 0]))
 
 
 def _check_file(a: Analysis, f: ItemFile) -> tuple[ItemFileStats, list[Finding]]:

@@ -61,6 +61,8 @@ def check_key_formats(a: Analysis) -> tuple[list[KeyFamily], int, list[Finding]]
             verdict = "safe" if safe else "NOT safe"
             if not safe and ka.conflict[members].any():
                 verdict += ": see GF107"
+            elif not safe and ka.ambiguous[members].any():
+                verdict += ": stripping quotes as well leads to another item ID"
             message += f"; fix: {fix} ({verdict})"
         if family is Family.CASE_CHANGED and not ka.fold_injective:
             message += "; case folding is not one-to-one over the item IDs, so it is not repaired"
@@ -106,6 +108,49 @@ def _conflict_finding(a: Analysis, file: str) -> Finding:
         examples,
         file=file,
     )
+
+
+def check_key_shapes(a: Analysis) -> list[Finding]:
+    """Without the sequences: keys that can never equal an item ID whatever the IDs are.
+
+    The trainer splits each sequence line on whitespace, so no item ID contains any:
+    a key with whitespace inside (a whole line) or at its ends cannot resolve.
+    """
+    file = a.name("mapping")
+    inner, edges = [], []
+    for key in a.keys:
+        core = key.strip()
+        if len(core.split(None, 1)) > 1:
+            inner.append(key)
+        elif core != key:
+            edges.append(key)
+    n = len(a.keys)
+    findings = []
+    why = "no item ID can contain whitespace (user_sequence.txt is split on it)"
+    if inner:
+        findings.append(
+            Finding.of(
+                "GF101",
+                f"{len(inner):,} of {n:,} keys contain whitespace, like whole metadata lines: "
+                f"{why}; fix: keep the ID before the first whitespace (give the sequences "
+                "to prove it safe)",
+                len(inner),
+                [show(k, 80) for k in inner[:EXAMPLES]],
+                file=file,
+            )
+        )
+    if edges:
+        findings.append(
+            Finding.of(
+                "GF102",
+                f"{len(edges):,} of {n:,} keys have whitespace at their ends: {why}; fix: "
+                "strip it (give the sequences to prove it safe)",
+                len(edges),
+                [show(k, 80) for k in edges[:EXAMPLES]],
+                file=file,
+            )
+        )
+    return findings
 
 
 def check_duplicate_keys(a: Analysis) -> list[Finding]:

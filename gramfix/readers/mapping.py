@@ -134,6 +134,8 @@ def _read_exact(path: Path, raw: bytes) -> Mapping:
         ) from None
     except RecursionError:
         raise InputError(path, "invalid JSON: nested too deeply for json.load") from None
+    except ValueError as error:  # an integer of more digits than Python converts
+        raise InputError(path, f"not readable by json.load ({error})") from None
     if not isinstance(entries, dict):
         _refuse_top_level(path, entries)
     pairs = objects[-1]
@@ -246,3 +248,8 @@ def _read_pickle(path: Path, raw: bytes) -> Mapping:
     if not isinstance(entries, dict) or not all(isinstance(k, str) for k in entries):
         raise InputError(path, "the pickle does not hold a dict with string keys")
     return Mapping(path=path, entries=entries, members=len(entries), pickled=True)
+
+
+def read_pickled_dict(data: bytes) -> Any:
+    """What the restricted unpickler makes of ``data`` (for re-reading a written pickle)."""
+    return _PlainDataUnpickler(io.BytesIO(data)).load()

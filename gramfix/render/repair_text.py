@@ -20,7 +20,8 @@ def render_repair_text(report: RepairReport, console: Console) -> None:
     label, style = _HEAD[report.status]
     text = Text()
     text.append(label, style=style)
-    text.append(f"  {report.mapping}\n", style="dim")
+    into = f" → {report.output}" if report.output and report.output != report.mapping else ""
+    text.append(f"  {report.mapping}{into}\n", style="dim")
     if report.status == "refused":
         text.append("Nothing was written: the repaired mapping would still fail these checks.\n")
     for change in report.changes:
