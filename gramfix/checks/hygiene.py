@@ -15,6 +15,37 @@ def _lines(examples: LineExamples) -> list[str]:
     return [f"line {n}" for n in examples.lines]
 
 
+def line_end_findings(
+    crlf: int, cr: int, bom: bool, file: str, *, cr_stays: str, first_id: str
+) -> list[Finding]:
+    """GF505 and GF506 of a text file: CR line endings and a byte order mark."""
+    findings = []
+    if crlf or cr:
+        kinds = [f"{crlf:,} in CRLF"] if crlf else []
+        if cr:
+            kinds.append(f"{cr:,} in a lone CR")
+        findings.append(
+            Finding.of(
+                "GF505",
+                f"lines end {' and '.join(kinds)}; the trainer's universal newlines hide "
+                f"them, other tools keep the CR {cr_stays}",
+                crlf + cr,
+                file=file,
+            )
+        )
+    if bom:
+        findings.append(
+            Finding.of(
+                "GF506",
+                f"the file starts with a UTF-8 BOM: the first {first_id} gets an invisible U+FEFF",
+                1,
+                file=file,
+                line=1,
+            )
+        )
+    return findings
+
+
 def check_hygiene(a: Analysis) -> list[Finding]:
     """Findings about the lines of the sequence file."""
     assert a.sequences is not None
@@ -52,31 +83,14 @@ def check_hygiene(a: Analysis) -> list[Finding]:
         f"{hy.no_space_lines.count:,} lines have no space (a user without items); "
         "the trainer crashes on them",
     )
-    if hy.crlf_lines or hy.cr_lines:
-        kinds = []
-        if hy.crlf_lines:
-            kinds.append(f"{hy.crlf_lines:,} in CRLF")
-        if hy.cr_lines:
-            kinds.append(f"{hy.cr_lines:,} in a lone CR")
-        findings.append(
-            Finding.of(
-                "GF505",
-                f"lines end {' and '.join(kinds)}; the trainer's universal newlines hide "
-                "them, other tools keep the CR in the last item ID or see one long line",
-                hy.crlf_lines + hy.cr_lines,
-                file=file,
-            )
-        )
-    if hy.bom:
-        findings.append(
-            Finding.of(
-                "GF506",
-                "the file starts with a UTF-8 BOM: the first user ID gets an invisible U+FEFF",
-                1,
-                file=file,
-                line=1,
-            )
-        )
+    findings += line_end_findings(
+        hy.crlf_lines,
+        hy.cr_lines,
+        hy.bom,
+        file,
+        cr_stays="in the last item ID or see one long line",
+        first_id="user ID",
+    )
     add(
         "GF507",
         hy.tab_lines,

@@ -15,6 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from gramfix.analysis import Analysis
+from gramfix.checks.hygiene import line_end_findings
 from gramfix.findings import Severity
 from gramfix.hashindex import StringIndex
 from gramfix.keys import is_row_value, show
@@ -245,29 +246,9 @@ def _hygiene(f: ItemFile, file: str) -> list[Finding]:
         f"{hy.no_space_lines.count:,} lines have no space (an ID without the rest); the "
         "trainer crashes on them",
     )
-    if hy.crlf_lines or hy.cr_lines:
-        kinds = [f"{hy.crlf_lines:,} in CRLF"] if hy.crlf_lines else []
-        if hy.cr_lines:
-            kinds.append(f"{hy.cr_lines:,} in a lone CR")
-        findings.append(
-            Finding.of(
-                "GF505",
-                f"lines end {' and '.join(kinds)}; the trainer's universal newlines hide "
-                "them, other tools keep the CR in the ID or the text",
-                hy.crlf_lines + hy.cr_lines,
-                file=file,
-            )
-        )
-    if hy.bom:
-        findings.append(
-            Finding.of(
-                "GF506",
-                "the file starts with a UTF-8 BOM: the first ID gets an invisible U+FEFF",
-                1,
-                file=file,
-                line=1,
-            )
-        )
+    findings += line_end_findings(
+        hy.crlf_lines, hy.cr_lines, hy.bom, file, cr_stays="in the ID or the text", first_id="ID"
+    )
     add(
         "GF509",
         hy.header_lines,

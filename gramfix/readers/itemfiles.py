@@ -27,7 +27,7 @@ from gramfix.dataset import ItemKind as Kind
 from gramfix.errors import InputError
 from gramfix.hashindex import FRONT, MAX_TOKEN_BYTES, PADDING, HashIndex, cut_tokens
 from gramfix.readers.sequences import LineExamples
-from gramfix.readers.source import describe_os_error, open_input
+from gramfix.readers.source import decode_utf8, describe_os_error, open_input, refuse_binary
 
 I64 = npt.NDArray[np.int64]
 U8 = npt.NDArray[np.uint8]
@@ -146,25 +146,6 @@ def _blocks(handle: BinaryIO) -> Iterator[bytes]:
         yield pending + b"\n"
 
 
-def _check_text(path: Path, block: bytes, line_base: int) -> None:
-    at = block.find(b"\0")
-    if at >= 0:
-        raise InputError(
-            path, "not a text file (NUL byte)", line=line_base + block.count(b"\n", 0, at) + 1
-        )
-
-
-def _decode(path: Path, block: bytes, line_base: int) -> str:
-    try:
-        return block.decode("utf-8")
-    except UnicodeDecodeError as error:
-        line = line_base + block.count(b"\n", 0, error.start) + 1
-        column = error.start - (block.rfind(b"\n", 0, error.start) + 1) + 1
-        raise InputError(
-            path, f"not UTF-8 text (byte 0x{block[error.start]:02x})", line=line, column=column
-        ) from None
-
-
 class _Builder:
     """What both readers collect, turned into an `ItemFile` at the end."""
 
@@ -229,8 +210,8 @@ class _ExactReader:
         codes: dict[str, int] = {}
         number = 0
         for block in _blocks(handle):
-            _check_text(self.path, block, number)
-            text = _decode(self.path, block, number)
+            refuse_binary(self.path, block, number)
+            text = decode_utf8(self.path, block, number)
             if number == 0 and text.startswith("\ufeff"):
                 hy.bom = True
             hy.crlf_lines += block.count(b"\r\n")
@@ -290,7 +271,7 @@ class _FastReader:
         index = HashIndex() if self.kind == "similar-items" else None
         line_base = 0
         for block in _blocks(handle):
-            _check_text(self.path, block, line_base)
+            refuse_binary(self.path, block, line_base)
             line_base += self._block(out, index, block, line_base)
         out.hygiene.lines = line_base
         return out.finish()
@@ -302,7 +283,7 @@ class _FastReader:
             raise _NotSimple  # the BOM stays in the first ID: the exact reader shows it
         ascii_only = int(buf.max()) < 128
         if not ascii_only:
-            _decode(self.path, block, line_base)  # only to refuse what is not UTF-8
+            decode_utf8(self.path, block, line_base)  # only to refuse what is not UTF-8
         newline = np.flatnonzero(buf == 10)
         starts = np.concatenate([[0], newline[:-1] + 1]).astype(np.int64)
         ends = newline.astype(np.int64)

@@ -25,7 +25,7 @@ from typing import Any, Literal
 import orjson
 
 from gramfix.errors import InputError
-from gramfix.readers.source import ensure_fits, file_size, read_bytes
+from gramfix.readers.source import decode_utf8, ensure_fits, file_size, read_bytes
 
 EXAMPLES = 5
 _BACKSLASH_RUN_BEFORE_QUOTE = re.compile(rb'(\\+)"')
@@ -112,14 +112,7 @@ def _read_fast(path: Path, raw: bytes) -> Mapping | None:
 
 def _read_exact(path: Path, raw: bytes) -> Mapping:
     """The standard library's own reading, recording the members of the top-level object."""
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as error:
-        line = raw.count(b"\n", 0, error.start) + 1
-        column = error.start - (raw.rfind(b"\n", 0, error.start) + 1) + 1
-        raise InputError(
-            path, f"not UTF-8 text (byte 0x{raw[error.start]:02x})", line=line, column=column
-        ) from None
+    text = decode_utf8(path, raw)
     objects: list[list[tuple[str, Any]]] = []
 
     def keep_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

@@ -37,7 +37,14 @@ from gramfix.hashindex import (
     cut_strings,
     cut_tokens,
 )
-from gramfix.readers.source import describe_os_error, ensure_fits, file_size, open_input
+from gramfix.readers.source import (
+    decode_utf8,
+    describe_os_error,
+    ensure_fits,
+    file_size,
+    open_input,
+    refuse_binary,
+)
 
 I64 = npt.NDArray[np.int64]
 I32 = npt.NDArray[np.int32]
@@ -156,14 +163,6 @@ def _blocks(path: Path, handle: BinaryIO) -> Iterator[tuple[int, bytes]]:
         yield offset, rest + b"\n"
     if offset == 0 and not rest:
         raise InputError(path, "the sequence file is empty")
-
-
-def _check_text(path: Path, block: bytes, line_base: int) -> None:
-    """Refuse binary data: a NUL byte never occurs in a text file."""
-    at = block.find(b"\0")
-    if at >= 0:
-        line = line_base + block.count(b"\n", 0, at) + 1
-        raise InputError(path, "not a text file (NUL byte)", line=line)
 
 
 @dataclass
@@ -590,7 +589,7 @@ def _pipelined(
     line_base = 0
     try:
         for offset, block in _blocks(path, handle):
-            _check_text(path, block, line_base)
+            refuse_binary(path, block, line_base)
             line_base += block.count(b"\n")
             ahead.append(pool.submit(_scan, offset, block, index))
             if len(ahead) >= 3:
@@ -616,8 +615,8 @@ class _ExactReader:
         user_of_line: list[str] = []
         number = 0
         for offset, block in _blocks(self.path, handle):
-            _check_text(self.path, block, number)
-            text = self._decode(block, number)
+            refuse_binary(self.path, block, number)
+            text = decode_utf8(self.path, block, number)
             if offset == 0 and text.startswith("\ufeff"):
                 hy.bom = True
             hy.crlf_lines += block.count(b"\r\n")
@@ -657,16 +656,3 @@ class _ExactReader:
             return [user_of_line[p] for p in positions.tolist()]
 
         return out.finish(StringIndex.from_names(out.names), True, user_names)
-
-    def _decode(self, block: bytes, line_base: int) -> str:
-        try:
-            return block.decode("utf-8")
-        except UnicodeDecodeError as error:
-            line = line_base + block.count(b"\n", 0, error.start) + 1
-            column = error.start - (block.rfind(b"\n", 0, error.start) + 1) + 1
-            raise InputError(
-                self.path,
-                f"not UTF-8 text (byte 0x{block[error.start]:02x})",
-                line=line,
-                column=column,
-            ) from None

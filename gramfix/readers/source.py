@@ -91,3 +91,24 @@ def ensure_fits(path: Path, needed: float, what: str) -> None:
             f"{what} needs about {needed / 2**30:.1f} GiB of memory; "
             f"{free / 2**30:.1f} GiB are available (refused rather than swap)",
         )
+
+
+def refuse_binary(path: Path, block: bytes, line_base: int) -> None:
+    """Refuse binary data: a NUL byte never occurs in a text file."""
+    at = block.find(b"\0")
+    if at >= 0:
+        line = line_base + block.count(b"\n", 0, at) + 1
+        raise InputError(path, "not a text file (NUL byte)", line=line)
+
+
+def decode_utf8(path: Path, block: bytes, line_base: int = 0) -> str:
+    """``block`` as UTF-8 text, or `InputError` naming the line and column of the first
+    bad byte (``line_base``: lines before the block)."""
+    try:
+        return block.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = line_base + block.count(b"\n", 0, error.start) + 1
+        column = error.start - (block.rfind(b"\n", 0, error.start) + 1) + 1
+        raise InputError(
+            path, f"not UTF-8 text (byte 0x{block[error.start]:02x})", line=line, column=column
+        ) from None
