@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Callable
@@ -110,3 +111,26 @@ def test_input_larger_than_memory_is_refused_early(
     assert run.code == 2
     assert "GiB of memory" in run.err
     assert "refused rather than swap" in run.err
+
+
+def test_a_file_without_read_permission_is_one_line(
+    gramfix: Callable[..., Run], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # Root reads every file, so the denial is simulated where the readers open files.
+    import errno
+
+    (tmp_path / "user_sequence.txt").write_text("U1 A B C\n")
+    (tmp_path / "item_id_to_gcn_index.json").write_text('{"A": 1, "B": 2, "C": 3}')
+    import io
+    import types
+
+    def deny(path: object, mode: str = "r") -> io.FileIO:
+        if str(path).endswith("item_id_to_gcn_index.json"):
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(path))
+        return io.FileIO(path, mode)  # type: ignore[arg-type]
+
+    monkeypatch.setattr("gramfix.readers.source.io", types.SimpleNamespace(FileIO=deny))
+    run = gramfix("check", tmp_path)
+    assert run.code == 2
+    assert "item_id_to_gcn_index.json: permission denied" in run.err
+    assert run.err.count("\n") == 1
