@@ -14,37 +14,15 @@ that is torch's own start-up).
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
-import statistics
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from run import NAIVE, SHARED, Measure, gramfix, machine  # noqa: E402
-
-
-def measure(command: list[str], repeat: int) -> tuple[float, float, float, int]:
-    """Median wall and CPU (user + system) seconds, peak RSS in MB and the exit code; the
-    CPU time is what to compare on a machine shared with other work."""
-    walls, cpus, peaks, code = [], [], [], 0
-    for attempt in range(repeat + 1):
-        start = time.perf_counter()
-        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        _, status, usage = os.wait4(process.pid, 0)
-        elapsed = time.perf_counter() - start
-        code = os.waitstatus_to_exitcode(status)
-        if code not in (0, 1):
-            raise SystemExit(f"{' '.join(command)} failed with {code}")
-        if attempt:  # the first run warms the page cache
-            walls.append(elapsed)
-            cpus.append(usage.ru_utime + usage.ru_stime)
-            peaks.append(usage.ru_maxrss / 1024)
-    return statistics.median(walls), statistics.median(cpus), max(peaks), code
+from run import NAIVE, SHARED, Measure, gramfix, machine, measure  # noqa: E402
 
 
 def folder(data: Path, table: str) -> Path:
