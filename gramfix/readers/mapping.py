@@ -27,7 +27,6 @@ import orjson
 from gramfix.errors import InputError
 from gramfix.readers.source import decode_utf8, ensure_fits, file_size, read_bytes
 
-EXAMPLES = 5
 _BACKSLASH_RUN_BEFORE_QUOTE = re.compile(rb'(\\+)"')
 
 
