@@ -15,6 +15,7 @@ from gramfix import __version__
 from gramfix.errors import GramfixError
 from gramfix.render import FORMATS
 from gramfix.report import ExitCode
+from gramfix.settings import AT_LEAST
 
 if TYPE_CHECKING:
     from gramfix.report import Report
@@ -37,13 +38,15 @@ def _dataset_options(command: _F) -> _F:
         ),
         click.option(
             "--recent-k",
-            type=click.IntRange(min=1),
-            help="Recent history items in GRAM-C's collaborative prefix (default: 5).",
+            type=int,  # every range is checked by Settings, for flags and files alike
+            help="Recent history items in GRAM-C's collaborative prefix (at least "
+            f"{AT_LEAST['recent_k']}; default: 5).",
         ),
         click.option(
             "--max-his",
-            type=click.IntRange(min=0),
-            help="History length the trainer keeps (0: all; default: 20).",
+            type=int,
+            help=f"History length the trainer keeps (at least {AT_LEAST['max_his']}; 0: all; "
+            "default: 20).",
         ),
         click.option(
             "--config",
@@ -102,21 +105,24 @@ def cli() -> None:
 )
 @click.option(
     "--max-missing",
-    type=click.IntRange(min=0),
+    type=int,
     metavar="N",
-    help="Pass with at most N sequence items unresolved (GF301, GF302).",
+    help="Pass with at most N sequence items unresolved (GF301, GF302; N at least "
+    f"{AT_LEAST['max_missing']}).",
 )
 @click.option(
     "--min-coverage",
-    type=click.FloatRange(0, 1),
+    type=float,
     metavar="SHARE",
-    help="Pass when at least SHARE of the sequence items resolve (GF301, GF302).",
+    help="Pass when at least SHARE of the sequence items resolve (GF301, GF302; SHARE "
+    "between 0 and 1).",
 )
 @click.option(
     "--min-fill",
-    type=click.FloatRange(0, 1),
+    type=float,
     metavar="SHARE",
-    help="Pass when the recent-window fill of every split is at least SHARE (GF401).",
+    help="Pass when the recent-window fill of every split is at least SHARE (GF401; SHARE "
+    "between 0 and 1).",
 )
 @click.option(
     "--exit-zero/--no-exit-zero",
