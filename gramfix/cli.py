@@ -324,11 +324,9 @@ def _emit(report: Report, output_format: str | None, output: Path | None) -> Non
 
 
 def _text(report: Report, stream: TextIO, annotate: bool) -> None:
-    from rich.console import Console
+    from gramfix.render.text import console_for, render_text
 
-    from gramfix.render.text import render_text
-
-    render_text(report, Console(file=stream, highlight=False, soft_wrap=False))
+    render_text(report, console_for(stream))
     if annotate:
         from gramfix.render.github import render_github
 
