@@ -21,6 +21,7 @@ from gramfix.checks.lexical_ids import check_lexical_ids
 from gramfix.checks.values import check_values
 from gramfix.dataset import DatasetFiles, locate
 from gramfix.errors import InputError
+from gramfix.findings import INPUTS
 from gramfix.policy import checked_codes, judge, verdict
 from gramfix.readers.embeddings import EmbeddingTable, read_embeddings
 from gramfix.readers.itemfiles import read_first_id, read_item_file
@@ -170,6 +171,7 @@ def build_report(a: Analysis, *, hygiene: bool = True) -> Report:
             sequences=a.files.display(a.files.sequences),
             mapping=a.files.display(a.files.mapping),
             paths=a.files.paths(),
+            read=[name for name in INPUTS if name in read],
         ),
         findings=findings,
         checked=checked_codes(a.settings, read),

@@ -41,6 +41,9 @@ _E, _W, _I = Severity.ERROR, Severity.WARNING, Severity.INFO
 _MAP, _SEQ = "mapping", "sequences"
 _EMB, _ITEMS, _IDX = "embeddings", "item files", "indexing file"
 _TABLE_FILE, _SECOND_MAP = "table file", "second mapping"
+#: Every input a rule can need, in the order reports list them. "table file": an embedding
+#: table file was found; "embeddings": it was read as an array (a .pt needs torch).
+INPUTS = (_SEQ, _MAP, _SECOND_MAP, _TABLE_FILE, _EMB, _ITEMS, _IDX)
 
 RULES: dict[str, Rule] = {
     rule.code: rule

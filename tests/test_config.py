@@ -50,6 +50,7 @@ def test_pyproject_table_is_found_upward_from_the_dataset(
             "user_sequence.txt": "data/Beauty/user_sequence.txt",
             "item_id_to_gcn_index.json": "data/Beauty/item_id_to_gcn_index.json",
         },
+        "read": ["sequences", "mapping"],
     }
 
 
