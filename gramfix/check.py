@@ -19,7 +19,7 @@ from gramfix.checks.key_formats import (
 )
 from gramfix.checks.lexical_ids import check_lexical_ids
 from gramfix.checks.values import check_values
-from gramfix.dataset import DatasetFiles, locate
+from gramfix.dataset import EMBEDDINGS, DatasetFiles, locate
 from gramfix.errors import InputError
 from gramfix.findings import INPUTS
 from gramfix.policy import checked_codes, judge, verdict
@@ -151,6 +151,15 @@ def build_report(a: Analysis, *, hygiene: bool = True) -> Report:
             values=values,
             families=families,
             conflicts=conflicts,
+        )
+    if a.mapping is not None and a.files.table_searched:
+        findings.append(
+            Finding.of(
+                "GF612",
+                f"no {' or '.join(EMBEDDINGS)} in {a.files.table_search()}: the embedding "
+                "table was not checked (pass it with --embeddings FILE)",
+                0,
+            )
         )
     embeddings, found = check_embeddings(a)
     findings += found

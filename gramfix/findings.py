@@ -423,6 +423,16 @@ RULES: dict[str, Rule] = {
             needs=(_MAP, _SEQ, _EMB),
         ),
         Rule(
+            "GF612",
+            "table-absent",
+            _I,
+            "No embedding table found: the table checks did not run",
+            "The mapping addresses rows of gcn_item_embeddings.npy / .pt, looked for in the "
+            "dataset folder and beside the mapping. Pass a table kept elsewhere with "
+            "--embeddings FILE to check its rows, padding row and collaborative signal.",
+            needs=(_MAP,),
+        ),
+        Rule(
             "GF701",
             "file-lacks-sequence-items",
             _E,

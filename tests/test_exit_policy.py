@@ -123,7 +123,7 @@ def test_tolerated_findings_stay_in_the_report_as_info(
     args = ["--no-config", "--max-missing", "2", "--format", "json"]
     run = gramfix("check", datasets["partial"], *args)
     findings = {f["code"]: f for f in json.loads(run.out)["findings"]}
-    assert set(findings) == {"GF301", "GF302", "GF401"}
+    assert set(findings) == {"GF301", "GF302", "GF401", "GF612"}  # GF612: no table here
     assert {f["severity"] for f in findings.values()} == {"info"}
     assert "tolerated: max-missing 2 (missing: 2) holds" in findings["GF301"]["message"]
 
@@ -142,14 +142,14 @@ def test_a_missed_threshold_is_named_in_the_finding(
 @pytest.mark.parametrize(
     ("select", "expected_codes", "code"),
     [
-        ([], {"GF301", "GF302", "GF401"}, 1),
+        ([], {"GF301", "GF302", "GF401", "GF612"}, 1),  # GF612 (info): the folder has no table
         (["--select", "GF3"], {"GF301", "GF302"}, 1),
         (["--select", "GF3", "--ignore", "GF302"], {"GF301"}, 1),
         (["--ignore", "GF3", "--select", "GF302"], {"GF302"}, 1),  # the longer entry wins
         (["--select", "GF4,GF301"], {"GF301", "GF401"}, 1),
         (["--select", "GF4", "--select", "gf301"], {"GF301", "GF401"}, 1),
         (["--select", "recent-window-fill"], {"GF401"}, 1),
-        (["--ignore", "GF3,GF4"], set(), 0),
+        (["--ignore", "GF3,GF4"], {"GF612"}, 0),
         (["--ignore", "ALL"], set(), 0),
         (["--select", "GF5"], set(), 0),
         (["--select", "GF3", "--ignore", "GF3"], set(), 0),  # ignore wins a tie

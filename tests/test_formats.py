@@ -391,6 +391,7 @@ def test_text_in_github_actions_adds_the_annotations(
         "GF101 whole-line-keys",
         "GF301 unresolved-items",
         "GF401 recent-window-fill",
+        "GF612 table-absent",
     ]
     # A chosen format stays clean, annotations or not.
     assert json.loads(check(BROKEN, "--format", "json").out)["verdict"] == "fail"
