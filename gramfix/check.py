@@ -21,7 +21,7 @@ from gramfix.checks.lexical_ids import check_lexical_ids
 from gramfix.checks.values import check_values
 from gramfix.dataset import EMBEDDINGS, DatasetFiles, locate
 from gramfix.errors import InputError
-from gramfix.findings import INPUTS
+from gramfix.findings import INPUTS, Severity
 from gramfix.policy import checked_codes, judge, verdict
 from gramfix.readers.embeddings import EmbeddingTable, read_embeddings
 from gramfix.readers.itemfiles import read_first_id, read_item_file
@@ -108,9 +108,7 @@ def build_report(a: Analysis, *, hygiene: bool = True) -> Report:
     findings: list[Finding] = []
     sequence_stats = mapping_stats = coverage = fill = None
     if a.sequences is None:
-        findings.append(
-            Finding.of("GF002", "no user_sequence.txt: key formats, coverage and fill skipped", 0)
-        )
+        findings.append(_sequences_absent(a))
     else:
         s = a.sequences
         sequence_stats = SequenceStats(
@@ -191,6 +189,26 @@ def build_report(a: Analysis, *, hygiene: bool = True) -> Report:
         embeddings=embeddings,
         item_files=item_files,
         lexical_ids=lexical_ids,
+    )
+
+
+def _sequences_absent(a: Analysis) -> Finding:
+    """GF002: an error when a mapping is checked (its coverage and fill are unknown, and a
+    gate must not pass what it could not judge); info for a folder without a mapping,
+    where nothing the sequences would judge for GRAM-C is checked (the item files alone
+    are still judged in full)."""
+    if a.mapping is None:
+        return Finding.of(
+            "GF002",
+            "no user_sequence.txt: key formats, coverage and fill skipped",
+            0,
+            severity=Severity.INFO,
+        )
+    return Finding.of(
+        "GF002",
+        "no user_sequence.txt: the mapping's coverage and recent-window fill are unknown "
+        "(pass --sequences FILE, or --ignore GF002 to accept a mapping checked alone)",
+        0,
     )
 
 

@@ -59,9 +59,12 @@ RULES: dict[str, Rule] = {
         Rule(
             "GF002",
             "sequences-absent",
-            _I,
-            "No user_sequence.txt: coverage and fill skipped",
-            "Without the sequences there is no universe of item IDs to check keys against.",
+            _E,
+            "No user_sequence.txt: coverage and fill unknown",
+            "Without the sequences there is no universe of item IDs to check the mapping's "
+            "keys against: its coverage and recent-window fill are unknown, and a check "
+            "must not pass what it could not judge (--ignore GF002 accepts a mapping checked "
+            "alone). With no mapping either (item files only), it is info.",
         ),
         Rule(
             "GF101",

@@ -97,6 +97,11 @@ def headline(report: Report) -> str:
     if fill is None:
         if report.mapping is None:
             return "No GRAM-C mapping here: the collaborative prefix was not checked."
+        if any(f.code == "GF002" and f.severity is Severity.ERROR for f in report.findings):
+            return (
+                "No user_sequence.txt: the mapping's coverage and fill are unknown, so it "
+                "cannot pass (GF002)."
+            )
         return "No sequences here: the mapping could not be checked against the item IDs."
     splits = [fill.as_written.train, fill.as_written.valid, fill.as_written.test]
     slots = sum(s.slots for s in splits)
