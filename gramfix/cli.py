@@ -200,7 +200,14 @@ def check(
 
 @cli.command()
 @_dataset_options
-@click.option("-o", "--output", type=_PATH, help="Write the repaired mapping to this new file.")
+@click.option(
+    "-o",
+    "--output",
+    type=_PATH,
+    metavar="FILE",
+    help="Write the repaired mapping to this new file (an existing FILE only with --force).",
+)
+@click.option("--force", is_flag=True, help="With -o: replace FILE if it exists.")
 @click.option(
     "--in-place", is_flag=True, help="Replace the mapping, keeping the original as <name>.bak."
 )
@@ -223,6 +230,7 @@ def repair(
     config_file: Path | None,
     no_config: bool,
     output: Path | None,
+    force: bool,
     in_place: bool,
     dry_run: bool,
     show_diff: bool,
@@ -257,6 +265,7 @@ def repair(
         output=output,
         in_place=in_place,
         dry_run=dry_run,
+        force=force,
         settings=window,
     )
     _emit_repair(report, plan, output_format, show_diff)

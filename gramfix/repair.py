@@ -38,7 +38,7 @@ from gramfix.report import (
     _Model,
 )
 from gramfix.settings import Settings
-from gramfix.write import refuse_in_place, replace_keeping_backup, write_atomic
+from gramfix.write import refuse_in_place, replace_keeping_backup, write_atomic, write_new
 
 #: Findings about the mapping itself; sequence-file hygiene does not block a repair.
 BLOCKING_PREFIXES = ("GF1", "GF2", "GF3", "GF4")
@@ -62,6 +62,7 @@ class RepairReport(_Model):
     status: Status
     mapping: str
     output: str | None = None
+    overwrote: bool = Field(False, description="The output replaced an existing file (--force).")
     backup: str | None = None
     keys_before: int
     keys_after: int
@@ -234,15 +235,19 @@ def repair_dataset(
     output: Path | str | None = None,
     in_place: bool = False,
     dry_run: bool = False,
+    force: bool = False,
     settings: Settings | None = None,
 ) -> tuple[RepairReport, Plan]:
     """Plan, check and (unless refused or a dry run) write the repaired mapping.
 
-    Exactly one of ``output`` (a new file) and ``in_place`` (replace the mapping after
-    keeping ``<name>.bak``) is needed unless ``dry_run``.
+    Exactly one of ``output`` (a new file; an existing one only with ``force``) and
+    ``in_place`` (replace the mapping after keeping ``<name>.bak``) is needed unless
+    ``dry_run``.
     """
     if output is not None and in_place:
         raise UsageError("-o/--output and --in-place exclude each other")
+    if force and output is None:
+        raise UsageError("--force only applies to -o/--output (it allows replacing FILE)")
     if not dry_run and output is None and not in_place:
         raise UsageError("say where to write: -o/--output FILE or --in-place (or --dry-run)")
     files = locate(
@@ -255,11 +260,14 @@ def repair_dataset(
     target = Path(output) if output is not None else files.mapping
     if output is not None:
         files.refuse_as_output(target, hint="use --in-place to replace the mapping")
+        if not force and (target.exists() or target.is_symlink()):
+            raise UsageError(f"{target} exists; -o writes a new file (--force replaces it)")
     elif in_place and not dry_run:
         refuse_in_place(target)
     plan = plan_repair(load(files.mapping_inputs(), settings or Settings()))
     status: Status
     backup = None
+    overwrote = False
     if plan.blockers:
         status = "refused"
     elif dry_run:
@@ -272,14 +280,18 @@ def repair_dataset(
         verify_serialised(data, plan.entries, pickled=pickled)
         if in_place:
             backup = replace_keeping_backup(target, data)
-        else:
+        elif force:
+            overwrote = target.exists() or target.is_symlink()
             write_atomic(target, data)
+        else:
+            write_new(target, data)  # never replaces a file that appeared meanwhile
         status = "nothing-to-repair" if plan.nothing_to_do else "written"
     written = status in ("written", "nothing-to-repair") and (output is not None or bool(backup))
     report = RepairReport(
         status=status,
         mapping=files.mapping.as_posix(),
         output=target.as_posix() if written else None,
+        overwrote=overwrote,
         backup=backup.as_posix() if backup else None,
         keys_before=len(plan.keys),
         keys_after=len(plan.entries),

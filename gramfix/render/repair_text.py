@@ -49,10 +49,11 @@ def render_repair_text(report: RepairReport, console: Console) -> None:
                 "    e.g. " + "; ".join(_cut(e, 50) for e in finding.examples[:2]) + "\n",
                 style="dim",
             )
+    wrote = "Overwrote" if report.overwrote else "Wrote"
     if report.status == "written":
-        text.append(f"Wrote {report.output} (checked before writing).\n", style="green")
+        text.append(f"{wrote} {report.output} (checked before writing).\n", style="green")
     elif report.status == "nothing-to-repair" and report.output:
-        text.append(f"Wrote {report.output}: the same mapping.\n", style="green")
+        text.append(f"{wrote} {report.output}: the same mapping.\n", style="green")
     if report.backup:
         text.append(f"The original is kept as {report.backup}.\n")
     if report.status == "planned":
