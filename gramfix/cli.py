@@ -212,7 +212,12 @@ def check(
     "--in-place", is_flag=True, help="Replace the mapping, keeping the original as <name>.bak."
 )
 @click.option("--dry-run", is_flag=True, help="Print the plan; write nothing.")
-@click.option("--diff", "show_diff", is_flag=True, help="Print the key changes as a unified diff.")
+@click.option(
+    "--diff",
+    "show_diff",
+    is_flag=True,
+    help="Print the changes as a unified diff of the mapping file (JSON) that patch applies.",
+)
 @click.option(
     "--format",
     "output_format",
@@ -266,6 +271,7 @@ def repair(
         in_place=in_place,
         dry_run=dry_run,
         force=force,
+        diff=show_diff,
         settings=window,
     )
     _emit_repair(report, plan, output_format, show_diff)
@@ -276,12 +282,12 @@ def _emit_repair(report: object, plan: object, output_format: str, show_diff: bo
     from rich.console import Console
 
     from gramfix.render.repair_text import render_repair_text
-    from gramfix.repair import Plan, RepairReport, unified_diff
+    from gramfix.repair import Plan, RepairReport
 
     assert isinstance(report, RepairReport)
     assert isinstance(plan, Plan)
-    if show_diff:
-        click.echo(unified_diff(plan, report.mapping), nl=False)
+    if show_diff:  # bytes: a CR at a line's end must reach patch as it is in the file
+        click.echo(plan.diff, nl=False)
     if output_format == "json":
         click.echo(report.model_dump_json(indent=2))
     else:  # with --diff on stdout, the summary goes to stderr

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import pickle
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -28,6 +28,7 @@ from gramfix.errors import UsageError
 from gramfix.findings import Severity
 from gramfix.keys import FAMILIES, FIXES, Family, show
 from gramfix.readers.mapping import Mapping, read_pickled_dict
+from gramfix.readers.source import read_bytes
 from gramfix.report import (
     EXAMPLES,
     ExitCode,
@@ -38,6 +39,7 @@ from gramfix.report import (
     _Model,
 )
 from gramfix.settings import Settings
+from gramfix.textdiff import unified_diff
 from gramfix.write import refuse_in_place, replace_keeping_backup, write_atomic, write_new
 
 #: Findings about the mapping itself; sequence-file hygiene does not block a repair.
@@ -86,6 +88,9 @@ class Plan:
     blockers: list[Finding]
     renamed: int
     collapsed: int
+    #: ``--diff``: the unified diff from the mapping's bytes to those written (or that a
+    #: dry run would write); empty when nothing is or would be written.
+    diff: bytes = field(default=b"", repr=False)
 
     @property
     def nothing_to_do(self) -> bool:
@@ -205,28 +210,6 @@ def summarise_plan(plan: Plan) -> list[Change]:
     return changes
 
 
-def unified_diff(plan: Plan, name: str) -> str:
-    """The key changes as a unified diff.
-
-    Lines are the ``"key": value`` pairs as ``json.dump(indent=2)`` writes them (without
-    the trailing comma), numbered as in that layout; one hunk per renamed or dropped
-    key. Values never change, so only keys differ between ``-`` and ``+`` lines.
-    """
-    lines = [f"--- {name}\n", f"+++ {name} (repaired)\n"]
-    new_line = 1  # line 1 of both layouts is "{"
-    for position, (key, new) in enumerate(zip(plan.keys, plan.new_keys, strict=True)):
-        value = json.dumps(plan.source.entries[key])
-        old_text = f"  {json_text(key)}: {value}"
-        if new is None:
-            lines += [f"@@ -{position + 2},1 +{new_line},0 @@\n", f"-{old_text}\n"]
-            continue
-        new_line += 1
-        if new != key:
-            new_text = f"  {json_text(new)}: {value}"
-            lines += [f"@@ -{position + 2} +{new_line} @@\n", f"-{old_text}\n", f"+{new_text}\n"]
-    return "".join(lines) if len(lines) > 2 else ""
-
-
 def repair_dataset(
     folder: Path | str | None = None,
     *,
@@ -236,13 +219,15 @@ def repair_dataset(
     in_place: bool = False,
     dry_run: bool = False,
     force: bool = False,
+    diff: bool = False,
     settings: Settings | None = None,
 ) -> tuple[RepairReport, Plan]:
     """Plan, check and (unless refused or a dry run) write the repaired mapping.
 
     Exactly one of ``output`` (a new file; an existing one only with ``force``) and
     ``in_place`` (replace the mapping after keeping ``<name>.bak``) is needed unless
-    ``dry_run``.
+    ``dry_run``. ``diff``: the plan's ``diff`` turns the mapping file into the file
+    written (JSON only: a pickle has no text to patch).
     """
     if output is not None and in_place:
         raise UsageError("-o/--output and --in-place exclude each other")
@@ -264,7 +249,18 @@ def repair_dataset(
             raise UsageError(f"{target} exists; -o writes a new file (--force replaces it)")
     elif in_place and not dry_run:
         refuse_in_place(target)
+    pickled = target.suffix == ".pkl"  # the trainer loads a .pkl with pickle.load
+    if diff and (pickled or files.mapping.suffix == ".pkl"):
+        raise UsageError("--diff shows the changes of a JSON mapping's text; a .pkl has none")
     plan = plan_repair(load(files.mapping_inputs(), settings or Settings()))
+    # The bytes the diff starts from, read before anything is replaced.
+    original = read_bytes(files.mapping) if diff else b""
+    data: bytes | None = None  # what is (or a dry run would be) written
+    if not plan.blockers and not (in_place and plan.nothing_to_do):
+        data = serialise(plan.entries, pickled=pickled)
+        verify_serialised(data, plan.entries, pickled=pickled)
+        if diff:
+            plan = replace(plan, diff=unified_diff(original, data, files.mapping.as_posix()))
     status: Status
     backup = None
     overwrote = False
@@ -272,12 +268,9 @@ def repair_dataset(
         status = "refused"
     elif dry_run:
         status = "planned"
-    elif in_place and plan.nothing_to_do:
-        status = "nothing-to-repair"
+    elif data is None:
+        status = "nothing-to-repair"  # in place, and the mapping is right as it is
     else:
-        pickled = target.suffix == ".pkl"  # the trainer loads a .pkl with pickle.load
-        data = serialise(plan.entries, pickled=pickled)
-        verify_serialised(data, plan.entries, pickled=pickled)
         if in_place:
             backup = replace_keeping_backup(target, data)
         elif force:

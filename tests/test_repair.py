@@ -139,7 +139,7 @@ def test_dry_run_and_diff_write_nothing(tmp_path: Path, gramfix: Callable[..., R
     minus = [line for line in run.out.splitlines() if line.startswith("-  ")]
     plus = [line for line in run.out.splitlines() if line.startswith("+  ")]
     assert len(minus) == len(plus) == 3
-    assert '+  "B00000000A": 1' in plus
+    assert '+  "B00000000A": 1,' in plus
     assert "Dry run" in run.err  # the summary goes to stderr when the diff is on stdout
 
 
