@@ -59,6 +59,34 @@ def _dataset_options(command: _F) -> _F:
     return command
 
 
+def _threshold_options(command: _F) -> _F:
+    """The thresholds: what ``check`` passes and what ``repair`` writes (the same keys in
+    the configuration file)."""
+    decorators = [
+        click.option(
+            "--max-missing",
+            type=click.IntRange(min=0),
+            metavar="N",
+            help="Pass with at most N sequence items unresolved (GF301, GF302).",
+        ),
+        click.option(
+            "--min-coverage",
+            type=click.FloatRange(0, 1),
+            metavar="SHARE",
+            help="Pass when at least SHARE of the sequence items resolve (GF301, GF302).",
+        ),
+        click.option(
+            "--min-fill",
+            type=click.FloatRange(0, 1),
+            metavar="SHARE",
+            help="Pass when the recent-window fill of every split is at least SHARE (GF401).",
+        ),
+    ]
+    for decorate in reversed(decorators):
+        command = decorate(command)
+    return command
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="gramfix")
 def cli() -> None:
@@ -100,24 +128,7 @@ def cli() -> None:
     type=click.Choice(["error", "warning"]),
     help="The lowest severity that fails the check (default: error).",
 )
-@click.option(
-    "--max-missing",
-    type=click.IntRange(min=0),
-    metavar="N",
-    help="Pass with at most N sequence items unresolved (GF301, GF302).",
-)
-@click.option(
-    "--min-coverage",
-    type=click.FloatRange(0, 1),
-    metavar="SHARE",
-    help="Pass when at least SHARE of the sequence items resolve (GF301, GF302).",
-)
-@click.option(
-    "--min-fill",
-    type=click.FloatRange(0, 1),
-    metavar="SHARE",
-    help="Pass when the recent-window fill of every split is at least SHARE (GF401).",
-)
+@_threshold_options
 @click.option(
     "--exit-zero/--no-exit-zero",
     default=None,
@@ -212,6 +223,7 @@ def check(
     "--in-place", is_flag=True, help="Replace the mapping, keeping the original as <name>.bak."
 )
 @click.option("--dry-run", is_flag=True, help="Print the plan; write nothing.")
+@_threshold_options
 @click.option(
     "--diff",
     "show_diff",
@@ -238,6 +250,9 @@ def repair(
     force: bool,
     in_place: bool,
     dry_run: bool,
+    max_missing: int | None,
+    min_coverage: float | None,
+    min_fill: float | None,
     show_diff: bool,
     output_format: str,
 ) -> int:
@@ -246,6 +261,12 @@ def repair(
     Only fixes that check proved safe are applied; the result is checked again and
     written atomically, or nothing is written. --in-place keeps the original as
     <name>.bak (an existing different backup is never overwritten).
+
+    Items that no safe fix reaches block the repair unless thresholds tolerate them:
+    --max-missing, --min-coverage and --min-fill (or their keys in the configuration
+    file) are those of check, applied to the repaired mapping; it is written when it
+    passes them, and the summary names what stays missing. Conflicting keys and wrong
+    values always block.
 
     Exit status: 0 written and verified (or nothing to repair), 1 no safe repair
     reaches a passing mapping (nothing written), 2 unreadable input or wrong options,
@@ -257,12 +278,19 @@ def repair(
 
     if show_diff and output_format == "json":
         raise UsageError("--diff is for people; with --format json the changes are in the report")
-    from gramfix.settings import Settings
 
-    given = Options(dataset_dir, sequences, mapping, recent_k=recent_k, max_his=max_his)
+    given = Options(
+        dataset_dir,
+        sequences,
+        mapping,
+        recent_k=recent_k,
+        max_his=max_his,
+        max_missing=max_missing,
+        min_coverage=min_coverage,
+        min_fill=min_fill,
+    )
     resolved = resolve(given, config=config_file, use_config=not no_config)
-    o, s = resolved.options, resolved.settings
-    window = Settings(recent_k=s.recent_k, max_his=s.max_his)  # no gate policy in a repair
+    o = resolved.options
     report, plan = repair_dataset(
         o.dataset,
         sequences=o.sequences,
@@ -272,7 +300,7 @@ def repair(
         dry_run=dry_run,
         force=force,
         diff=show_diff,
-        settings=window,
+        settings=resolved.settings,  # the repair keeps only the window and the thresholds
     )
     _emit_repair(report, plan, output_format, show_diff)
     return int(exit_code(report))

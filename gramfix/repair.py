@@ -4,8 +4,10 @@ A repair changes keys, never values: the values are rows of an embedding table t
 cost hours of GPU time. The plan renames every key whose fix `check` proved applicable
 and safe, keeps every other key byte-identical and in place, and collapses keys that
 land on one item ID with the same value. The repaired mapping then goes through the
-same analysis as ``check``; it is written only when no mapping finding (GF1xx-GF4xx) of
-severity error remains. Otherwise nothing is written and the blocking findings say why.
+same analysis as ``check``, judged by the same thresholds (`gramfix.policy`); it is
+written only when no mapping finding (GF1xx-GF4xx) of severity error remains. Items
+that stay missing are errors unless the thresholds tolerate them; conflicting keys and
+wrong values always are. Otherwise nothing is written and the blocking findings say why.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from gramfix.dataset import locate
 from gramfix.errors import UsageError
 from gramfix.findings import Severity
 from gramfix.keys import FAMILIES, FIXES, Family, show
+from gramfix.policy import fill_conditions, item_conditions
 from gramfix.readers.mapping import Mapping, read_pickled_dict
 from gramfix.readers.source import read_bytes
 from gramfix.report import (
@@ -35,6 +38,7 @@ from gramfix.report import (
     FillView,
     Finding,
     KeyExample,
+    MissingItem,
     Report,
     _Model,
 )
@@ -57,6 +61,25 @@ class Change(_Model):
     examples: list[KeyExample]
 
 
+class StillMissing(_Model):
+    """Sequence items the repaired mapping does not resolve (tolerated or blocking)."""
+
+    items: int
+    of_items: int
+    interactions: int
+    of_interactions: int
+    examples: list[MissingItem] = Field(description="Most interactions first.")
+
+
+class Threshold(_Model):
+    """A threshold of ``check`` measured on the repaired mapping."""
+
+    name: str
+    required: str
+    actual: str
+    passed: bool
+
+
 class RepairReport(_Model):
     """What ``repair`` planned, why it wrote or refused, and the check of its result."""
 
@@ -73,6 +96,13 @@ class RepairReport(_Model):
     changes: list[Change]
     blockers: list[Finding] = Field(description="Error findings that forbid writing.")
     fill_after: FillView | None = Field(description="Recent-window fill of the repaired mapping.")
+    still_missing: StillMissing | None = Field(
+        None, description="Items the repaired mapping leaves unresolved; null when none."
+    )
+    thresholds: list[Threshold] = Field(
+        default_factory=list,
+        description="The thresholds set (none: nothing may stay missing), on the result.",
+    )
 
 
 @dataclass(frozen=True)
@@ -124,7 +154,8 @@ def plan_repair(a: Analysis) -> Plan:
                 entries[key] = value
                 new_keys.append(key)
     repaired = replace(a.mapping, entries=entries, members=len(entries), duplicates=[])
-    after = build_report(Analysis(a.files, a.settings, a.sequences, repaired), hygiene=False)
+    policy = repair_settings(a.settings)
+    after = build_report(Analysis(a.files, policy, a.sequences, repaired), hygiene=False)
     blockers = [
         f
         for f in after.findings
@@ -143,6 +174,22 @@ def plan_repair(a: Analysis) -> Plan:
         blockers=blockers,
         renamed=sum(fix),
         collapsed=len(keys) - len(entries),
+    )
+
+
+def repair_settings(settings: Settings) -> Settings:
+    """What a repair is judged by: the window and the thresholds of ``settings``.
+
+    Selection and ``fail-on`` decide what fails a *check*; they never let a repair
+    write a mapping with an error in it. The thresholds are success conditions on the
+    result, so a repaired mapping that meets them is written, gaps and all.
+    """
+    return Settings(
+        recent_k=settings.recent_k,
+        max_his=settings.max_his,
+        max_missing=settings.max_missing,
+        min_coverage=settings.min_coverage,
+        min_fill=settings.min_fill,
     )
 
 
@@ -293,8 +340,37 @@ def repair_dataset(
         changes=summarise_plan(plan),
         blockers=plan.blockers,
         fill_after=plan.after.fill.as_written if plan.after.fill else None,
+        still_missing=_still_missing(plan.after),
+        thresholds=_thresholds(plan.after, settings or Settings()),
     )
     return report, plan
+
+
+def _still_missing(after: Report) -> StillMissing | None:
+    if after.coverage is None:
+        return None
+    counts = after.coverage.as_written.all
+    if counts.items_resolved == counts.items:
+        return None
+    return StillMissing(
+        items=counts.items - counts.items_resolved,
+        of_items=counts.items,
+        interactions=counts.interactions - counts.interactions_resolved,
+        of_interactions=counts.interactions,
+        examples=after.coverage.top_missing[:EXAMPLES],
+    )
+
+
+def _thresholds(after: Report, settings: Settings) -> list[Threshold]:
+    """check's conditions, measured on what the trainer will read: the repaired mapping."""
+    if after.coverage is None or after.fill is None:
+        return []
+    conditions = item_conditions(after.coverage.as_written.all, settings)
+    conditions += fill_conditions(after.fill.as_written, settings)
+    return [
+        Threshold(name=c.name, required=c.required, actual=c.actual, passed=c.passed)
+        for c in conditions
+    ]
 
 
 def exit_code(report: RepairReport) -> ExitCode:

@@ -17,6 +17,7 @@ from tests.cases.build import CATALOGUE
 from tests.conftest import ROOT, Run
 
 CASES = ROOT / "tests" / "cases"
+MAPPING = "item_id_to_gcn_index.json"
 EXPECTED = {item: row for row, item in enumerate(CATALOGUE, start=1)}
 
 
@@ -228,13 +229,14 @@ def test_a_failing_write_changes_nothing(
     assert after == before
 
 
-def test_repair_finds_the_configured_dataset_and_ignores_the_gate_policy(
+def test_repair_finds_the_configured_dataset_and_ignores_the_selection(
     tmp_path: Path, gramfix: Callable[..., Run], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     folder = _copy("partial-coverage", tmp_path)
-    # A gate that tolerates the missing items must not let repair write a partial mapping.
+    # A gate that ignores the missing items must not let repair write a partial mapping:
+    # selection decides what a check reports, not what a repair may leave out.
     (tmp_path / "gramfix.toml").write_text(
-        'dataset = "partial-coverage"\nmax-missing = 5\nignore = ["GF3", "GF4"]\n'
+        'dataset = "partial-coverage"\nignore = ["GF3", "GF4"]\nfail-on = "warning"\n'
     )
     monkeypatch.chdir(tmp_path)
     assert gramfix("check").code == 0  # the gate passes
@@ -245,48 +247,122 @@ def test_repair_finds_the_configured_dataset_and_ignores_the_gate_policy(
     assert not (tmp_path / "out.json").exists()
 
 
-def test_output_onto_an_existing_file_needs_force(
+def _drop_every(folder: Path, step: int) -> list[tuple[str, Any]]:
+    """Remove every ``step``-th key of the folder's mapping; the kept entries, in order."""
+    path = folder / "item_id_to_gcn_index.json"
+    entries = list(json.loads(path.read_text(encoding="utf-8")).items())
+    kept = [entry for position, entry in enumerate(entries) if position % step != step - 1]
+    path.write_text(json.dumps(dict(kept), indent=2), encoding="utf-8")
+    return kept
+
+
+@pytest.mark.parametrize("where", ["flag", "config"])
+def test_thresholds_let_a_whole_line_mapping_with_gaps_be_repaired(
+    where: str, tmp_path: Path, gramfix: Callable[..., Run], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = _copy_example(tmp_path)
+    kept = _drop_every(folder, 100)  # a whole-line mapping that lacks 1% of the items
+    lost = len(list(json.loads((ROOT / "examples" / "beauty-broken" / MAPPING).read_text())))
+    lost -= len(kept)
+    monkeypatch.chdir(folder)
+    strict = gramfix("repair", ".", "-o", "../strict.json", "--format", "json")
+    assert strict.code == 1  # no threshold: nothing may stay missing (today's behaviour)
+    assert not (tmp_path / "strict.json").exists()
+    if where == "config":
+        (folder / "gramfix.toml").write_text("min-coverage = 0.99\n")
+        threshold: list[str] = []
+    else:
+        threshold = ["--min-coverage", "0.99"]
+    run = gramfix("repair", ".", "-o", "../fixed.json", "--format", "json", *threshold)
+    assert run.code == 0, run.out
+    report = json.loads(run.out)
+    assert report["status"] == "written"
+    assert report["blockers"] == []
+    assert report["still_missing"]["items"] == lost
+    assert len(report["still_missing"]["examples"]) == 5
+    assert [t["name"] for t in report["thresholds"]] == ["min-coverage"]
+    assert report["thresholds"][0]["passed"] is True
+    fixed = _items(tmp_path / "fixed.json")
+    assert [value for _, value in fixed] == [value for _, value in kept]
+    assert [key for key, _ in fixed] == [key.split()[0] for key, _ in kept]
+    text = gramfix("repair", ".", "-o", "../again.json", *threshold)
+    assert f"Still missing after repair: {lost} of " in text.out
+    assert "min-coverage 0.99 holds" in text.out
+    # What check says of the result under the same threshold: a pass.
+    assert gramfix("check", ".", "--mapping", "../fixed.json", *threshold).code == 0
+
+
+def test_a_threshold_the_repair_misses_still_refuses(
     tmp_path: Path, gramfix: Callable[..., Run]
 ) -> None:
-    folder = _copy("whole-line", tmp_path)
-    out = tmp_path / "out.json"
-    out.write_bytes(b"precious")
-    before = {p.name: p.read_bytes() for p in folder.iterdir()}
-    for extra in ([], ["--dry-run"]):
-        run = gramfix("repair", folder, "-o", out, *extra)
-        assert run.code == 2
-        assert run.err.count("\n") == 1
-        assert "exists" in run.err
-        assert "--force" in run.err
-        assert out.read_bytes() == b"precious"
-    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.json", "whole-line"]
-    run = gramfix("repair", folder, "-o", out, "--force")
-    assert run.code == 0, run.err
-    assert f"Overwrote {out.as_posix()}" in run.out
-    assert _items(out) == list(EXPECTED.items())
-    run = gramfix("repair", folder, "-o", out, "--force", "--format", "json")
-    assert json.loads(run.out)["overwrote"] is True
-    fresh = tmp_path / "fresh.json"
-    run = gramfix("repair", folder, "-o", fresh, "--format", "json")
-    assert json.loads(run.out)["overwrote"] is False
+    folder = _copy("partial-coverage", tmp_path)  # 2 of 10 items have no key
+    run = gramfix("repair", folder, "-o", tmp_path / "out.json", "--max-missing", "1")
+    assert run.code == 1
+    assert "fails max-missing 1 (missing: 2)" in run.out
+    assert not (tmp_path / "out.json").exists()
+    run = gramfix("repair", folder, "-o", tmp_path / "out.json", "--max-missing", "2")
+    assert run.code == 0
+    assert _items(tmp_path / "out.json") == _items(folder / "item_id_to_gcn_index.json")
 
 
 @pytest.mark.parametrize(
-    "args",
+    ("case", "code"),
     [
-        ["-o", "item_id_to_gcn_index.json", "--force"],  # an input stays an input
-        ["-o", "user_sequence.txt", "--force"],
-        ["--in-place", "--force"],  # --force is about -o only
+        ("conflicting-fixes", "GF107"),
+        ("duplicate-keys", "GF109"),
+        ("zero-based", "GF202"),
+        ("internal-id", "GF105"),
+        ("non-integer-values", "GF201"),
     ],
 )
-def test_force_never_reaches_an_input(
-    args: list[str], tmp_path: Path, gramfix: Callable[..., Run], monkeypatch: pytest.MonkeyPatch
+def test_thresholds_never_tolerate_a_wrong_key_or_value(
+    case: str, code: str, tmp_path: Path, gramfix: Callable[..., Run]
 ) -> None:
-    folder = _copy("whole-line", tmp_path)
-    monkeypatch.chdir(folder)
-    before = {p.name: p.read_bytes() for p in folder.iterdir()}
-    run = gramfix("repair", ".", *args)
-    assert run.code == 2
-    assert run.err.count("\n") == 1
-    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+    folder = _copy(case, tmp_path)
+    tolerant = ["--max-missing", "1000", "--min-coverage", "0", "--min-fill", "0"]
+    run = gramfix("repair", folder, "-o", tmp_path / "out.json", "--format", "json", *tolerant)
+    assert run.code == 1
+    assert code in [b["code"] for b in json.loads(run.out)["blockers"]]
+    assert not (tmp_path / "out.json").exists()
+
+
+def test_an_ambiguous_lost_zeros_key_is_never_guessed(
+    tmp_path: Path, gramfix: Callable[..., Run]
+) -> None:
+    # "5" could be 05, 005 or 0005: whatever the repair writes, that key stays as it is.
+    (tmp_path / "user_sequence.txt").write_text("U1 05 005 0005 B1\nU2 B1 B2 B3 05\n")
+    mapping = {"5": 1, "B1": 2, "B2": 3, "B3": 4}
+    (tmp_path / "item_id_to_gcn_index.json").write_text(json.dumps(mapping, indent=2))
+    assert gramfix("repair", tmp_path, "-o", tmp_path / "strict.json").code == 1
+    run = gramfix("repair", tmp_path, "-o", tmp_path / "out.json", "--max-missing", "3")
+    assert run.code == 0, run.out
+    assert _items(tmp_path / "out.json") == list(mapping.items())
+
+
+def test_real_beauty_whole_line_with_gaps_repairs_under_a_threshold(
+    shared: Path, tmp_path: Path, gramfix: Callable[..., Run]
+) -> None:
+    from tests.test_real_data import _whole_line_beauty
+
+    _whole_line_beauty(shared, tmp_path)
+    kept = _drop_every(tmp_path, 100)  # 121 of 12,101 items lose their key
+    assert gramfix("repair", tmp_path, "-o", tmp_path / "strict.json").code == 1
+    run = gramfix(
+        "repair",
+        tmp_path,
+        "-o",
+        tmp_path / "fixed.json",
+        "--min-coverage",
+        "0.99",
+        "--format",
+        "json",
+    )
+    assert run.code == 0, run.out
+    report = json.loads(run.out)
+    assert report["still_missing"]["items"] == 121
+    assert report["still_missing"]["of_items"] == 12101
+    real = json.loads((shared / "gram-c" / "Beauty" / MAPPING).read_text(encoding="utf-8"))
+    # Same values, same order: the real mapping without the keys that were dropped.
+    expected = [entry for position, entry in enumerate(real.items()) if position % 100 != 99]
+    assert [value for _, value in kept] == [value for _, value in expected]
+    assert _items(tmp_path / "fixed.json") == expected
