@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from gramfix.repair import repair_dataset, serialise
 from tests.cases.build import CATALOGUE
@@ -366,3 +368,39 @@ def test_real_beauty_whole_line_with_gaps_repairs_under_a_threshold(
     expected = [entry for position, entry in enumerate(real.items()) if position % 100 != 99]
     assert [value for _, value in kept] == [value for _, value in expected]
     assert _items(tmp_path / "fixed.json") == expected
+
+
+@given(st.integers(0, 10**9), st.integers(1, 10**9))
+def test_a_share_is_never_rounded_to_a_bound_it_misses(part: int, whole: int) -> None:
+    from fractions import Fraction
+
+    from gramfix.policy import share_text
+
+    part = part % (whole + 1)
+    text = share_text(part, whole)
+    digits = len(text.split(".")[1])
+    assert digits >= 3
+    shown = Fraction(text)
+    assert abs(shown - Fraction(part, whole)) <= Fraction(1, 2 * 10**digits)
+    assert (shown == 1) == (part == whole)
+    assert (shown == 0) == (part == 0)
+
+
+def test_refused_summary_shows_a_tiny_shortfall_with_its_counts(
+    tmp_path: Path, gramfix: Callable[..., Run]
+) -> None:
+    # One unmapped item at the start of one history of 2,000: fill 0.9995, not 1.000.
+    lines = ["U0 X B2 B3 B4"] + [f"U{u} B1 B2 B3 B4" for u in range(1, 2000)]
+    (tmp_path / "user_sequence.txt").write_text("\n".join(lines) + "\n")
+    mapping = {f"B{i}": i for i in range(1, 5)}
+    (tmp_path / "item_id_to_gcn_index.json").write_text(json.dumps(mapping))
+    run = gramfix("repair", tmp_path, "-o", tmp_path / "out.json")
+    assert run.code == 1
+    text = " ".join(run.out.split())  # undo the terminal's line wrapping
+    assert (
+        "Recent-window fill after repair: train 0.9995 (1 of 2,000 slots unresolved; "
+        "1 of 2,000 samples get a zero prefix), valid 0.9998 (1 of 4,000 slots "
+        "unresolved), test 0.9998 (1 of 6,000 slots unresolved)." in text
+    )
+    assert "fill train / valid / test = 0.9995 / 0.9998 / 0.9998 (complete: 1.000)" in text
+    assert text.count("1.000") == 1  # the complete mapping's fill, nothing else

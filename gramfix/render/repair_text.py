@@ -33,7 +33,7 @@ def render_repair_text(report: RepairReport, console: Console) -> None:
     if report.collapsed:
         text.append(f"  {report.collapsed:>9,}  exact duplicates collapsed (same ID, same value)\n")
     if not report.changes and not report.collapsed:
-        text.append("  Nothing to repair: every key is already an item ID.\n")
+        text.append("  No key to rename or collapse.\n")
     text.append(
         f"Values unchanged, key order kept: {report.keys_before:,} keys → {report.keys_after:,}.\n"
     )
