@@ -43,7 +43,7 @@ def render_repair_text(report: RepairReport, console: Console) -> None:
         text.append(f"Recent-window fill after repair: {splits}.\n")
     if report.still_missing is not None:
         m = report.still_missing
-        examples = ", ".join(f"{e.id} ({e.interactions:,})" for e in m.examples[:3])
+        examples = ", ".join(f"{e.id} ({e.interactions:,} interactions)" for e in m.examples[:3])
         text.append(
             f"Still missing after repair: {m.items:,} of {m.of_items:,} sequence items "
             f"({m.interactions:,} of {m.of_interactions:,} interactions), e.g. {examples}.\n"
