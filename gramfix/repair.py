@@ -230,12 +230,6 @@ def verify_serialised(data: bytes, entries: dict[str, Any], *, pickled: bool = F
         raise AssertionError("the serialised mapping does not read back as planned")
 
 
-def json_text(value: Any) -> str:
-    """``json.dumps(value, ensure_ascii=False)``, printable: lone surrogates escaped."""
-    text = json.dumps(value, ensure_ascii=False)
-    return text.encode("utf-8", "backslashreplace").decode("utf-8")
-
-
 def summarise_plan(plan: Plan) -> list[Change]:
     """Renamed keys grouped by family, with examples."""
     renamed = np.array(

@@ -123,7 +123,7 @@ def test_the_example_round_trips_through_a_real_pipe(tool: str, tmp_path: Path) 
     with _cwd(folder):
         _, plan = repair_dataset(".", output=tmp_path / "fixed.json")
     assert _apply(tool, original, done.stdout) == (tmp_path / "fixed.json").read_bytes()
-    # One hunk per run of changed keys at most: every key of the example is a whole line.
+    # Every key of the example is a whole line: each of its lines goes once and comes once.
     assert done.stdout.count(b"\n-  ") == done.stdout.count(b"\n+  ") == len(plan.keys)
 
 
