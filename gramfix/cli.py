@@ -15,6 +15,7 @@ from gramfix import __version__
 from gramfix.errors import GramfixError
 from gramfix.render import FORMATS
 from gramfix.report import ExitCode
+from gramfix.settings import AT_LEAST
 
 if TYPE_CHECKING:
     from gramfix.report import Report
@@ -37,13 +38,15 @@ def _dataset_options(command: _F) -> _F:
         ),
         click.option(
             "--recent-k",
-            type=click.IntRange(min=1),
-            help="Recent history items in GRAM-C's collaborative prefix (default: 5).",
+            type=int,  # every range is checked by Settings, for flags and files alike
+            help="Recent history items in GRAM-C's collaborative prefix (at least "
+            f"{AT_LEAST['recent_k']}; default: 5).",
         ),
         click.option(
             "--max-his",
-            type=click.IntRange(min=0),
-            help="History length the trainer keeps (0: all; default: 20).",
+            type=int,
+            help=f"History length the trainer keeps (at least {AT_LEAST['max_his']}; 0: all; "
+            "default: 20).",
         ),
         click.option(
             "--config",
@@ -65,21 +68,24 @@ def _threshold_options(command: _F) -> _F:
     decorators = [
         click.option(
             "--max-missing",
-            type=click.IntRange(min=0),
+            type=int,  # every range is checked by Settings, for flags and files alike
             metavar="N",
-            help="Pass with at most N sequence items unresolved (GF301, GF302).",
+            help="Pass with at most N sequence items unresolved (GF301, GF302; N at least "
+            f"{AT_LEAST['max_missing']}).",
         ),
         click.option(
             "--min-coverage",
-            type=click.FloatRange(0, 1),
+            type=float,
             metavar="SHARE",
-            help="Pass when at least SHARE of the sequence items resolve (GF301, GF302).",
+            help="Pass when at least SHARE of the sequence items resolve (GF301, GF302; "
+            "SHARE between 0 and 1).",
         ),
         click.option(
             "--min-fill",
-            type=click.FloatRange(0, 1),
+            type=float,
             metavar="SHARE",
-            help="Pass when the recent-window fill of every split is at least SHARE (GF401).",
+            help="Pass when the recent-window fill of every split is at least SHARE (GF401; "
+            "SHARE between 0 and 1).",
         ),
     ]
     for decorate in reversed(decorators):
@@ -98,8 +104,8 @@ def cli() -> None:
 @click.option(
     "--embeddings",
     type=_PATH,
-    help="Embedding table, gcn_item_embeddings.npy or .pt (default: in DATASET_DIR; .pt "
-    "needs the torch extra).",
+    help="Embedding table, gcn_item_embeddings.npy or .pt (default: in DATASET_DIR, else "
+    "beside the mapping; .pt needs the torch extra).",
 )
 @click.option(
     "--format",
@@ -361,11 +367,9 @@ def _emit(report: Report, output_format: str | None, output: Path | None) -> Non
 
 
 def _text(report: Report, stream: TextIO, annotate: bool) -> None:
-    from rich.console import Console
+    from gramfix.render.text import console_for, render_text
 
-    from gramfix.render.text import render_text
-
-    render_text(report, Console(file=stream, highlight=False, soft_wrap=False))
+    render_text(report, console_for(stream))
     if annotate:
         from gramfix.render.github import render_github
 

@@ -13,7 +13,8 @@ the user's policy:
   that are set: the fill only drops below 1.0 because items are missing, so tolerating
   the items tolerates their fill, and a floor on the fill tolerates the items behind it.
   A threshold cannot be measured without the mapping and the sequences: then GF001 /
-  GF002 become errors.
+  GF002 become errors (GF002 already is one whenever a mapping is checked without
+  sequences: see `gramfix.check`).
 * **Selection** (``select`` / ``ignore``) drops findings from the report.
 * The **verdict** is ``fail`` exactly when a remaining finding is at or above
   ``fail-on``; `gramfix.report.Report.exit_code` turns it into the exit status

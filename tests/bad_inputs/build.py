@@ -69,7 +69,7 @@ def cases() -> list[Case]:
         Case("map-latin1-key", _with_mapping('{"B01\xe9": 1}'.encode("latin-1")), 2, "not UTF-8"),
         Case("map-nul-in-key", _with_mapping(b'{"B0\x001": 1}'), 2, "invalid JSON"),
         Case("map-binary-garbage", _with_mapping(bytes(range(256)) * 4), 2, "not UTF-8"),
-        Case("map-truncated", _with_mapping(good[: len(good) // 2]), 2, "invalid JSON"),
+        Case("map-truncated", _with_mapping(good[: len(good) // 2]), 2, "(truncated?)"),
         Case("map-trailing-comma", _with_mapping(b'{"B01": 1,}'), 2, "invalid JSON"),
         Case("map-comment", _with_mapping(b'{"B01": 1 // row\n}'), 2, "invalid JSON"),
         Case("map-single-quotes", _with_mapping(b"{'B01': 1}"), 2, "invalid JSON"),
