@@ -393,12 +393,12 @@ RULES: dict[str, Rule] = {
         Rule(
             "GF609",
             "no-collaborative-signal",
-            _W,
+            _E,
             "The table carries no collaborative signal",
             "Rows of items that follow each other in user histories are no closer than "
-            "rows of random item pairs, and the rows look like random noise: a "
-            "placeholder, not trained embeddings. GRAM-C trains, but learns nothing "
-            "from the prefix.",
+            "rows of random item pairs (the sample cannot tell them apart), and the rows "
+            "look like random noise: a placeholder, not trained embeddings. GRAM-C trains "
+            "on it, and its collaborative prefix is noise.",
             needs=(_MAP, _SEQ, _EMB),
         ),
         Rule(
@@ -417,6 +417,17 @@ RULES: dict[str, Rule] = {
             _I,
             "Too few item pairs to judge the collaborative signal",
             "The sample of co-occurring pairs is too small for a stable estimate.",
+            needs=(_MAP, _SEQ, _EMB),
+        ),
+        Rule(
+            "GF612",
+            "weak-collaborative-signal",
+            _W,
+            "The table's collaborative signal is weak",
+            "Rows of co-occurring items are measurably closer than random pairs, so the "
+            "table is no placeholder, but they close less than 10% of the random pairs' "
+            "cosine distance, less than tables trained on the histories do: an "
+            "under-trained table, or one trained on other interactions.",
             needs=(_MAP, _SEQ, _EMB),
         ),
         Rule(

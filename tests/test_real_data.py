@@ -120,8 +120,8 @@ def test_the_real_gram_c_pair_is_a_placeholder(shared: Path) -> None:
     report = check_dataset(
         shared / "gram-c" / "Beauty", sequences=shared / "gram" / "Beauty" / "user_sequence.txt"
     )
-    assert [(f.code, f.severity.value) for f in report.findings] == [("GF609", "warning")]
-    assert report.exit_code() == 0
+    assert [(f.code, f.severity.value) for f in report.findings] == [("GF609", "error")]
+    assert report.exit_code() == 1  # GRAM-C would train on noise
     assert report.coverage is not None
     assert report.coverage.as_written.all.items_resolved == 12101  # the mapping is fine
     e = report.embeddings
