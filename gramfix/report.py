@@ -241,7 +241,7 @@ class Signal(_Model):
     best_order: str = Field(description="The lookup under which the signal is strongest.")
     orders: list[SignalOrder] = Field(
         description="Other lookups tried: rows shifted by one always, other item orders when "
-        "the mapping's own shows no signal."
+        "the mapping's own shows no strong signal."
     )
 
 
