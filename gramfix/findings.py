@@ -420,7 +420,7 @@ RULES: dict[str, Rule] = {
             needs=(_MAP, _SEQ, _EMB),
         ),
         Rule(
-            "GF612",
+            "GF613",
             "weak-collaborative-signal",
             _W,
             "The table's collaborative signal is weak",

@@ -2,7 +2,7 @@
 
 "No signal" (GF609, a placeholder: an error, GRAM-C would train on noise) must mean that
 the sample cannot tell the table from noise, never merely that its signal is weak: a
-weak but measurable signal is "weak-signal" (GF612, a warning). The family, in synthetic
+weak but measurable signal is "weak-signal" (GF613, a warning). The family, in synthetic
 universes (always) and on real Beauty (when ../shared is there):
 
 * noise: normal, uniform, unit-norm, and what GRAM-C's generate_example_gcn_embeddings.py
@@ -255,7 +255,7 @@ _SHIFTED = "row = mapping value + 1"
     ("table", "expected", "exit_code"),
     [
         ("gram-c noise", [("GF609", "error")], 1),
-        ("weak", [("GF612", "warning")], 0),
+        ("weak", [("GF613", "warning")], 0),
         ("strong", [], 0),
         ("permuted weak", [("GF610", "error")], 1),  # structure 0.09 at d=64 here
         ("permuted strong", [("GF610", "error")], 1),
@@ -354,7 +354,7 @@ def test_the_real_gram_c_pair_fails_with_the_noise_headline(
 @pytest.mark.parametrize(
     ("table", "codes", "exit_code"),
     [
-        ("weak", ["GF612"], 0),
+        ("weak", ["GF613"], 0),
         ("permuted weak", None, 1),  # GF609 or GF610: an error either way
         ("shifted weak", ["GF603", "GF607", "GF610"], 1),
     ],

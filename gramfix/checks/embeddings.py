@@ -322,7 +322,7 @@ class _Check:
             return
         if mapped.verdict == "weak-signal":
             self.add(
-                "GF612",
+                "GF613",
                 f"the collaborative signal is weak: {figures}; co-occurring items' rows close "
                 f"{mapped.effect:.1%} of the random pairs' cosine distance, {mapped.z:.0f} "
                 f"standard errors above 0 (so not noise), but less than the {MIN_EFFECT:.0%} "
