@@ -326,8 +326,8 @@ class _Check:
                 f"the collaborative signal is weak: {figures}; co-occurring items' rows close "
                 f"{mapped.effect:.1%} of the random pairs' cosine distance, {mapped.z:.0f} "
                 f"standard errors above 0 (so not noise), but less than the {MIN_EFFECT:.0%} "
-                "of a strong signal: an under-trained table, or one trained on other "
-                "interactions",
+                "of a strong signal: perhaps an under-trained table, or one trained on "
+                "other interactions",
                 mapped.pairs,
             )
             return
