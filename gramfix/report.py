@@ -234,7 +234,12 @@ class Signal(_Model):
         description="(1 - random) / (1 - cooccurring): how much closer co-occurring items are "
         "in mean cosine distance; 1.0 means no collaborative signal."
     )
-    verdict: Literal["signal", "no-signal", "inconclusive"]
+    verdict: Literal["signal", "weak-signal", "no-signal", "inconclusive"] = Field(
+        description="signal: co-occurring rows closer by 4 standard errors and by at least "
+        "10% of the random pairs' cosine distance; weak-signal: closer by 4 standard errors "
+        "but less; no-signal: the sample cannot tell the table from noise; inconclusive: "
+        "too few pairs to say."
+    )
     structure: float = Field(
         description="Mean nearest-neighbour cosine of sampled rows minus the same with each "
         "coordinate shuffled across rows: about 0 when rows are independent noise."
@@ -242,7 +247,7 @@ class Signal(_Model):
     best_order: str = Field(description="The lookup under which the signal is strongest.")
     orders: list[SignalOrder] = Field(
         description="Other lookups tried: rows shifted by one always, other item orders when "
-        "the mapping's own shows no signal."
+        "the mapping's own shows no strong signal."
     )
 
 

@@ -51,14 +51,22 @@ def test_beauty_with_whole_line_keys(
 
 
 def test_beauty_with_the_real_mapping_passes(shared: Path, gramfix: Callable[..., Run]) -> None:
-    run = gramfix(
+    """The real mapping is fine; the random table found beside it is the only failure."""
+    args = [
         "check",
         "--sequences",
         shared / "gram" / "Beauty" / "user_sequence.txt",
         "--mapping",
         shared / "gram-c" / "Beauty" / "item_id_to_gcn_index.json",
-    )
-    assert run.code == 0, run.out
+        "--format",
+        "json",
+    ]
+    run = gramfix(*args)
+    report = json.loads(run.out)
+    assert run.code == 1
+    assert [f["code"] for f in report["findings"] if f["severity"] == "error"] == ["GF609"]
+    assert report["embeddings"]["file"].endswith("gram-c/Beauty/gcn_item_embeddings.pt")
+    assert gramfix(*args, "--ignore", "GF609").code == 0
 
 
 @pytest.mark.parametrize(
@@ -120,8 +128,8 @@ def test_the_real_gram_c_pair_is_a_placeholder(shared: Path) -> None:
     report = check_dataset(
         shared / "gram-c" / "Beauty", sequences=shared / "gram" / "Beauty" / "user_sequence.txt"
     )
-    assert [(f.code, f.severity.value) for f in report.findings] == [("GF609", "warning")]
-    assert report.exit_code() == 0
+    assert [(f.code, f.severity.value) for f in report.findings] == [("GF609", "error")]
+    assert report.exit_code() == 1  # GRAM-C would train on noise
     assert report.coverage is not None
     assert report.coverage.as_written.all.items_resolved == 12101  # the mapping is fine
     e = report.embeddings

@@ -19,6 +19,7 @@ from gramfix.itemorder import id_ranks
 from gramfix.readers.embeddings import EmbeddingTable, TableUnavailable
 from gramfix.report import EXAMPLES, EmbeddingStats, Finding, Signal, SignalOrder
 from gramfix.signal import (
+    MIN_EFFECT,
     SCREEN,
     STRUCTURE,
     Estimate,
@@ -266,7 +267,8 @@ class _Check:
         best_name, best = MAPPED, mapped
         # Rows shifted by one are always tried (off-by-one is the usual mistake, and items
         # numbered in a related order keep some signal when shifted); every other order
-        # only when the mapping's own shows none.
+        # only when the mapping's own shows no strong signal (a weak one may be what a
+        # related order leaves of a strong one).
         # Each order is first screened on a smaller sample; only the promising ones are
         # estimated on every pair (the same figures as for the mapping).
         everything = mapped.verdict != "signal"
@@ -318,6 +320,17 @@ class _Check:
             return
         if mapped.verdict == "signal":
             return
+        if mapped.verdict == "weak-signal":
+            self.add(
+                "GF613",
+                f"the collaborative signal is weak: {figures}; co-occurring items' rows close "
+                f"{mapped.effect:.1%} of the random pairs' cosine distance, {mapped.z:.0f} "
+                f"standard errors above 0 (so not noise), but less than the {MIN_EFFECT:.0%} "
+                "of a strong signal: perhaps an under-trained table, or one trained on "
+                "other interactions",
+                mapped.pairs,
+            )
+            return
         if shape >= STRUCTURE:
             self.add(
                 "GF610",
@@ -335,7 +348,9 @@ class _Check:
         )
         self.add(
             "GF609",
-            f"the table carries no collaborative signal: {figures}; its rows look like "
+            f"the table carries no collaborative signal: {figures}; co-occurring items are no "
+            f"closer than random pairs beyond sampling noise (effect {mapped.effect:+.4f}, "
+            f"standard error {mapped.error:.4f}), and its rows look like "
             f"independent random noise (structure {shape:.2f}{norms}): a placeholder, not "
             "trained embeddings",
             mapped.pairs,

@@ -110,6 +110,12 @@ def headline(report: Report) -> str:
     samples = sum(s.samples for s in splits)
     if slots and hits == 0:
         return "GRAM-C will train as plain GRAM: every collaborative prefix is a zero vector."
+    if any(f.code == "GF609" for f in report.findings):
+        # Every prefix that reaches a row reads noise: worse than a partial fill.
+        return (
+            "GRAM-C will train on noise: the embedding table carries no collaborative "
+            "signal (a placeholder, not trained embeddings)."
+        )
     if hits < slots:
         return (
             f"{hits / slots:.1%} of the recent-item slots reach an embedding row; "
