@@ -313,9 +313,8 @@ def repair(
 
 
 def _emit_repair(report: object, plan: object, output_format: str, show_diff: bool) -> None:
-    from rich.console import Console
-
     from gramfix.render.repair_text import render_repair_text
+    from gramfix.render.text import console_for
     from gramfix.repair import Plan, RepairReport
 
     assert isinstance(report, RepairReport)
@@ -325,7 +324,7 @@ def _emit_repair(report: object, plan: object, output_format: str, show_diff: bo
     if output_format == "json":
         click.echo(report.model_dump_json(indent=2))
     else:  # with --diff on stdout, the summary goes to stderr
-        render_repair_text(report, Console(highlight=False, stderr=show_diff))
+        render_repair_text(report, console_for(sys.stderr if show_diff else sys.stdout))
 
 
 @cli.command()

@@ -420,9 +420,11 @@ RULES: dict[str, Rule] = {
         Rule(
             "GF611",
             "signal-inconclusive",
-            _I,
-            "Too few item pairs to judge the collaborative signal",
-            "The sample of co-occurring pairs is too small for a stable estimate.",
+            _E,
+            "The collaborative signal could not be judged",
+            "The sample of co-occurring item pairs is too small (or too spread) to tell the "
+            "table from a random placeholder. gramfix does not pass what it could not judge: "
+            "check the table with the full dataset, or accept it with --ignore GF611.",
             needs=(_MAP, _SEQ, _EMB),
         ),
         Rule(

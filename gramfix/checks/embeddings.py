@@ -314,7 +314,8 @@ class _Check:
         if mapped.verdict == "inconclusive":
             self.add(
                 "GF611",
-                f"the collaborative signal is not settled by this sample: {figures}",
+                f"the collaborative signal is not settled by this sample: {figures}; the "
+                "table could not be told from a placeholder (--ignore GF611 accepts it unjudged)",
                 mapped.pairs,
             )
             return

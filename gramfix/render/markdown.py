@@ -9,8 +9,9 @@ import html
 import re
 
 from gramfix.findings import Severity
+from gramfix.policy import share_text
 from gramfix.render.text import headline
-from gramfix.report import Fill, Finding, Report
+from gramfix.report import Fill, FillSplit, Finding, Report
 
 _MARK = {Severity.ERROR: "❌", Severity.WARNING: "⚠️", Severity.INFO: "ℹ️"}
 _SPECIAL = re.compile(r"([\\`*_\[\]|#~])")
@@ -59,10 +60,14 @@ def _fill(fill: Fill) -> list[str]:
     for split in ("train", "valid", "test"):
         w, n, c = (getattr(v, split) for v in (fill.as_written, fill.normalised, fill.complete))
         lines.append(
-            f"| {split} | {w.samples:,} | {w.fill:.3f} | {n.fill:.3f} | {c.fill:.3f} "
+            f"| {split} | {w.samples:,} | {_share(w)} | {_share(n)} | {_share(c)} "
             f"| {w.dead_samples:,} |"
         )
     return [*lines, ""]
+
+
+def _share(split: FillSplit) -> str:
+    return share_text(split.resolved_slots, split.slots)
 
 
 def _findings(findings: list[Finding]) -> list[str]:

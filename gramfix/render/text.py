@@ -11,7 +11,16 @@ from rich.table import Table
 from rich.text import Text
 
 from gramfix.findings import Severity
-from gramfix.report import Counts, EmbeddingStats, Fill, Finding, MappingStats, Report
+from gramfix.policy import share_text
+from gramfix.report import (
+    Counts,
+    EmbeddingStats,
+    Fill,
+    FillSplit,
+    Finding,
+    MappingStats,
+    Report,
+)
 
 #: The width of output that is not a terminal: wide enough that no line of a report is
 #: ever wrapped (rich wraps at 80 columns when it cannot ask a terminal).
@@ -116,6 +125,11 @@ def headline(report: Report) -> str:
             "GRAM-C will train on noise: the embedding table carries no collaborative "
             "signal (a placeholder, not trained embeddings)."
         )
+    if any(f.code == "GF611" and f.severity is Severity.ERROR for f in report.findings):
+        return (
+            "The embedding table could not be judged: too few co-occurring item pairs to "
+            "tell its rows from noise (GF611)."
+        )
     if hits < slots:
         return (
             f"{hits / slots:.1%} of the recent-item slots reach an embedding row; "
@@ -156,9 +170,9 @@ def _fill_table(fill: Fill) -> Table:
         table.add_row(
             split,
             f"{w.samples:,}",
-            _share(w.fill, c.fill),
-            _share(n.fill, c.fill),
-            f"{c.fill:.3f}",
+            _share(w, c),
+            _share(n, c),
+            share_text(c.resolved_slots, c.slots),
             f"{w.dead_samples:,}",
         )
     return table
@@ -172,9 +186,11 @@ def _table(first: str, *columns: str) -> Table:
     return table
 
 
-def _share(value: float, complete: float) -> Text:
-    style = "green" if value >= complete else "red" if value == 0 else "yellow"
-    return Text(f"{value:.3f}", style=style)
+def _share(split: FillSplit, complete: FillSplit) -> Text:
+    """A split's fill, never rounded up to the complete mapping's when it falls short."""
+    reached = split.resolved_slots >= complete.resolved_slots
+    style = "green" if reached else "red" if split.resolved_slots == 0 else "yellow"
+    return Text(share_text(split.resolved_slots, split.slots), style=style)
 
 
 def _mapping_table(mapping: MappingStats) -> Table:
