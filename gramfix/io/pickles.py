@@ -1,0 +1,72 @@
+"""Stand-ins for the few globals a plain-data pickle may name, shared by every restricted
+unpickler (the mapping's ``.pkl`` and the ``data.pkl`` of a torch file).
+
+A numpy number pickles as ``numpy.core.multiarray.scalar(numpy.dtype(code), raw bytes)``
+(``numpy._core`` since numpy 2) with the bytes carried by ``_codecs.encode`` under pickle
+protocol 2. The stand-ins decode that into the plain Python value without importing numpy,
+and refuse every other form, so a pickle cannot reach numpy's own object machinery.
+"""
+
+from __future__ import annotations
+
+import pickle
+import re
+import struct
+import sys
+from typing import Any, Literal
+
+
+class NumpyDType:
+    """Stands in for ``numpy.dtype`` in a pickle: keeps the type code and byte order only."""
+
+    def __init__(self, code: object, align: object = False, copy: object = True) -> None:
+        if not isinstance(code, str) or not re.fullmatch(r"[iubfU]\d{1,3}", code):
+            raise pickle.UnpicklingError(f"refused a numpy dtype {code!r}")
+        self.code = code
+        self.order = "="
+
+    def __setstate__(self, state: object) -> None:
+        if not (isinstance(state, tuple) and len(state) > 1 and state[1] in ("<", ">", "|", "=")):
+            raise pickle.UnpicklingError("refused an unusual numpy dtype state")
+        self.order = state[1]
+
+
+def numpy_scalar(dtype: object, data: object = None) -> object:
+    """Stands in for ``numpy.core.multiarray.scalar``: decodes the bytes of a numpy number
+    or string scalar into the plain Python value, without numpy."""
+    if not isinstance(dtype, NumpyDType) or not isinstance(data, bytes):
+        raise pickle.UnpicklingError("refused a numpy scalar of an unexpected form")
+    kind, size = dtype.code[0], int(dtype.code[1:])
+    order: Literal["little", "big"] = "big" if dtype.order == ">" else "little"
+    if dtype.order == "=":
+        order = "big" if sys.byteorder == "big" else "little"
+    width = size * 4 if kind == "U" else size
+    if len(data) != width:
+        raise pickle.UnpicklingError(f"refused a numpy {dtype.code} scalar of {len(data)} bytes")
+    if kind in "iu":
+        return int.from_bytes(data, order, signed=kind == "i")
+    if kind == "b":
+        return data != b"\0"
+    if kind == "U":
+        return data.decode("utf-32-le" if order == "little" else "utf-32-be").rstrip("\0")
+    formats = {2: "e", 4: "f", 8: "d"}
+    if size not in formats:
+        raise pickle.UnpicklingError(f"refused a numpy {dtype.code} scalar")
+    value: float = struct.unpack(("<" if order == "little" else ">") + formats[size], data)[0]
+    return value
+
+
+def latin1(text: object, encoding: object = "latin1") -> bytes:
+    """Stands in for ``_codecs.encode``, which protocol-2 pickles use to carry bytes."""
+    if not isinstance(text, str) or encoding not in ("latin1", "latin-1"):
+        raise pickle.UnpicklingError("refused _codecs.encode of an unexpected form")
+    return text.encode("latin-1")
+
+
+#: numpy scalars and pickled bytes: (module, name) as the pickle names them -> stand-in.
+NUMPY_STAND_INS: dict[tuple[str, str], Any] = {
+    ("numpy", "dtype"): NumpyDType,
+    ("numpy.core.multiarray", "scalar"): numpy_scalar,
+    ("numpy._core.multiarray", "scalar"): numpy_scalar,
+    ("_codecs", "encode"): latin1,
+}
