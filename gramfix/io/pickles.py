@@ -70,3 +70,72 @@ NUMPY_STAND_INS: dict[tuple[str, str], Any] = {
     ("numpy._core.multiarray", "scalar"): numpy_scalar,
     ("_codecs", "encode"): latin1,
 }
+
+
+#: Opcodes that add to the container below them rather than build a new object.
+_IN_PLACE = {"APPEND", "APPENDS", "SETITEM", "SETITEMS", "ADDITEMS", "BUILD"}
+_PUTS = {"PUT", "BINPUT", "LONG_BINPUT"}
+_GETS = {"GET", "BINGET", "LONG_BINGET"}
+
+
+def refuse_deep_nesting(data: bytes, limit: int) -> None:
+    """Refuse a pickle that builds objects nested more than ``limit`` deep, before it is
+    loaded: CPython hashes a dict key recursively in C, so a key of a million nested tuples
+    (2 bytes a level in a pickle) crashes the interpreter instead of raising.
+
+    A dry run over the opcodes, keeping only each stack item's nesting depth (an upper
+    bound: a value built from others is one deeper than the deepest of them)."""
+    import pickletools
+
+    stack: list[int] = []
+    marks: list[int] = []
+    memo: dict[object, int] = {}
+
+    def take(count: int) -> list[int]:
+        if count > len(stack) - (marks[-1] if marks else 0):
+            raise pickle.UnpicklingError("malformed pickle (the stack runs out)")
+        taken = stack[len(stack) - count :]
+        del stack[len(stack) - count :]
+        return taken
+
+    for op, arg, _ in pickletools.genops(data):
+        name = op.name
+        if name == "STOP":
+            return
+        if name == "MARK":
+            marks.append(len(stack))
+            continue
+        if name in _PUTS or name == "MEMOIZE":
+            if not stack:
+                raise pickle.UnpicklingError("malformed pickle (memo of nothing)")
+            memo[len(memo) if name == "MEMOIZE" else arg] = stack[-1]
+            continue
+        if name in _GETS:
+            stack.append(memo.get(arg, 1))
+            continue
+        if name == "DUP":
+            stack.extend(take(1) * 2)
+            continue
+        if name == "POP" and marks and len(stack) == marks[-1]:
+            marks.pop()  # POP right after MARK drops the mark
+            continue
+        before = op.stack_before
+        popped: list[int] = []
+        if pickletools.markobject in before:
+            at = before.index(pickletools.markobject)
+            if not marks:
+                raise pickle.UnpicklingError("malformed pickle (no mark)")
+            start = marks.pop()
+            items = stack[start:]
+            del stack[start:]
+            popped = take(at) + items  # take(at): below the mark, the container extended
+        else:
+            popped = take(len(before))
+        if name in _IN_PLACE:  # the container keeps its place; its items sit one deeper
+            container, items = popped[0], popped[1:]
+            depth = max(container, 1 + max(items, default=0))
+        else:
+            depth = 1 + max(popped, default=0)
+        if op.stack_after and depth > limit:
+            raise pickle.UnpicklingError(f"objects nested more than {limit} deep")
+        stack.extend([depth] * len(op.stack_after))
