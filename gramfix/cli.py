@@ -70,8 +70,8 @@ def cli() -> None:
 @click.option(
     "--embeddings",
     type=_PATH,
-    help="Embedding table, gcn_item_embeddings.npy or .pt (default: in DATASET_DIR; .pt "
-    "needs the torch extra).",
+    help="Embedding table, gcn_item_embeddings.npy or .pt (default: in DATASET_DIR; only a "
+    "legacy pre-1.6 .pt needs the torch extra).",
 )
 @click.option(
     "--format",
