@@ -819,27 +819,43 @@ def test_a_storage_whose_local_header_is_wrong(tmp_path: Path) -> None:
     _refused(renamed, "archive/data/0 is named differently in its local header")
 
 
-def test_a_storage_cut_short(tmp_path: Path) -> None:
-    """A storage member whose bytes end before the central directory says they do."""
+@pytest.mark.parametrize("aligned", [True, False], ids=["mapped", "read"])
+def test_a_storage_cut_short(tmp_path: Path, aligned: bool) -> None:
+    """A storage member whose bytes end before the central directory says they do (the
+    directory moved up to follow the cut), mapped or read."""
     with zipfile.ZipFile(FIXTURES / "table.pt") as archive:
         members = {info.filename: archive.read(info) for info in archive.infolist()}
     last = "archive/data/0"
-    whole = tmp_path / "whole.pt"
-    with zipfile.ZipFile(whole, "w") as archive:
-        for name, data in [*((n, d) for n, d in members.items() if n != last), (last, None)]:
-            archive.writestr(name, members[last] if data is None else data)
+    order = [name for name in members if name != last] + [last]
+    for padding in [0, *range(4, 68)]:  # an extra field moves the storage's first byte
+        whole = tmp_path / "whole.pt"
+        with zipfile.ZipFile(whole, "w") as archive:
+            for name in order:
+                info = zipfile.ZipInfo(name)
+                if name == last and padding:
+                    info.extra = b"\xfe\xca" + struct.pack("<H", padding - 4) + bytes(padding - 4)
+                archive.writestr(info, members[name])
+        start = _data_offset(whole, last)
+        if (start % 4 == 0) == aligned:
+            break
+    assert (start % 4 == 0) == aligned
     data = whole.read_bytes()
-    start = _data_offset(whole, last)
     directory = data.index(b"PK\x01\x02")  # the storage is last: the directory follows it
     cut = start + 100
     shortened = bytearray(data[:cut] + data[directory:])
-    (records,) = struct.unpack_from("<H", shortened, len(shortened) - 12)
     struct.pack_into("<I", shortened, len(shortened) - 6, cut)  # where the directory now is
     path = tmp_path / "cut.pt"
     path.write_bytes(bytes(shortened))
-    assert records == len(members)
-    message = _refused(path, "not a readable torch file (")
-    assert "data/0" in message
+    _refused(path, "not a readable torch file (archive/data/0 is truncated)")
+
+
+def test_a_damaged_storage_read_into_memory_fails_its_crc(tmp_path: Path) -> None:
+    """(A mapped storage is not checked: that would read it all; torch checks no CRC.)"""
+    path = _archive(tmp_path, _tensor(), FOUR)
+    data = bytearray(path.read_bytes())
+    data[_data_offset(path, "archive/data/0")] ^= 1
+    path.write_bytes(bytes(data))
+    _refused(path, "not a readable torch file (storage 0: Bad CRC-32 for file 'archive/data/0')")
 
 
 def test_nesting_deep_enough_to_crash_the_interpreter_is_refused(tmp_path: Path) -> None:

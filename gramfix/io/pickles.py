@@ -9,6 +9,7 @@ and refuse every other form, so a pickle cannot reach numpy's own object machine
 
 from __future__ import annotations
 
+import functools
 import pickle
 import re
 import struct
@@ -74,8 +75,35 @@ NUMPY_STAND_INS: dict[tuple[str, str], Any] = {
 
 #: Opcodes that add to the container below them rather than build a new object.
 _IN_PLACE = {"APPEND", "APPENDS", "SETITEM", "SETITEMS", "ADDITEMS", "BUILD"}
-_PUTS = {"PUT", "BINPUT", "LONG_BINPUT"}
-_GETS = {"GET", "BINGET", "LONG_BINGET"}
+_SPECIAL = {
+    "STOP": "stop",
+    "MARK": "mark",
+    "PUT": "put",
+    "BINPUT": "put",
+    "LONG_BINPUT": "put",
+    "MEMOIZE": "memoize",
+    "GET": "get",
+    "BINGET": "get",
+    "LONG_BINGET": "get",
+    "DUP": "dup",
+    "POP": "pop",
+}
+
+
+@functools.cache
+def _effects() -> dict[str, tuple[str, int, int, bool]]:
+    """For each opcode: its kind, the items it takes (below the mark, for the "marked"
+    ones), the items it leaves, and whether it extends a container in place."""
+    import pickletools
+
+    table: dict[str, tuple[str, int, int, bool]] = {}
+    for op in pickletools.opcodes:
+        before, after = op.stack_before, len(op.stack_after)
+        marked = pickletools.markobject in before
+        kind = _SPECIAL.get(op.name, "marked" if marked else "plain")
+        taken = before.index(pickletools.markobject) if marked else len(before)
+        table[op.code] = (kind, taken, after, op.name in _IN_PLACE)
+    return table
 
 
 def refuse_deep_nesting(data: bytes, limit: int) -> None:
@@ -87,6 +115,7 @@ def refuse_deep_nesting(data: bytes, limit: int) -> None:
     bound: a value built from others is one deeper than the deepest of them)."""
     import pickletools
 
+    effects = _effects()
     stack: list[int] = []
     marks: list[int] = []
     memo: dict[object, int] = {}
@@ -99,43 +128,42 @@ def refuse_deep_nesting(data: bytes, limit: int) -> None:
         return taken
 
     for op, arg, _ in pickletools.genops(data):
-        name = op.name
-        if name == "STOP":
+        kind, taken, left, in_place = effects[op.code]
+        if kind == "plain" and not taken:  # a number, a string, a global ...
+            stack.extend((1,) * left)
+            continue
+        if kind == "stop":
             return
-        if name == "MARK":
+        if kind == "mark":
             marks.append(len(stack))
             continue
-        if name in _PUTS or name == "MEMOIZE":
+        if kind in ("put", "memoize"):
             if not stack:
                 raise pickle.UnpicklingError("malformed pickle (memo of nothing)")
-            memo[len(memo) if name == "MEMOIZE" else arg] = stack[-1]
+            memo[len(memo) if kind == "memoize" else arg] = stack[-1]
             continue
-        if name in _GETS:
+        if kind == "get":
             stack.append(memo.get(arg, 1))
             continue
-        if name == "DUP":
+        if kind == "dup":
             stack.extend(take(1) * 2)
             continue
-        if name == "POP" and marks and len(stack) == marks[-1]:
+        if kind == "pop" and marks and len(stack) == marks[-1]:
             marks.pop()  # POP right after MARK drops the mark
             continue
-        before = op.stack_before
-        popped: list[int] = []
-        if pickletools.markobject in before:
-            at = before.index(pickletools.markobject)
+        if kind == "marked":
             if not marks:
                 raise pickle.UnpicklingError("malformed pickle (no mark)")
             start = marks.pop()
             items = stack[start:]
             del stack[start:]
-            popped = take(at) + items  # take(at): below the mark, the container extended
+            popped = take(taken) + items  # take(): below the mark, the container extended
         else:
-            popped = take(len(before))
-        if name in _IN_PLACE:  # the container keeps its place; its items sit one deeper
-            container, items = popped[0], popped[1:]
-            depth = max(container, 1 + max(items, default=0))
+            popped = take(taken)
+        if in_place:  # the container keeps its place; its items sit one deeper
+            depth = max(popped[0], 1 + max(popped[1:], default=0))
         else:
             depth = 1 + max(popped, default=0)
-        if op.stack_after and depth > limit:
+        if left and depth > limit:
             raise pickle.UnpicklingError(f"objects nested more than {limit} deep")
-        stack.extend([depth] * len(op.stack_after))
+        stack.extend((depth,) * left)

@@ -14,6 +14,8 @@ a dict, numpy scalars plain numbers (`gramfix.io.pickles`). Any other global is 
 name before anything is called: nothing of the file's choosing runs, and torch is never
 imported. The arrays are bit-for-bit what ``torch.load(weights_only=True)`` returns, except
 bfloat16, which numpy lacks: widened exactly to float32, with "bfloat16" kept as the dtype.
+Storages read into memory have their CRC checked (torch checks none); mapped ones do not,
+since that would read the whole table before any check needs it.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ import numpy.typing as npt
 
 from gramfix.errors import InputError
 from gramfix.io.pickles import NUMPY_STAND_INS, refuse_deep_nesting
-from gramfix.readers.source import describe_os_error, ensure_fits
+from gramfix.readers.source import available_memory, describe_os_error, ensure_fits
 
 Array: TypeAlias = npt.NDArray[Any]
 #: What a torch file may hold here: plain values and containers, tensors as numpy arrays.
@@ -265,7 +267,7 @@ class _Raw:
         self.key = key
         self.member = member
         self.nbytes = nbytes
-        self.offset = loader.mappable_offset(member, nbytes)  # None: read, not mapped
+        self.offset = loader.data_offset(member, nbytes)  # None: read through zipfile
         self.data: bytes | None = None
         self.views: dict[str, Array] = {}
 
@@ -276,7 +278,11 @@ class _Raw:
         if view is not None:
             return view
         count = self.nbytes // form.itemsize
-        if self.offset is not None and self.offset % form.itemsize == 0:
+        if (
+            self.offset is not None
+            and self.offset % form.itemsize == 0
+            and self.nbytes >= MMAP_MIN_BYTES
+        ):
             view = self.loader.map(form, self.offset, (count,))
         if view is None:
             view = np.frombuffer(self.read(), dtype=form, count=count)
@@ -285,10 +291,13 @@ class _Raw:
 
     def read(self) -> bytes:
         if self.data is None:
+            what = f"storage {self.key}"
             if self.member is None:
                 self.data = b""
-            else:
-                self.data = self.loader.read_member(self.member, self.nbytes, f"storage {self.key}")
+            elif self.offset is None:
+                self.data = self.loader.read_member(self.member, self.nbytes, what)
+            else:  # stored as is: read in place (zipfile's machinery costs more than the read)
+                self.data = self.loader.read_at(self.member, self.offset, self.nbytes, what)
         return self.data
 
 
@@ -475,6 +484,7 @@ class _Loader:
         self.storages: dict[str, _Storage] = {}
         self.prefix = ""
         self.order: str = sys.byteorder
+        self.budget = 0.0  # bytes that may still be allocated without asking the system
 
     def load(self) -> TorchFile:
         self._index()
@@ -549,10 +559,29 @@ class _Loader:
         return order.decode()
 
     def fits(self, needed: int, what: str) -> None:
-        try:
-            ensure_fits(self.path, needed, what)
-        except InputError as error:
-            raise _Refused(error.problem) from None
+        """Refuse, rather than swap, an allocation the system has no memory for. The system
+        is asked again only once the allocations since its last answer could exhaust it
+        (asking costs more than reading a small storage)."""
+        if needed > self.budget:
+            try:
+                ensure_fits(self.path, needed, what)
+            except InputError as error:
+                raise _Refused(error.problem) from None
+            free = available_memory()
+            self.budget = float("inf") if free is None else free
+        self.budget -= needed
+
+    def read_at(self, info: zipfile.ZipInfo, offset: int, nbytes: int, what: str) -> bytes:
+        """The first ``nbytes`` of a stored member from its data offset; a whole member's
+        CRC checked as zipfile would."""
+        self.fits(nbytes, f"reading {what}")
+        self.handle.seek(offset)
+        data = self.handle.read(nbytes)
+        if len(data) != nbytes:
+            _unreadable(f"{what} is truncated")
+        if nbytes == info.file_size and zlib.crc32(data) != info.CRC:
+            _unreadable(f"{what}: Bad CRC-32 for file {info.filename!r}")
+        return data
 
     def read_member(self, info: zipfile.ZipInfo, nbytes: int, what: str) -> bytes:
         """The first ``nbytes`` of a member (all of it: its CRC is checked)."""
@@ -596,9 +625,9 @@ class _Loader:
             self.storages[key] = storage
         return storage
 
-    def mappable_offset(self, info: zipfile.ZipInfo | None, nbytes: int) -> int | None:
-        """Where the member's bytes start in the file, when they can be mapped as they are."""
-        if info is None or nbytes < MMAP_MIN_BYTES:
+    def data_offset(self, info: zipfile.ZipInfo | None, nbytes: int) -> int | None:
+        """Where the member's bytes start in the file, when they are stored as they are."""
+        if info is None:
             return None
         if info.compress_type != zipfile.ZIP_STORED or info.flag_bits & 1:
             return None  # compressed or encrypted: read through zipfile
@@ -614,7 +643,9 @@ class _Loader:
         if name.decode(encoding, "replace") != info.orig_filename:
             _unreadable(f"{info.filename} is named differently in its local header")
         start: int = info.header_offset + _LOCAL_HEADER.size + fields[10] + fields[11]
-        if start + nbytes > self.size:
+        # The central directory follows the members: bytes reaching into it (or past the
+        # end) belong to no member, and a map would not notice (no CRC is checked there).
+        if start + nbytes > min(self.size, self.archive.start_dir):
             _unreadable(f"{info.filename} is truncated")
         return start
 
