@@ -99,8 +99,8 @@ class TorchFile:
 def number(value: TorchValue) -> int | float | None:
     """A scalar field as a Python number: an int or a float (numpy scalars arrive as such)
     or a 0-d numeric tensor; None for anything else (bool included)."""
-    if type(value) in (int, float):
-        return value  # type: ignore[return-value]
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value
     if isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "iuf":
         item: int | float = value.item()
         return item
