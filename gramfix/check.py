@@ -19,8 +19,9 @@ from gramfix.checks.key_formats import (
 )
 from gramfix.checks.lexical_ids import check_lexical_ids
 from gramfix.checks.values import check_values
-from gramfix.dataset import DatasetFiles, locate
+from gramfix.dataset import EMBEDDINGS, DatasetFiles, locate
 from gramfix.errors import InputError
+from gramfix.findings import INPUTS, Severity
 from gramfix.policy import checked_codes, judge, verdict
 from gramfix.readers.embeddings import EmbeddingTable, read_embeddings
 from gramfix.readers.itemfiles import read_first_id, read_item_file
@@ -107,9 +108,7 @@ def build_report(a: Analysis, *, hygiene: bool = True) -> Report:
     findings: list[Finding] = []
     sequence_stats = mapping_stats = coverage = fill = None
     if a.sequences is None:
-        findings.append(
-            Finding.of("GF002", "no user_sequence.txt: key formats, coverage and fill skipped", 0)
-        )
+        findings.append(_sequences_absent(a))
     else:
         s = a.sequences
         sequence_stats = SequenceStats(
@@ -151,6 +150,15 @@ def build_report(a: Analysis, *, hygiene: bool = True) -> Report:
             families=families,
             conflicts=conflicts,
         )
+    if a.mapping is not None and a.files.table_searched:
+        findings.append(
+            Finding.of(
+                "GF612",
+                f"no {' or '.join(EMBEDDINGS)} in {a.files.table_search()}: the embedding "
+                "table was not checked (pass it with --embeddings FILE)",
+                0,
+            )
+        )
     embeddings, found = check_embeddings(a)
     findings += found
     item_files, found = check_item_files(a)
@@ -170,6 +178,7 @@ def build_report(a: Analysis, *, hygiene: bool = True) -> Report:
             sequences=a.files.display(a.files.sequences),
             mapping=a.files.display(a.files.mapping),
             paths=a.files.paths(),
+            read=[name for name in INPUTS if name in read],
         ),
         findings=findings,
         checked=checked_codes(a.settings, read),
@@ -180,6 +189,26 @@ def build_report(a: Analysis, *, hygiene: bool = True) -> Report:
         embeddings=embeddings,
         item_files=item_files,
         lexical_ids=lexical_ids,
+    )
+
+
+def _sequences_absent(a: Analysis) -> Finding:
+    """GF002: an error when a mapping is checked (its coverage and fill are unknown, and a
+    gate must not pass what it could not judge); info for a folder without a mapping,
+    where nothing the sequences would judge for GRAM-C is checked (the item files alone
+    are still judged in full)."""
+    if a.mapping is None:
+        return Finding.of(
+            "GF002",
+            "no user_sequence.txt: key formats, coverage and fill skipped",
+            0,
+            severity=Severity.INFO,
+        )
+    return Finding.of(
+        "GF002",
+        "no user_sequence.txt: the mapping's coverage and recent-window fill are unknown "
+        "(pass --sequences FILE, or --ignore GF002 to accept a mapping checked alone)",
+        0,
     )
 
 

@@ -15,6 +15,7 @@ from gramfix import __version__
 from gramfix.errors import GramfixError
 from gramfix.render import FORMATS
 from gramfix.report import ExitCode
+from gramfix.settings import AT_LEAST
 
 if TYPE_CHECKING:
     from gramfix.report import Report
@@ -37,13 +38,15 @@ def _dataset_options(command: _F) -> _F:
         ),
         click.option(
             "--recent-k",
-            type=click.IntRange(min=1),
-            help="Recent history items in GRAM-C's collaborative prefix (default: 5).",
+            type=int,  # every range is checked by Settings, for flags and files alike
+            help="Recent history items in GRAM-C's collaborative prefix (at least "
+            f"{AT_LEAST['recent_k']}; default: 5).",
         ),
         click.option(
             "--max-his",
-            type=click.IntRange(min=0),
-            help="History length the trainer keeps (0: all; default: 20).",
+            type=int,
+            help=f"History length the trainer keeps (at least {AT_LEAST['max_his']}; 0: all; "
+            "default: 20).",
         ),
         click.option(
             "--config",
@@ -53,6 +56,37 @@ def _dataset_options(command: _F) -> _F:
             help="Read this gramfix.toml or pyproject.toml instead of searching for one.",
         ),
         click.option("--no-config", is_flag=True, help="Read no configuration file."),
+    ]
+    for decorate in reversed(decorators):
+        command = decorate(command)
+    return command
+
+
+def _threshold_options(command: _F) -> _F:
+    """The thresholds: what ``check`` passes and what ``repair`` writes (the same keys in
+    the configuration file)."""
+    decorators = [
+        click.option(
+            "--max-missing",
+            type=int,  # every range is checked by Settings, for flags and files alike
+            metavar="N",
+            help="Pass with at most N sequence items unresolved (GF301, GF302; N at least "
+            f"{AT_LEAST['max_missing']}).",
+        ),
+        click.option(
+            "--min-coverage",
+            type=float,
+            metavar="SHARE",
+            help="Pass when at least SHARE of the sequence items resolve (GF301, GF302; "
+            "SHARE between 0 and 1).",
+        ),
+        click.option(
+            "--min-fill",
+            type=float,
+            metavar="SHARE",
+            help="Pass when the recent-window fill of every split is at least SHARE (GF401; "
+            "SHARE between 0 and 1).",
+        ),
     ]
     for decorate in reversed(decorators):
         command = decorate(command)
@@ -70,8 +104,8 @@ def cli() -> None:
 @click.option(
     "--embeddings",
     type=_PATH,
-    help="Embedding table, gcn_item_embeddings.npy or .pt (default: in DATASET_DIR; only a "
-    "legacy pre-1.6 .pt needs the torch extra).",
+    help="Embedding table, gcn_item_embeddings.npy or .pt (default: in DATASET_DIR, else "
+    "beside the mapping; only a legacy pre-1.6 .pt needs the torch extra).",
 )
 @click.option(
     "--format",
@@ -100,24 +134,7 @@ def cli() -> None:
     type=click.Choice(["error", "warning"]),
     help="The lowest severity that fails the check (default: error).",
 )
-@click.option(
-    "--max-missing",
-    type=click.IntRange(min=0),
-    metavar="N",
-    help="Pass with at most N sequence items unresolved (GF301, GF302).",
-)
-@click.option(
-    "--min-coverage",
-    type=click.FloatRange(0, 1),
-    metavar="SHARE",
-    help="Pass when at least SHARE of the sequence items resolve (GF301, GF302).",
-)
-@click.option(
-    "--min-fill",
-    type=click.FloatRange(0, 1),
-    metavar="SHARE",
-    help="Pass when the recent-window fill of every split is at least SHARE (GF401).",
-)
+@_threshold_options
 @click.option(
     "--exit-zero/--no-exit-zero",
     default=None,
@@ -200,12 +217,25 @@ def check(
 
 @cli.command()
 @_dataset_options
-@click.option("-o", "--output", type=_PATH, help="Write the repaired mapping to this new file.")
+@click.option(
+    "-o",
+    "--output",
+    type=_PATH,
+    metavar="FILE",
+    help="Write the repaired mapping to this new file (an existing FILE only with --force).",
+)
+@click.option("--force", is_flag=True, help="With -o: replace FILE if it exists.")
 @click.option(
     "--in-place", is_flag=True, help="Replace the mapping, keeping the original as <name>.bak."
 )
 @click.option("--dry-run", is_flag=True, help="Print the plan; write nothing.")
-@click.option("--diff", "show_diff", is_flag=True, help="Print the key changes as a unified diff.")
+@_threshold_options
+@click.option(
+    "--diff",
+    "show_diff",
+    is_flag=True,
+    help="Print the changes as a unified diff of the mapping file (JSON) that patch applies.",
+)
 @click.option(
     "--format",
     "output_format",
@@ -223,8 +253,12 @@ def repair(
     config_file: Path | None,
     no_config: bool,
     output: Path | None,
+    force: bool,
     in_place: bool,
     dry_run: bool,
+    max_missing: int | None,
+    min_coverage: float | None,
+    min_fill: float | None,
     show_diff: bool,
     output_format: str,
 ) -> int:
@@ -233,6 +267,12 @@ def repair(
     Only fixes that check proved safe are applied; the result is checked again and
     written atomically, or nothing is written. --in-place keeps the original as
     <name>.bak (an existing different backup is never overwritten).
+
+    Items that no safe fix reaches block the repair unless thresholds tolerate them:
+    --max-missing, --min-coverage and --min-fill (or their keys in the configuration
+    file) are those of check, applied to the repaired mapping; it is written when it
+    passes them, and the summary names what stays missing. Conflicting keys and wrong
+    values always block.
 
     Exit status: 0 written and verified (or nothing to repair), 1 no safe repair
     reaches a passing mapping (nothing written), 2 unreadable input or wrong options,
@@ -244,12 +284,19 @@ def repair(
 
     if show_diff and output_format == "json":
         raise UsageError("--diff is for people; with --format json the changes are in the report")
-    from gramfix.settings import Settings
 
-    given = Options(dataset_dir, sequences, mapping, recent_k=recent_k, max_his=max_his)
+    given = Options(
+        dataset_dir,
+        sequences,
+        mapping,
+        recent_k=recent_k,
+        max_his=max_his,
+        max_missing=max_missing,
+        min_coverage=min_coverage,
+        min_fill=min_fill,
+    )
     resolved = resolve(given, config=config_file, use_config=not no_config)
-    o, s = resolved.options, resolved.settings
-    window = Settings(recent_k=s.recent_k, max_his=s.max_his)  # no gate policy in a repair
+    o = resolved.options
     report, plan = repair_dataset(
         o.dataset,
         sequences=o.sequences,
@@ -257,7 +304,9 @@ def repair(
         output=output,
         in_place=in_place,
         dry_run=dry_run,
-        settings=window,
+        force=force,
+        diff=show_diff,
+        settings=resolved.settings,  # the repair keeps only the window and the thresholds
     )
     _emit_repair(report, plan, output_format, show_diff)
     return int(exit_code(report))
@@ -267,12 +316,12 @@ def _emit_repair(report: object, plan: object, output_format: str, show_diff: bo
     from rich.console import Console
 
     from gramfix.render.repair_text import render_repair_text
-    from gramfix.repair import Plan, RepairReport, unified_diff
+    from gramfix.repair import Plan, RepairReport
 
     assert isinstance(report, RepairReport)
     assert isinstance(plan, Plan)
-    if show_diff:
-        click.echo(unified_diff(plan, report.mapping), nl=False)
+    if show_diff:  # bytes: a CR at a line's end must reach patch as it is in the file
+        click.echo(plan.diff, nl=False)
     if output_format == "json":
         click.echo(report.model_dump_json(indent=2))
     else:  # with --diff on stdout, the summary goes to stderr
@@ -318,11 +367,9 @@ def _emit(report: Report, output_format: str | None, output: Path | None) -> Non
 
 
 def _text(report: Report, stream: TextIO, annotate: bool) -> None:
-    from rich.console import Console
+    from gramfix.render.text import console_for, render_text
 
-    from gramfix.render.text import render_text
-
-    render_text(report, Console(file=stream, highlight=False, soft_wrap=False))
+    render_text(report, console_for(stream))
     if annotate:
         from gramfix.render.github import render_github
 

@@ -32,6 +32,8 @@ class DatasetFiles:
     embeddings: Path | None = None
     item_files: tuple[tuple[ItemKind, Path], ...] = ()  # (kind, path), in ITEM_FILES order
     other_mappings: tuple[Path, ...] = ()  # a .pkl beside the .json: the trainer may read it
+    #: The folders searched for an embedding table, when none was found or given.
+    table_searched: tuple[Path, ...] = ()
 
     def refuse_as_output(self, target: Path, *, hint: str) -> None:
         """`UsageError` when writing ``target`` would overwrite one of these files or the
@@ -43,6 +45,14 @@ class DatasetFiles:
         for path in protected:
             if path is not None and _same_file(target, path):
                 raise UsageError(f"{target} is an input of this dataset; {hint}")
+
+    def table_search(self) -> str:
+        """Where a table was looked for, as messages say it: ``./ (the dataset folder)``."""
+        return " and ".join(
+            f"{_from_cwd(place).rstrip('/')}/ "
+            f"({'the dataset folder' if place == self.folder else 'beside the mapping'})"
+            for place in self.table_searched
+        )
 
     def mapping_inputs(self) -> DatasetFiles:
         """Only what a repair reads: the sequences and the mapping."""
@@ -99,6 +109,7 @@ def locate(
         folder = Path(".")
     item_files: tuple[tuple[ItemKind, Path], ...] = ()
     other_mappings: tuple[Path, ...] = ()
+    searched: list[Path] = []
     if folder is not None:
         if not folder.exists():
             raise InputError(folder, "no such dataset folder")
@@ -110,7 +121,8 @@ def locate(
             found = [folder / m for m in MAPPINGS if (folder / m).exists()]
             mapping, other_mappings = (found[0], tuple(found[1:])) if found else (None, ())
         if embeddings is None:
-            embeddings = next((folder / e for e in EMBEDDINGS if (folder / e).exists()), None)
+            embeddings = _table_in(folder)
+            searched.append(folder)
         item_files = tuple(
             (kind, path)
             for kind, pattern in ITEM_FILES
@@ -121,6 +133,12 @@ def locate(
             raise InputError(
                 folder, f"not a GRAM dataset folder (no {SEQUENCES}, no {' or '.join(MAPPINGS)})"
             )
+    # GRAM-C writes the table beside the mapping, and the mapping may live apart from the
+    # sequences (gram/Beauty/user_sequence.txt, gram-c/Beauty/item_id_to_gcn_index.json).
+    beside = mapping.parent if mapping is not None else None
+    if embeddings is None and beside and not any(_same_folder(beside, p) for p in searched):
+        embeddings = _table_in(beside)
+        searched.append(beside)
     return DatasetFiles(
         folder=folder,
         sequences=sequences,
@@ -128,7 +146,17 @@ def locate(
         embeddings=embeddings,
         item_files=item_files,
         other_mappings=other_mappings,
+        table_searched=tuple(searched) if embeddings is None else (),
     )
+
+
+def _table_in(folder: Path) -> Path | None:
+    """The embedding table in ``folder`` by its conventional names (.npy first)."""
+    return next((folder / e for e in EMBEDDINGS if (folder / e).exists()), None)
+
+
+def _same_folder(a: Path, b: Path) -> bool:
+    return os.path.realpath(a) == os.path.realpath(b)
 
 
 def _same_file(a: Path, b: Path) -> bool:

@@ -41,6 +41,9 @@ _E, _W, _I = Severity.ERROR, Severity.WARNING, Severity.INFO
 _MAP, _SEQ = "mapping", "sequences"
 _EMB, _ITEMS, _IDX = "embeddings", "item files", "indexing file"
 _TABLE_FILE, _SECOND_MAP = "table file", "second mapping"
+#: Every input a rule can need, in the order reports list them. "table file": an embedding
+#: table file was found; "embeddings": it was read as an array (a .pt needs torch).
+INPUTS = (_SEQ, _MAP, _SECOND_MAP, _TABLE_FILE, _EMB, _ITEMS, _IDX)
 
 RULES: dict[str, Rule] = {
     rule.code: rule
@@ -56,9 +59,12 @@ RULES: dict[str, Rule] = {
         Rule(
             "GF002",
             "sequences-absent",
-            _I,
-            "No user_sequence.txt: coverage and fill skipped",
-            "Without the sequences there is no universe of item IDs to check keys against.",
+            _E,
+            "No user_sequence.txt: coverage and fill unknown",
+            "Without the sequences there is no universe of item IDs to check the mapping's "
+            "keys against: its coverage and recent-window fill are unknown, and a check "
+            "must not pass what it could not judge (--ignore GF002 accepts a mapping checked "
+            "alone). With no mapping either (item files only), it is info.",
         ),
         Rule(
             "GF101",
@@ -419,6 +425,16 @@ RULES: dict[str, Rule] = {
             "Too few item pairs to judge the collaborative signal",
             "The sample of co-occurring pairs is too small for a stable estimate.",
             needs=(_MAP, _SEQ, _EMB),
+        ),
+        Rule(
+            "GF612",
+            "table-absent",
+            _I,
+            "No embedding table found: the table checks did not run",
+            "The mapping addresses rows of gcn_item_embeddings.npy / .pt, looked for in the "
+            "dataset folder and beside the mapping. Pass a table kept elsewhere with "
+            "--embeddings FILE to check its rows, padding row and collaborative signal.",
+            needs=(_MAP,),
         ),
         Rule(
             "GF701",

@@ -231,17 +231,21 @@ def _digit_widths(universe: StringIndex, tokens: list[str]) -> list[int]:
 
 
 def _zero_padded(tokens: list[str], widths: list[int], universe: StringIndex) -> I64:
-    """Universe code of the unique zero-padded form of each all-digit token, else -1."""
+    """Universe code of the unique zero-padded form of each all-digit token, else -1.
+
+    A token that fits two or more widths (``5`` with items ``05`` and ``005``) is -1:
+    which item lost its zeros is not provable, so it is never fixed.
+    """
     found = np.full(len(tokens), -1, np.int64)
+    several = np.zeros(len(tokens), np.bool_)  # kept apart: a later width must not undo it
     for width in widths:
         candidates = [
             t.zfill(width) if t.isascii() and t.isdigit() and len(t) < width else "" for t in tokens
         ]
         codes = universe.lookup(candidates)
-        ambiguous = (found >= 0) & (codes >= 0)
+        several |= (found >= 0) & (codes >= 0)
         found = np.where(codes >= 0, codes, found)
-        found[ambiguous] = -2  # several widths fit: not provable
-    found[found == -2] = -1
+    found[several] = -1
     return found
 
 

@@ -13,7 +13,8 @@ the user's policy:
   that are set: the fill only drops below 1.0 because items are missing, so tolerating
   the items tolerates their fill, and a floor on the fill tolerates the items behind it.
   A threshold cannot be measured without the mapping and the sequences: then GF001 /
-  GF002 become errors.
+  GF002 become errors (GF002 already is one whenever a mapping is checked without
+  sequences: see `gramfix.check`).
 * **Selection** (``select`` / ``ignore``) drops findings from the report.
 * The **verdict** is ``fail`` exactly when a remaining finding is at or above
   ``fail-on``; `gramfix.report.Report.exit_code` turns it into the exit status
@@ -159,3 +160,17 @@ def _floor(share: Fraction) -> str:
     """A share with up to 6 decimals, rounded down so a failing value never looks passing."""
     text = f"{math.floor(share * 1_000_000) / 1_000_000:.6f}".rstrip("0")
     return text + "0" if text.endswith(".") else text
+
+
+def share_text(part: int, whole: int, digits: int = 3) -> str:
+    """``part / whole`` with ``digits`` decimals, or as many more as it takes to keep a
+    shortfall from reading 1.000 and a remainder from reading 0.000 (``n/a``: no whole)."""
+    if whole <= 0:
+        return "n/a"
+    share = Fraction(part, whole)
+    while True:
+        scale = 10**digits
+        scaled = round(share * scale)
+        if not ((scaled == scale and part < whole) or (scaled == 0 and part > 0)):
+            return f"{scaled // scale}.{scaled % scale:0{digits}d}"
+        digits += 1

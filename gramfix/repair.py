@@ -4,15 +4,17 @@ A repair changes keys, never values: the values are rows of an embedding table t
 cost hours of GPU time. The plan renames every key whose fix `check` proved applicable
 and safe, keeps every other key byte-identical and in place, and collapses keys that
 land on one item ID with the same value. The repaired mapping then goes through the
-same analysis as ``check``; it is written only when no mapping finding (GF1xx-GF4xx) of
-severity error remains. Otherwise nothing is written and the blocking findings say why.
+same analysis as ``check``, judged by the same thresholds (`gramfix.policy`); it is
+written only when no mapping finding (GF1xx-GF4xx) of severity error remains. Items
+that stay missing are errors unless the thresholds tolerate them; conflicting keys and
+wrong values always are. Otherwise nothing is written and the blocking findings say why.
 """
 
 from __future__ import annotations
 
 import json
 import pickle
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -27,18 +29,22 @@ from gramfix.dataset import locate
 from gramfix.errors import UsageError
 from gramfix.findings import Severity
 from gramfix.keys import FAMILIES, FIXES, Family, show
+from gramfix.policy import fill_conditions, item_conditions
 from gramfix.readers.mapping import Mapping, read_pickled_dict
+from gramfix.readers.source import read_bytes
 from gramfix.report import (
     EXAMPLES,
     ExitCode,
     FillView,
     Finding,
     KeyExample,
+    MissingItem,
     Report,
     _Model,
 )
 from gramfix.settings import Settings
-from gramfix.write import refuse_in_place, replace_keeping_backup, write_atomic
+from gramfix.textdiff import unified_diff
+from gramfix.write import refuse_in_place, replace_keeping_backup, write_atomic, write_new
 
 #: Findings about the mapping itself; sequence-file hygiene does not block a repair.
 BLOCKING_PREFIXES = ("GF1", "GF2", "GF3", "GF4")
@@ -55,6 +61,25 @@ class Change(_Model):
     examples: list[KeyExample]
 
 
+class StillMissing(_Model):
+    """Sequence items the repaired mapping does not resolve (tolerated or blocking)."""
+
+    items: int
+    of_items: int
+    interactions: int
+    of_interactions: int
+    examples: list[MissingItem] = Field(description="Most interactions first.")
+
+
+class Threshold(_Model):
+    """A threshold of ``check`` measured on the repaired mapping."""
+
+    name: str
+    required: str
+    actual: str
+    passed: bool
+
+
 class RepairReport(_Model):
     """What ``repair`` planned, why it wrote or refused, and the check of its result."""
 
@@ -62,6 +87,7 @@ class RepairReport(_Model):
     status: Status
     mapping: str
     output: str | None = None
+    overwrote: bool = Field(False, description="The output replaced an existing file (--force).")
     backup: str | None = None
     keys_before: int
     keys_after: int
@@ -70,6 +96,13 @@ class RepairReport(_Model):
     changes: list[Change]
     blockers: list[Finding] = Field(description="Error findings that forbid writing.")
     fill_after: FillView | None = Field(description="Recent-window fill of the repaired mapping.")
+    still_missing: StillMissing | None = Field(
+        None, description="Items the repaired mapping leaves unresolved; null when none."
+    )
+    thresholds: list[Threshold] = Field(
+        default_factory=list,
+        description="The thresholds set (none: nothing may stay missing), on the result.",
+    )
 
 
 @dataclass(frozen=True)
@@ -85,6 +118,9 @@ class Plan:
     blockers: list[Finding]
     renamed: int
     collapsed: int
+    #: ``--diff``: the unified diff from the mapping's bytes to those written (or that a
+    #: dry run would write); empty when nothing is or would be written.
+    diff: bytes = field(default=b"", repr=False)
 
     @property
     def nothing_to_do(self) -> bool:
@@ -118,7 +154,8 @@ def plan_repair(a: Analysis) -> Plan:
                 entries[key] = value
                 new_keys.append(key)
     repaired = replace(a.mapping, entries=entries, members=len(entries), duplicates=[])
-    after = build_report(Analysis(a.files, a.settings, a.sequences, repaired), hygiene=False)
+    policy = repair_settings(a.settings)
+    after = build_report(Analysis(a.files, policy, a.sequences, repaired), hygiene=False)
     blockers = [
         f
         for f in after.findings
@@ -137,6 +174,22 @@ def plan_repair(a: Analysis) -> Plan:
         blockers=blockers,
         renamed=sum(fix),
         collapsed=len(keys) - len(entries),
+    )
+
+
+def repair_settings(settings: Settings) -> Settings:
+    """What a repair is judged by: the window and the thresholds of ``settings``.
+
+    Selection and ``fail-on`` decide what fails a *check*; they never let a repair
+    write a mapping with an error in it. The thresholds are success conditions on the
+    result, so a repaired mapping that meets them is written, gaps and all.
+    """
+    return Settings(
+        recent_k=settings.recent_k,
+        max_his=settings.max_his,
+        max_missing=settings.max_missing,
+        min_coverage=settings.min_coverage,
+        min_fill=settings.min_fill,
     )
 
 
@@ -177,12 +230,6 @@ def verify_serialised(data: bytes, entries: dict[str, Any], *, pickled: bool = F
         raise AssertionError("the serialised mapping does not read back as planned")
 
 
-def json_text(value: Any) -> str:
-    """``json.dumps(value, ensure_ascii=False)``, printable: lone surrogates escaped."""
-    text = json.dumps(value, ensure_ascii=False)
-    return text.encode("utf-8", "backslashreplace").decode("utf-8")
-
-
 def summarise_plan(plan: Plan) -> list[Change]:
     """Renamed keys grouped by family, with examples."""
     renamed = np.array(
@@ -204,28 +251,6 @@ def summarise_plan(plan: Plan) -> list[Change]:
     return changes
 
 
-def unified_diff(plan: Plan, name: str) -> str:
-    """The key changes as a unified diff.
-
-    Lines are the ``"key": value`` pairs as ``json.dump(indent=2)`` writes them (without
-    the trailing comma), numbered as in that layout; one hunk per renamed or dropped
-    key. Values never change, so only keys differ between ``-`` and ``+`` lines.
-    """
-    lines = [f"--- {name}\n", f"+++ {name} (repaired)\n"]
-    new_line = 1  # line 1 of both layouts is "{"
-    for position, (key, new) in enumerate(zip(plan.keys, plan.new_keys, strict=True)):
-        value = json.dumps(plan.source.entries[key])
-        old_text = f"  {json_text(key)}: {value}"
-        if new is None:
-            lines += [f"@@ -{position + 2},1 +{new_line},0 @@\n", f"-{old_text}\n"]
-            continue
-        new_line += 1
-        if new != key:
-            new_text = f"  {json_text(new)}: {value}"
-            lines += [f"@@ -{position + 2} +{new_line} @@\n", f"-{old_text}\n", f"+{new_text}\n"]
-    return "".join(lines) if len(lines) > 2 else ""
-
-
 def repair_dataset(
     folder: Path | str | None = None,
     *,
@@ -234,15 +259,21 @@ def repair_dataset(
     output: Path | str | None = None,
     in_place: bool = False,
     dry_run: bool = False,
+    force: bool = False,
+    diff: bool = False,
     settings: Settings | None = None,
 ) -> tuple[RepairReport, Plan]:
     """Plan, check and (unless refused or a dry run) write the repaired mapping.
 
-    Exactly one of ``output`` (a new file) and ``in_place`` (replace the mapping after
-    keeping ``<name>.bak``) is needed unless ``dry_run``.
+    Exactly one of ``output`` (a new file; an existing one only with ``force``) and
+    ``in_place`` (replace the mapping after keeping ``<name>.bak``) is needed unless
+    ``dry_run``. ``diff``: the plan's ``diff`` turns the mapping file into the file
+    written (JSON only: a pickle has no text to patch).
     """
     if output is not None and in_place:
         raise UsageError("-o/--output and --in-place exclude each other")
+    if force and output is None:
+        raise UsageError("--force only applies to -o/--output (it allows replacing FILE)")
     if not dry_run and output is None and not in_place:
         raise UsageError("say where to write: -o/--output FILE or --in-place (or --dry-run)")
     files = locate(
@@ -255,31 +286,46 @@ def repair_dataset(
     target = Path(output) if output is not None else files.mapping
     if output is not None:
         files.refuse_as_output(target, hint="use --in-place to replace the mapping")
+        if not force and (target.exists() or target.is_symlink()):
+            raise UsageError(f"{target} exists; -o writes a new file (--force replaces it)")
     elif in_place and not dry_run:
         refuse_in_place(target)
+    pickled = target.suffix == ".pkl"  # the trainer loads a .pkl with pickle.load
+    if diff and (pickled or files.mapping.suffix == ".pkl"):
+        raise UsageError("--diff shows the changes of a JSON mapping's text; a .pkl has none")
     plan = plan_repair(load(files.mapping_inputs(), settings or Settings()))
+    # The bytes the diff starts from, read before anything is replaced.
+    original = read_bytes(files.mapping) if diff else b""
+    data: bytes | None = None  # what is (or a dry run would be) written
+    if not plan.blockers and not (in_place and plan.nothing_to_do):
+        data = serialise(plan.entries, pickled=pickled)
+        verify_serialised(data, plan.entries, pickled=pickled)
+        if diff:
+            plan = replace(plan, diff=unified_diff(original, data, files.mapping.as_posix()))
     status: Status
     backup = None
+    overwrote = False
     if plan.blockers:
         status = "refused"
     elif dry_run:
         status = "planned"
-    elif in_place and plan.nothing_to_do:
-        status = "nothing-to-repair"
+    elif data is None:
+        status = "nothing-to-repair"  # in place, and the mapping is right as it is
     else:
-        pickled = target.suffix == ".pkl"  # the trainer loads a .pkl with pickle.load
-        data = serialise(plan.entries, pickled=pickled)
-        verify_serialised(data, plan.entries, pickled=pickled)
         if in_place:
             backup = replace_keeping_backup(target, data)
-        else:
+        elif force:
+            overwrote = target.exists() or target.is_symlink()
             write_atomic(target, data)
+        else:
+            write_new(target, data)  # never replaces a file that appeared meanwhile
         status = "nothing-to-repair" if plan.nothing_to_do else "written"
     written = status in ("written", "nothing-to-repair") and (output is not None or bool(backup))
     report = RepairReport(
         status=status,
         mapping=files.mapping.as_posix(),
         output=target.as_posix() if written else None,
+        overwrote=overwrote,
         backup=backup.as_posix() if backup else None,
         keys_before=len(plan.keys),
         keys_after=len(plan.entries),
@@ -288,8 +334,37 @@ def repair_dataset(
         changes=summarise_plan(plan),
         blockers=plan.blockers,
         fill_after=plan.after.fill.as_written if plan.after.fill else None,
+        still_missing=_still_missing(plan.after),
+        thresholds=_thresholds(plan.after, settings or Settings()),
     )
     return report, plan
+
+
+def _still_missing(after: Report) -> StillMissing | None:
+    if after.coverage is None:
+        return None
+    counts = after.coverage.as_written.all
+    if counts.items_resolved == counts.items:
+        return None
+    return StillMissing(
+        items=counts.items - counts.items_resolved,
+        of_items=counts.items,
+        interactions=counts.interactions - counts.interactions_resolved,
+        of_interactions=counts.interactions,
+        examples=after.coverage.top_missing[:EXAMPLES],
+    )
+
+
+def _thresholds(after: Report, settings: Settings) -> list[Threshold]:
+    """check's conditions, measured on what the trainer will read: the repaired mapping."""
+    if after.coverage is None or after.fill is None:
+        return []
+    conditions = item_conditions(after.coverage.as_written.all, settings)
+    conditions += fill_conditions(after.fill.as_written, settings)
+    return [
+        Threshold(name=c.name, required=c.required, actual=c.actual, passed=c.passed)
+        for c in conditions
+    ]
 
 
 def exit_code(report: RepairReport) -> ExitCode:

@@ -109,6 +109,12 @@ class Inputs(_Model):
         default_factory=dict,
         description="Each file as findings name it -> its path from the working directory.",
     )
+    read: list[str] = Field(
+        default_factory=list,
+        description="The inputs the checks had, as rules name what they need: sequences, "
+        "mapping, second mapping, table file, embeddings (the table read as an array), item "
+        "files, indexing file. A rule needing one that is absent was skipped.",
+    )
 
 
 class SequenceStats(_Model):

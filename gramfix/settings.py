@@ -10,6 +10,11 @@ from gramfix.findings import Severity, normalise_selector
 
 #: The severities ``fail-on`` accepts (an info finding never fails a check).
 FAIL_ON = (Severity.ERROR, Severity.WARNING)
+#: The smallest value of each integer option, and the options that are shares in [0, 1]:
+#: checked here only, so a flag and a configuration key are refused alike (the command
+#: line and the file parse only the type).
+AT_LEAST = {"recent_k": 1, "max_his": 0, "max_missing": 0}
+SHARES = ("min_coverage", "min_fill")
 
 
 @dataclass(frozen=True)
@@ -37,16 +42,17 @@ class Settings:
     )
 
     def __post_init__(self) -> None:
-        if self.recent_k < 1:
-            raise UsageError(f"recent-k must be at least 1 (got {self.recent_k})")
+        # Messages start with the option's name: the caller prefixes "--" or "file: key".
+        for name, low in AT_LEAST.items():
+            value = getattr(self, name)
+            if value is not None and value < low:
+                raise UsageError(f"{_option(name)} must be at least {low} (got {value})")
         if self.fail_on not in FAIL_ON:
             raise UsageError(f"fail-on must be error or warning (got {self.fail_on.value})")
-        if self.max_missing is not None and self.max_missing < 0:
-            raise UsageError(f"max-missing must be at least 0 (got {self.max_missing})")
-        for name in ("min_coverage", "min_fill"):
+        for name in SHARES:
             value = getattr(self, name)
             if value is not None and not (math.isfinite(value) and 0.0 <= value <= 1.0):
-                raise UsageError(f"{name.replace('_', '-')} must be between 0 and 1 (got {value})")
+                raise UsageError(f"{_option(name)} must be between 0 and 1 (got {value})")
         object.__setattr__(
             self, "_prefixes", (_prefixes(self.select, "select"), _prefixes(self.ignore, "ignore"))
         )
@@ -84,6 +90,11 @@ class Settings:
         if not select:
             best_select = max(best_select, 0)
         return best_select > best_ignore
+
+
+def _option(field_name: str) -> str:
+    """The option (and configuration key) of a settings field."""
+    return field_name.replace("_", "-")
 
 
 def _prefixes(selectors: tuple[str, ...], option: str) -> tuple[str, ...]:

@@ -40,6 +40,16 @@ def write_atomic(path: Path, data: bytes, *, mode: int | None = None) -> None:
     _publish(path, data, _existing_mode(path) if mode is None else mode, os.replace)
 
 
+def write_new(path: Path, data: bytes) -> None:
+    """Create ``path`` with ``data`` atomically; never replace a file that exists.
+
+    The complete temporary file is hard-linked to its name, which fails when the name
+    is taken, even by a file that appeared after the caller looked (a rename would
+    replace it silently).
+    """
+    _publish(path, data, _existing_mode(path), _link_new)
+
+
 def refuse_in_place(path: Path) -> None:
     """Refuse an in-place replacement that would not replace what the user means.
 
@@ -121,10 +131,26 @@ def _publish(path: Path, data: bytes, mode: int, move: Callable[[str, Path], Non
         if isinstance(error, OSError):
             raise WriteError(path, describe_os_error(error)) from None
         raise
-    if move is os.link:  # the data now has its own name; drop the temporary one
+    if move is not os.replace:  # a link: the data has its own name; drop the temporary
         with contextlib.suppress(OSError):
             os.unlink(temporary)
     _sync_folder(folder)
+
+
+def _link_new(source: str, path: Path) -> None:
+    """``os.link``; where the file system has no hard links, a rename after a last look."""
+    try:
+        os.link(source, path)
+    except OSError as error:
+        if error.errno not in _NO_LINKS:
+            raise
+        if os.path.lexists(path):
+            raise OSError(errno.EEXIST, os.strerror(errno.EEXIST)) from None
+        os.replace(source, path)
+
+
+#: What ``os.link`` fails with on file systems without hard links (FAT, some mounts).
+_NO_LINKS = {errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP, errno.ENOSYS, errno.EXDEV}
 
 
 def _write_all(out: BinaryIO, data: bytes) -> None:

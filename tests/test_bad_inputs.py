@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.bad_inputs.build import CORPUS, runtime_cases
+from tests.bad_inputs.build import CORPUS, cases, runtime_cases
 from tests.conftest import Run
 
 COMMITTED = sorted(p for p in CORPUS.iterdir() if p.is_dir())
@@ -89,5 +89,58 @@ def test_runtime_bad_inputs(
         _verify(folder, expect, gramfix, monkeypatch)
 
 
-def test_the_corpus_is_big_enough() -> None:
+def test_the_committed_corpus_is_the_one_build_makes() -> None:
+    """Every case of build.py is committed, byte for byte, with its expectations, and
+    nothing else is: a case added, edited or deleted by hand is caught here."""
+    pytest.importorskip("torch")  # build.py writes the .pt tables with torch
+    built = {case.name: case for case in cases()}
+    assert [folder.name for folder in COMMITTED] == sorted(built)
+    for folder in COMMITTED:
+        case = built[folder.name]
+        expect = {"exit": case.exit, "expect": case.expect, "args": case.args}
+        if case.without_torch:
+            expect["without_torch"] = case.without_torch
+        assert json.loads((folder / "expect.json").read_text()) == expect, folder.name
+        made = {"expect.json", *case.files}
+        made |= {f"{arg}/.keep" for arg in case.args if arg.startswith("folder.")}
+        committed = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
+        assert committed == made, folder.name
+        for name, data in case.files.items():
+            assert _content(folder / name) == _content_of(data), (folder.name, name)
+
+
+def test_the_corpus_breaks_every_reader_both_ways() -> None:
+    """Each input kind has inputs refused on one line (exit 2) and, but for the folder
+    itself, inputs read and judged with a named finding (exit 0 or 1)."""
+    outcomes: dict[str, set[str]] = {}
+    for folder in COMMITTED:
+        expect = json.loads((folder / "expect.json").read_text())
+        kind = folder.name.split("-")[0]
+        judged = expect["exit"] in (0, 1) and expect["expect"].startswith("GF")
+        outcomes.setdefault(kind, set()).add("judged" if judged else "refused")
+    assert outcomes == {
+        "map": {"judged", "refused"},
+        "pkl": {"refused"},  # a pickle that loads is the same dict as a JSON mapping
+        "seq": {"judged", "refused"},
+        "table": {"judged", "refused"},
+        "folder": {"refused"},
+    }
     assert len(COMMITTED) >= 60
+
+
+def _content(path: Path) -> object:
+    return _content_of(path.read_bytes())
+
+
+def _content_of(data: bytes) -> object:
+    """Bytes, or a zip's members (zip headers carry the time the file was written)."""
+    import io
+    import zipfile
+
+    if data.startswith(b"PK\x03\x04"):
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                return {info.filename: archive.read(info) for info in archive.infolist()}
+        except zipfile.BadZipFile:
+            pass  # a damaged zip (table-pt-truncated): compared byte for byte
+    return data

@@ -50,6 +50,7 @@ def test_pyproject_table_is_found_upward_from_the_dataset(
             "user_sequence.txt": "data/Beauty/user_sequence.txt",
             "item_id_to_gcn_index.json": "data/Beauty/item_id_to_gcn_index.json",
         },
+        "read": ["sequences", "mapping"],
     }
 
 
@@ -198,3 +199,36 @@ def test_library_resolution(project: Path) -> None:
     assert resolved.settings.select == ("GF5",)
     with pytest.raises(UsageError, match="--max-missing must be at least 0"):
         resolve(Options(max_missing=-1), use_config=False)
+
+
+@pytest.mark.parametrize(
+    ("key", "flag", "toml", "problem"),
+    [
+        ("max-his", "-7", "-7", "max-his must be at least 0 (got -7)"),
+        ("recent-k", "0", "0", "recent-k must be at least 1 (got 0)"),
+        ("max-missing", "-1", "-1", "max-missing must be at least 0 (got -1)"),
+        ("min-coverage", "1.5", "1.5", "min-coverage must be between 0 and 1 (got 1.5)"),
+        ("min-fill", "-0.5", "-0.5", "min-fill must be between 0 and 1 (got -0.5)"),
+        ("min-fill", "nan", "nan", "min-fill must be between 0 and 1 (got nan)"),
+    ],
+)
+def test_a_flag_and_a_key_are_refused_alike(
+    gramfix: Callable[..., Run], project: Path, key: str, flag: str, toml: str, problem: str
+) -> None:
+    # One definition of each range: the flag and the key get the same sentence, named
+    # after the option (and the file) it came from.
+    by_flag = gramfix("check", "data/Beauty", "--no-config", f"--{key}", flag)
+    (project / "gramfix.toml").write_text(f"{key} = {toml}\n")
+    by_file = gramfix("check", "data/Beauty")
+    assert (by_flag.code, by_flag.out) == (2, "")
+    assert by_flag.err == f"gramfix: error: --{problem}\n"
+    assert (by_file.code, by_file.out) == (2, "")
+    assert by_file.err == f"gramfix: error: gramfix.toml: {problem}\n"
+    assert by_file.err.replace("gramfix.toml: ", "") == by_flag.err.replace("--", "")
+
+
+def test_the_library_refuses_what_the_options_refuse() -> None:
+    from gramfix import Settings
+
+    with pytest.raises(UsageError, match=r"^max-his must be at least 0 \(got -1\)$"):
+        Settings(max_his=-1)

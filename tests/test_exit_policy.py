@@ -5,6 +5,8 @@ thresholds, on datasets whose numbers are known (tests/cases/build.py):
   train / valid / test = 0.885 / 0.750 / 0.760; GF301, GF302, GF401 (errors) only.
 * partial-warned: the same, and values 1..7, 20 (GF205, a warning).
 * clean: no finding. warned: GF205 only. no-mapping: GF001 (info) only.
+
+(Besides these, every folder with a mapping has GF612, info: it has no embedding table.)
 """
 
 from __future__ import annotations
@@ -123,7 +125,7 @@ def test_tolerated_findings_stay_in_the_report_as_info(
     args = ["--no-config", "--max-missing", "2", "--format", "json"]
     run = gramfix("check", datasets["partial"], *args)
     findings = {f["code"]: f for f in json.loads(run.out)["findings"]}
-    assert set(findings) == {"GF301", "GF302", "GF401"}
+    assert set(findings) == {"GF301", "GF302", "GF401", "GF612"}  # GF612: no table here
     assert {f["severity"] for f in findings.values()} == {"info"}
     assert "tolerated: max-missing 2 (missing: 2) holds" in findings["GF301"]["message"]
 
@@ -142,14 +144,14 @@ def test_a_missed_threshold_is_named_in_the_finding(
 @pytest.mark.parametrize(
     ("select", "expected_codes", "code"),
     [
-        ([], {"GF301", "GF302", "GF401"}, 1),
+        ([], {"GF301", "GF302", "GF401", "GF612"}, 1),  # GF612 (info): the folder has no table
         (["--select", "GF3"], {"GF301", "GF302"}, 1),
         (["--select", "GF3", "--ignore", "GF302"], {"GF301"}, 1),
         (["--ignore", "GF3", "--select", "GF302"], {"GF302"}, 1),  # the longer entry wins
         (["--select", "GF4,GF301"], {"GF301", "GF401"}, 1),
         (["--select", "GF4", "--select", "gf301"], {"GF301", "GF401"}, 1),
         (["--select", "recent-window-fill"], {"GF401"}, 1),
-        (["--ignore", "GF3,GF4"], set(), 0),
+        (["--ignore", "GF3,GF4"], {"GF612"}, 0),
         (["--ignore", "ALL"], set(), 0),
         (["--select", "GF5"], set(), 0),
         (["--select", "GF3", "--ignore", "GF3"], set(), 0),  # ignore wins a tie
@@ -219,3 +221,39 @@ def test_a_looser_share_never_fails_more(raw: Report, a: float, b: float) -> Non
     # The boundaries are exact: item coverage 8/10, lowest fill (valid) 0.75.
     assert _fails(raw, Settings(min_coverage=low)) == (low > 0.8)
     assert _fails(raw, Settings(min_fill=low)) == (low > 0.75)
+
+
+def test_a_mapping_without_sequences_fails_and_says_why(
+    gramfix: Callable[..., Run], tmp_path: Path
+) -> None:
+    # Without the sequences the mapping's coverage and fill are unknown: a gate that
+    # passed here would pass a mapping that resolves nothing.
+    shutil.copy(CASES / "clean" / "item_id_to_gcn_index.json", tmp_path)
+    run = gramfix("check", tmp_path, "--no-config")
+    assert run.code == 1
+    assert " FAIL   1 error" in run.out
+    assert (
+        "No user_sequence.txt: the mapping's coverage and fill are unknown, so it cannot "
+        "pass (GF002)." in run.out.splitlines()
+    )
+    report = json.loads(gramfix("check", tmp_path, "--no-config", "--format", "json").out)
+    gf002 = next(f for f in report["findings"] if f["code"] == "GF002")
+    assert (gf002["severity"], report["verdict"]) == ("error", "fail")
+    # The user may accept a mapping checked alone; then it passes, and says so.
+    for deselect in (["--ignore", "GF002"], ["--select", "GF2"]):
+        accepted = gramfix("check", tmp_path, "--no-config", *deselect)
+        assert accepted.code == 0, deselect
+        assert " PASS " in accepted.out
+
+
+def test_item_files_alone_are_judged_without_sequences(gramfix: Callable[..., Run]) -> None:
+    # No mapping and no sequences: nothing of GRAM-C is judged, the indexing file is
+    # judged in full, and the missing sequences stay info.
+    run = gramfix("check", CASES / "indexing-only", "--no-config", "--format", "json")
+    report = json.loads(run.out)
+    assert run.code == 0
+    assert [(f["code"], f["severity"]) for f in report["findings"]] == [
+        ("GF001", "info"),
+        ("GF002", "info"),
+    ]
+    assert {"GF801", "GF802", "GF803"} <= set(report["checked"])

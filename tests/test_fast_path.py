@@ -133,6 +133,9 @@ def test_prefilled_reader_keeps_the_order_of_first_sighting(
     assert fast.lengths.tolist() == exact.lengths.tolist()
     assert fast.user_lines.tolist() == exact.user_lines.tolist()
     assert fast.hygiene == exact.hygiene
+    # The read also gives the universe code of every key it was pre-filled with (-1: a
+    # key that is no item), which the key analysis uses instead of looking keys up again.
     codes = fast.codes_of(keys)
-    if codes is not None:  # pre-filled codes are the universe codes of the keys
-        assert codes.tolist() == exact.items.lookup(keys).tolist()
+    assert codes is not None
+    assert codes.tolist() == exact.items.lookup(keys).tolist()
+    assert fast.codes_of(list(keys)) is None  # only for the very keys it was given

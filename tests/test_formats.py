@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -22,8 +24,10 @@ from gramfix.render import render
 from gramfix.render.github import command, escape_data, escape_property
 from gramfix.report import Report, json_schema, json_schema_text
 from tests.conftest import ROOT, Run
+from tests.fixtures.torchsave.make import HERE as TORCH_FIXTURES
 
 CASES = ROOT / "tests" / "cases"
+LEGACY_PT = TORCH_FIXTURES / "legacy.pt"  # torch's pre-1.6 format: read only through torch
 GOLDEN = sorted(p for p in CASES.glob("*/expected.json"))
 SARIF_SCHEMA = json.loads(
     (Path(__file__).parent / "schemas" / "sarif-schema-2.1.0.json").read_text(encoding="utf-8")
@@ -242,6 +246,57 @@ def test_junit_parses_with_one_case_per_code_and_the_right_failures(
     assert run.code == (1 if failing else 0)
 
 
+def _skip_reasons(check: Callable[..., Run], tmp_path: Path, *args: Any) -> dict[str, str]:
+    out = tmp_path / "gramfix.xml"
+    check(*args, "--format", "junit", "--output", out)
+    (suite,) = list(JUnitXml.fromfile(str(out)))
+    return {
+        case.name.split()[0]: result.message
+        for case in suite
+        for result in case.result
+        if isinstance(result, Skipped)
+    }
+
+
+def test_junit_says_a_deselected_check_was_not_selected(
+    check: Callable[..., Run], tmp_path: Path
+) -> None:
+    # Every file is there: the only reason GF7 and GF8 did not run is --ignore.
+    reasons = _skip_reasons(check, tmp_path, CASES / "item-files-clean", "--ignore", "GF7,GF8")
+    for code in ("GF701", "GF703", "GF705", "GF706", "GF801", "GF802"):
+        assert reasons[code] == "not selected (--select / --ignore)", code
+
+
+def test_junit_names_the_input_a_skipped_check_lacks(
+    check: Callable[..., Run], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A table and sequences, no mapping: the table's own checks ran, the ones that join
+    # it with the mapping did not, and only the mapping is named as missing.
+    shutil.copy(CASES / "embeddings-trained" / "gcn_item_embeddings.npy", tmp_path)
+    shutil.copy(CASES / "embeddings-trained" / "user_sequence.txt", tmp_path)
+    reasons = _skip_reasons(check, tmp_path, tmp_path)
+    no_mapping = "not checked: no mapping (item_id_to_gcn_index.json or .pkl, or --mapping)"
+    assert reasons["GF602"] == no_mapping
+    assert reasons["GF301"] == no_mapping
+    assert "GF604" not in reasons  # the table was read
+    assert reasons["GF701"].startswith("not checked: no item files (item_plain_text.txt")
+    assert reasons["GF801"] == ("not checked: no indexing file (item_generative_indexing_*.txt)")
+    # Without any table, the table checks name the table; with a table that cannot be
+    # read here (a legacy pre-1.6 .pt without torch), they say it could not be read.
+    (tmp_path / "gcn_item_embeddings.npy").unlink()
+    reasons = _skip_reasons(check, tmp_path, tmp_path)
+    assert reasons["GF604"] == (
+        "not checked: no embedding table (gcn_item_embeddings.npy or .pt, or --embeddings)"
+    )
+    shutil.copy(LEGACY_PT, tmp_path / "gcn_item_embeddings.pt")
+    monkeypatch.setitem(sys.modules, "torch", None)
+    reasons = _skip_reasons(check, tmp_path, tmp_path)
+    assert "GF601" not in reasons
+    assert reasons["GF604"] == (
+        "not checked: the embedding table could not be read as an array (GF601 says why)"
+    )
+
+
 def test_junit_carries_any_text(check: Callable[..., Run], tmp_path: Path) -> None:
     """Characters XML 1.0 cannot hold are made visible; markup is escaped."""
     report = Report.model_validate_json(_golden("mixed"))
@@ -338,6 +393,7 @@ def test_text_in_github_actions_adds_the_annotations(
         "GF101 whole-line-keys",
         "GF301 unresolved-items",
         "GF401 recent-window-fill",
+        "GF612 table-absent",
     ]
     # A chosen format stays clean, annotations or not.
     assert json.loads(check(BROKEN, "--format", "json").out)["verdict"] == "fail"

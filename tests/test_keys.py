@@ -87,3 +87,27 @@ def test_internal_ids_and_unrecognised_keys() -> None:
 def test_show_makes_invisible_characters_visible() -> None:
     assert show("\ufeffB0\u00a0\r\n\t") == "\\ufeffB0\\xa0\\r\\n\\t"
     assert show("x" * 100, 10) == "x" * 10 + "…"
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.integers(1, 99_999),
+    st.sets(st.integers(6, 14), min_size=1, max_size=5),
+    st.lists(ASIN, max_size=5, unique=True),
+    st.booleans(),
+)
+def test_lost_zeros_are_fixed_only_when_one_width_fits(
+    number: int, widths: set[int], others: list[str], whole_line: bool
+) -> None:
+    # Items 05, 005, 0005 ... of one number: the key "5" fits each of them.
+    padded = [str(number).zfill(width) for width in sorted(widths)]
+    universe = StringIndex.from_names(padded + others)
+    key = f"{number} title: x" if whole_line else str(number)
+    ka = analyse_keys([key, *others], list(range(1, len(others) + 2)), universe)
+    if len(padded) == 1:
+        assert ka.target[0] == 0
+        assert ka.fixable()[0]
+    else:  # ambiguous, whatever the number of widths: never fixed, never guessed
+        assert ka.target[0] == -1
+        assert not ka.fixable()[0]
+        assert FAMILIES[ka.family[0]] is not Family.LOST_ZEROS

@@ -187,3 +187,36 @@ def test_numpy_scalar_mapping_checks_like_json(tmp_path: Path) -> None:
     assert report.mapping is not None
     assert report.mapping.format == "pickle"
     assert report.mapping.values.contiguous
+
+
+def test_every_truncation_of_a_mapping_says_the_file_ends(tmp_path: Path) -> None:
+    # A mapping cut anywhere (a full disk, an interrupted copy) gets one complete sentence
+    # that says the file ends too early; json's own messages stop at "... starting at".
+    text = json.dumps({"B01": 1, "B02": 22, "0786959916": 3}, indent=2)
+    for end in range(1, len(text) - 1):
+        with pytest.raises(InputError) as caught:
+            read_mapping(_write(tmp_path, text[:end]))
+        problem = caught.value.problem
+        assert problem.startswith("invalid JSON: "), (end, problem)
+        assert problem.endswith("(truncated?)"), (end, problem)
+        assert caught.value.line is not None
+
+
+@pytest.mark.parametrize(
+    ("text", "problem", "column"),
+    [
+        ('{"a": 1,}', "invalid JSON: a key in double quotes was expected here", 9),
+        ('{"a" 1}', "invalid JSON: ':' after the key was expected here", 6),
+        ('{"a": 1} x', "invalid JSON: more text after the end of the top-level value", 10),
+        ('{"a\tb": 1}', "invalid JSON: a control character (tab, line break ...) inside a", 4),
+        ('{"a\\q": 1}', "invalid JSON: a backslash inside a string that starts no valid", 4),
+    ],
+)
+def test_invalid_json_is_one_complete_sentence(
+    tmp_path: Path, text: str, problem: str, column: int
+) -> None:
+    with pytest.raises(InputError) as caught:
+        read_mapping(_write(tmp_path, text))
+    assert caught.value.problem.startswith(problem)
+    assert not caught.value.problem.endswith((" at", ":"))
+    assert (caught.value.line, caught.value.column) == (1, column)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 
@@ -73,8 +72,22 @@ def test_the_command_line_shows_nothing_when_stderr_is_not_a_terminal(
     assert run.err == ""
 
 
-def test_the_library_is_silent_without_a_display(tmp_path: Path) -> None:
-    progress.advance(10)
-    progress.stage("nothing")
-    progress.expect([tmp_path / "absent"])
-    assert progress._display.get() is None
+def test_the_library_is_silent_without_a_display(
+    monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    # A program calling the library on a terminal, with inputs big enough for a bar: the
+    # command line would show one, the library shows nothing (only `display` opens one).
+    monkeypatch.setattr(progress, "MIN_BYTES", 1)
+    terminal = _Terminal()
+    monkeypatch.setattr("sys.stderr", terminal)
+    monkeypatch.setattr("sys.stdout", terminal)
+    report = check_dataset(BROKEN)
+    assert report.verdict == "fail"
+    assert terminal.getvalue() == ""
+    assert capfd.readouterr() == ("", "")
+    # The same check inside a display does draw on that terminal: the silence above is
+    # the library's, not a bar that could not be drawn.
+    with progress.display(terminal):  # type: ignore[arg-type]
+        check_dataset(BROKEN)
+        assert progress._display.get() is not None
+    assert terminal.getvalue() != ""

@@ -11,12 +11,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from gramfix.repair import repair_dataset, serialise
 from tests.cases.build import CATALOGUE
 from tests.conftest import ROOT, Run
 
 CASES = ROOT / "tests" / "cases"
+MAPPING = "item_id_to_gcn_index.json"
 EXPECTED = {item: row for row, item in enumerate(CATALOGUE, start=1)}
 
 
@@ -139,7 +142,7 @@ def test_dry_run_and_diff_write_nothing(tmp_path: Path, gramfix: Callable[..., R
     minus = [line for line in run.out.splitlines() if line.startswith("-  ")]
     plus = [line for line in run.out.splitlines() if line.startswith("+  ")]
     assert len(minus) == len(plus) == 3
-    assert '+  "B00000000A": 1' in plus
+    assert '+  "B00000000A": 1,' in plus
     assert "Dry run" in run.err  # the summary goes to stderr when the diff is on stdout
 
 
@@ -228,13 +231,14 @@ def test_a_failing_write_changes_nothing(
     assert after == before
 
 
-def test_repair_finds_the_configured_dataset_and_ignores_the_gate_policy(
+def test_repair_finds_the_configured_dataset_and_ignores_the_selection(
     tmp_path: Path, gramfix: Callable[..., Run], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     folder = _copy("partial-coverage", tmp_path)
-    # A gate that tolerates the missing items must not let repair write a partial mapping.
+    # A gate that ignores the missing items must not let repair write a partial mapping:
+    # selection decides what a check reports, not what a repair may leave out.
     (tmp_path / "gramfix.toml").write_text(
-        'dataset = "partial-coverage"\nmax-missing = 5\nignore = ["GF3", "GF4"]\n'
+        'dataset = "partial-coverage"\nignore = ["GF3", "GF4"]\nfail-on = "warning"\n'
     )
     monkeypatch.chdir(tmp_path)
     assert gramfix("check").code == 0  # the gate passes
@@ -243,3 +247,160 @@ def test_repair_finds_the_configured_dataset_and_ignores_the_gate_policy(
     mapping = Path(json.loads(run.out)["mapping"])
     assert mapping.resolve() == (folder / "item_id_to_gcn_index.json").resolve()
     assert not (tmp_path / "out.json").exists()
+
+
+def _drop_every(folder: Path, step: int) -> list[tuple[str, Any]]:
+    """Remove every ``step``-th key of the folder's mapping; the kept entries, in order."""
+    path = folder / "item_id_to_gcn_index.json"
+    entries = list(json.loads(path.read_text(encoding="utf-8")).items())
+    kept = [entry for position, entry in enumerate(entries) if position % step != step - 1]
+    path.write_text(json.dumps(dict(kept), indent=2), encoding="utf-8")
+    return kept
+
+
+@pytest.mark.parametrize("where", ["flag", "config"])
+def test_thresholds_let_a_whole_line_mapping_with_gaps_be_repaired(
+    where: str, tmp_path: Path, gramfix: Callable[..., Run], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = _copy_example(tmp_path)
+    kept = _drop_every(folder, 100)  # a whole-line mapping that lacks 1% of the items
+    lost = len(list(json.loads((ROOT / "examples" / "beauty-broken" / MAPPING).read_text())))
+    lost -= len(kept)
+    monkeypatch.chdir(folder)
+    strict = gramfix("repair", ".", "-o", "../strict.json", "--format", "json")
+    assert strict.code == 1  # no threshold: nothing may stay missing (today's behaviour)
+    assert not (tmp_path / "strict.json").exists()
+    if where == "config":
+        (folder / "gramfix.toml").write_text("min-coverage = 0.99\n")
+        threshold: list[str] = []
+    else:
+        threshold = ["--min-coverage", "0.99"]
+    run = gramfix("repair", ".", "-o", "../fixed.json", "--format", "json", *threshold)
+    assert run.code == 0, run.out
+    report = json.loads(run.out)
+    assert report["status"] == "written"
+    assert report["blockers"] == []
+    assert report["still_missing"]["items"] == lost
+    assert len(report["still_missing"]["examples"]) == 5
+    assert [t["name"] for t in report["thresholds"]] == ["min-coverage"]
+    assert report["thresholds"][0]["passed"] is True
+    fixed = _items(tmp_path / "fixed.json")
+    assert [value for _, value in fixed] == [value for _, value in kept]
+    assert [key for key, _ in fixed] == [key.split()[0] for key, _ in kept]
+    text = gramfix("repair", ".", "-o", "../again.json", *threshold)
+    assert f"Still missing after repair: {lost} of " in text.out
+    assert "min-coverage 0.99 holds" in text.out
+    # What check says of the result under the same threshold: a pass.
+    assert gramfix("check", ".", "--mapping", "../fixed.json", *threshold).code == 0
+
+
+def test_a_threshold_the_repair_misses_still_refuses(
+    tmp_path: Path, gramfix: Callable[..., Run]
+) -> None:
+    folder = _copy("partial-coverage", tmp_path)  # 2 of 10 items have no key
+    run = gramfix("repair", folder, "-o", tmp_path / "out.json", "--max-missing", "1")
+    assert run.code == 1
+    assert "fails max-missing 1 (missing: 2)" in run.out
+    assert not (tmp_path / "out.json").exists()
+    run = gramfix("repair", folder, "-o", tmp_path / "out.json", "--max-missing", "2")
+    assert run.code == 0
+    assert _items(tmp_path / "out.json") == _items(folder / "item_id_to_gcn_index.json")
+
+
+@pytest.mark.parametrize(
+    ("case", "code"),
+    [
+        ("conflicting-fixes", "GF107"),
+        ("duplicate-keys", "GF109"),
+        ("zero-based", "GF202"),
+        ("internal-id", "GF105"),
+        ("non-integer-values", "GF201"),
+    ],
+)
+def test_thresholds_never_tolerate_a_wrong_key_or_value(
+    case: str, code: str, tmp_path: Path, gramfix: Callable[..., Run]
+) -> None:
+    folder = _copy(case, tmp_path)
+    tolerant = ["--max-missing", "1000", "--min-coverage", "0", "--min-fill", "0"]
+    run = gramfix("repair", folder, "-o", tmp_path / "out.json", "--format", "json", *tolerant)
+    assert run.code == 1
+    assert code in [b["code"] for b in json.loads(run.out)["blockers"]]
+    assert not (tmp_path / "out.json").exists()
+
+
+def test_an_ambiguous_lost_zeros_key_is_never_guessed(
+    tmp_path: Path, gramfix: Callable[..., Run]
+) -> None:
+    # "5" could be 05, 005 or 0005: whatever the repair writes, that key stays as it is.
+    (tmp_path / "user_sequence.txt").write_text("U1 05 005 0005 B1\nU2 B1 B2 B3 05\n")
+    mapping = {"5": 1, "B1": 2, "B2": 3, "B3": 4}
+    (tmp_path / "item_id_to_gcn_index.json").write_text(json.dumps(mapping, indent=2))
+    assert gramfix("repair", tmp_path, "-o", tmp_path / "strict.json").code == 1
+    run = gramfix("repair", tmp_path, "-o", tmp_path / "out.json", "--max-missing", "3")
+    assert run.code == 0, run.out
+    assert _items(tmp_path / "out.json") == list(mapping.items())
+
+
+def test_real_beauty_whole_line_with_gaps_repairs_under_a_threshold(
+    shared: Path, tmp_path: Path, gramfix: Callable[..., Run]
+) -> None:
+    from tests.test_real_data import _whole_line_beauty
+
+    _whole_line_beauty(shared, tmp_path)
+    kept = _drop_every(tmp_path, 100)  # 121 of 12,101 items lose their key
+    assert gramfix("repair", tmp_path, "-o", tmp_path / "strict.json").code == 1
+    run = gramfix(
+        "repair",
+        tmp_path,
+        "-o",
+        tmp_path / "fixed.json",
+        "--min-coverage",
+        "0.99",
+        "--format",
+        "json",
+    )
+    assert run.code == 0, run.out
+    report = json.loads(run.out)
+    assert report["still_missing"]["items"] == 121
+    assert report["still_missing"]["of_items"] == 12101
+    real = json.loads((shared / "gram-c" / "Beauty" / MAPPING).read_text(encoding="utf-8"))
+    # Same values, same order: the real mapping without the keys that were dropped.
+    expected = [entry for position, entry in enumerate(real.items()) if position % 100 != 99]
+    assert [value for _, value in kept] == [value for _, value in expected]
+    assert _items(tmp_path / "fixed.json") == expected
+
+
+@given(st.integers(0, 10**9), st.integers(1, 10**9))
+def test_a_share_is_never_rounded_to_a_bound_it_misses(part: int, whole: int) -> None:
+    from fractions import Fraction
+
+    from gramfix.policy import share_text
+
+    part = part % (whole + 1)
+    text = share_text(part, whole)
+    digits = len(text.split(".")[1])
+    assert digits >= 3
+    shown = Fraction(text)
+    assert abs(shown - Fraction(part, whole)) <= Fraction(1, 2 * 10**digits)
+    assert (shown == 1) == (part == whole)
+    assert (shown == 0) == (part == 0)
+
+
+def test_refused_summary_shows_a_tiny_shortfall_with_its_counts(
+    tmp_path: Path, gramfix: Callable[..., Run]
+) -> None:
+    # One unmapped item at the start of one history of 2,000: fill 0.9995, not 1.000.
+    lines = ["U0 X B2 B3 B4"] + [f"U{u} B1 B2 B3 B4" for u in range(1, 2000)]
+    (tmp_path / "user_sequence.txt").write_text("\n".join(lines) + "\n")
+    mapping = {f"B{i}": i for i in range(1, 5)}
+    (tmp_path / "item_id_to_gcn_index.json").write_text(json.dumps(mapping))
+    run = gramfix("repair", tmp_path, "-o", tmp_path / "out.json")
+    assert run.code == 1
+    text = " ".join(run.out.split())  # undo the terminal's line wrapping
+    assert (
+        "Recent-window fill after repair: train 0.9995 (1 of 2,000 slots unresolved; "
+        "1 of 2,000 samples get a zero prefix), valid 0.9998 (1 of 4,000 slots "
+        "unresolved), test 0.9998 (1 of 6,000 slots unresolved)." in text
+    )
+    assert "fill train / valid / test = 0.9995 / 0.9998 / 0.9998 (complete: 1.000)" in text
+    assert text.count("1.000") == 1  # the complete mapping's fill, nothing else

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import string
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +14,9 @@ from hypothesis import strategies as st
 
 from gramfix.errors import InputError
 from gramfix.readers import sequences as reader
+from gramfix.readers import source
 from gramfix.readers.sequences import Sequences, read_sequences
+from tests.conftest import Run
 
 TOKEN = st.text(alphabet=string.ascii_letters + string.digits + "_-", min_size=1, max_size=70)
 
@@ -156,3 +160,31 @@ def test_missing_file_and_directory(tmp_path: Path) -> None:
         read_sequences(tmp_path / "absent.txt")
     with pytest.raises(InputError, match="directory"):
         read_sequences(tmp_path)
+
+
+@pytest.mark.parametrize("failing", ["seek", "read"])
+def test_an_os_error_when_the_exact_reader_takes_over_is_one_line(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    gramfix: Callable[..., Run],
+    failing: str,
+) -> None:
+    # A tab sends the file to the exact reader, which rewinds and reads it again: a disk
+    # or network error there is an unreadable input (exit 2), not a bug (exit 3).
+    _write(tmp_path, b"U1 A\tB C\nU2 B C D\n")
+    original_seek = source._Counted.seek
+
+    def seek(handle: source._Counted, *args: int) -> int:
+        if failing == "seek":
+            raise OSError(errno.EIO, "Input/output error")
+        handle.read = _io_error  # type: ignore[method-assign]
+        return original_seek(handle, *args)
+
+    monkeypatch.setattr(source._Counted, "seek", seek)
+    run = gramfix("check", tmp_path, "--no-config", "--format", "json")
+    assert (run.code, run.out) == (2, "")
+    assert run.err == f"gramfix: error: {tmp_path / 'user_sequence.txt'}: Input/output error\n"
+
+
+def _io_error(*args: object) -> bytes:
+    raise OSError(errno.EIO, "Input/output error")

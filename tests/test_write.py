@@ -71,3 +71,26 @@ def test_failure_leaves_the_old_file_and_no_temporary(
 def test_errors_name_the_file(tmp_path: Path, name: str, message: str) -> None:
     with pytest.raises(GramfixError, match=message):
         write_atomic(tmp_path / name, b"x")
+
+
+@pytest.mark.parametrize("links", [True, False])
+def test_write_new_never_replaces_a_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, links: bool
+) -> None:
+    import errno
+
+    from gramfix.write import write_new
+
+    if not links:  # a file system without hard links (FAT, some network mounts)
+
+        def no_link(*args: object) -> None:
+            raise OSError(errno.EPERM, os.strerror(errno.EPERM))
+
+        monkeypatch.setattr(os, "link", no_link)
+    target = tmp_path / "r.json"
+    write_new(target, b"one")
+    assert target.read_bytes() == b"one"
+    with pytest.raises(GramfixError, match="appeared meanwhile"):
+        write_new(target, b"two")  # e.g. created after repair looked
+    assert target.read_bytes() == b"one"
+    assert [p.name for p in tmp_path.iterdir()] == ["r.json"]

@@ -73,17 +73,54 @@ def check_coverage(a: Analysis) -> tuple[Coverage, list[Finding]]:
     still = n.items - n.items_resolved
     if still:
         findings.append(
-            Finding.of(
-                "GF302",
-                f"{still:,} sequence items ({n.interactions - n.interactions_resolved:,} "
-                "interactions) have no usable key even after every safe fix; "
-                "a missing row needs a trained embedding",
-                still,
-                [
-                    f"{m.id} ({m.interactions:,} interactions)"
-                    for m in coverage.top_missing_normalised
-                ],
-                file=file,
-            )
+            _unrecoverable(a, coverage, still, n.interactions - n.interactions_resolved)
         )
     return coverage, findings
+
+
+def _unrecoverable(a: Analysis, coverage: Coverage, still: int, interactions: int) -> Finding:
+    """GF302, telling items whose keys disagree on the row (a choice gramfix will not
+    make, GF107) from items no key leads to (a row that does not exist)."""
+    assert a.sequences is not None
+    ka = a.key_analysis
+    missing = ~a.resolved_normalised & (a.tables.counts["all"] > 0)
+    contested = np.zeros(len(missing), np.bool_)
+    contested[ka.target[ka.conflict]] = True
+    contested &= missing
+    n_contested = int(contested.sum())
+    message = f"{still:,} sequence items ({interactions:,} interactions) have no usable key"
+    if n_contested == still:
+        message += (
+            " because the keys that lead to them give different rows; gramfix will not "
+            "choose between them (GF107)"
+        )
+    elif n_contested:
+        message += (
+            f" even after every safe fix: for {n_contested:,} the keys that lead to them give "
+            "different rows, and gramfix will not choose between them (GF107); for the other "
+            f"{still - n_contested:,} a missing row needs a trained embedding"
+        )
+    else:
+        message += " even after every safe fix; a missing row needs a trained embedding"
+    # The choices first: they are what the user can settle.
+    examples = [_choice(a, item) for item in np.flatnonzero(contested)[:TOP].tolist()]
+    examples += [
+        f"{m.id} ({m.interactions:,} interactions)"
+        for m in coverage.top_missing_normalised
+        if not contested[a.sequences.items.lookup([m.id])[0]]
+    ]
+    return Finding.of("GF302", message, still, examples, file=a.name("sequences"))
+
+
+def _choice(a: Analysis, item: int) -> str:
+    """``B00X: two keys give rows 1 and 99999``: the rows the keys of ``item`` compete with."""
+    assert a.sequences is not None
+    ka = a.key_analysis
+    keys = np.flatnonzero(ka.conflict & (ka.target == item)).tolist()
+    rows = list(dict.fromkeys(repr(a.values[k]) for k in keys))
+    count = _WORDS.get(len(keys), f"{len(keys):,}")
+    shown = ", ".join(rows[:-1]) + f" and {rows[-1]}" if len(rows) > 1 else rows[0]
+    return f"{a.sequences.items.names[item]}: {count} keys give rows {shown}"
+
+
+_WORDS = {2: "two", 3: "three", 4: "four"}

@@ -11,6 +11,7 @@ is a zero vector.
 from __future__ import annotations
 
 from gramfix.analysis import Analysis
+from gramfix.policy import share_text
 from gramfix.report import Fill, FillSplit, FillView, Finding
 from gramfix.samples import SPLITS, WindowSums
 
@@ -47,8 +48,11 @@ def check_fill(a: Analysis) -> tuple[Fill, list[Finding]]:
     if any(s.resolved_slots < s.slots for s in splits):
         dead = sum(s.dead_samples for s in splits)
         samples = sum(s.samples for s in splits)
-        shares = " / ".join(f"{s.fill:.3f}" for s in splits)
-        after = " / ".join(f"{getattr(n, s).fill:.3f}" for s in SPLITS)
+        # Never a shortfall shown as 1.000 beside the samples it costs.
+        shares = " / ".join(share_text(s.resolved_slots, s.slots) for s in splits)
+        after = " / ".join(
+            share_text(getattr(n, s).resolved_slots, getattr(n, s).slots) for s in SPLITS
+        )
         verdict = (
             "every prefix is a zero vector: GRAM-C trains as plain GRAM"
             if dead == samples

@@ -24,7 +24,6 @@ from gramfix.readers.sequences import LineExamples
 from gramfix.report import EXAMPLES, Finding, IdComparison, ItemFileStats, Neighbours
 
 I64 = npt.NDArray[np.int64]
-Bools = npt.NDArray[np.bool_]
 _Add = Callable[[str, str, int, list[str]], None]
 
 _NAMES = {

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 
 from gramfix.analysis import Analysis
 from gramfix.keys import show
@@ -18,9 +16,6 @@ def check_values(a: Analysis) -> tuple[ValueStats, list[Finding]]:
     keys, values = a.keys, a.values
     file = a.name("mapping")
     array = a.value_array
-    plain = array is not None or all(type(v) is int for v in values)
-    if array is None and plain:
-        array = _as_int64(values)
     if array is not None:  # the usual case, vectorised: 10^7 values in well under a second
         non_int: list[int] = []
         too_big: list[int] = []
@@ -131,11 +126,3 @@ def check_values(a: Analysis) -> tuple[ValueStats, list[Finding]]:
 
 
 _LONG_MAX = 2**63 - 1
-
-
-def _as_int64(values: list[Any]) -> npt.NDArray[np.int64] | None:
-    """The values as an int64 array, or None when one does not fit in 64 bits."""
-    try:
-        return np.fromiter(values, np.int64, count=len(values))
-    except OverflowError:
-        return None

@@ -26,7 +26,6 @@ from gramfix.errors import InputError
 from gramfix.io.pickles import NUMPY_STAND_INS
 from gramfix.readers.source import decode_utf8, ensure_fits, file_size, read_bytes
 
-EXAMPLES = 5
 _BACKSLASH_RUN_BEFORE_QUOTE = re.compile(rb'(\\+)"')
 
 
@@ -122,7 +121,7 @@ def _read_exact(path: Path, raw: bytes) -> Mapping:
         entries = json.loads(text, object_pairs_hook=keep_pairs)
     except json.JSONDecodeError as error:
         raise InputError(
-            path, f"invalid JSON: {error.msg}", line=error.lineno, column=error.colno
+            path, f"invalid JSON: {_json_problem(error)}", line=error.lineno, column=error.colno
         ) from None
     except RecursionError:
         raise InputError(path, "invalid JSON: nested too deeply for json.load") from None
@@ -132,6 +131,45 @@ def _read_exact(path: Path, raw: bytes) -> Mapping:
         _refuse_top_level(path, entries)
     pairs = objects[-1]
     return Mapping(path=path, entries=entries, members=len(pairs), duplicates=_duplicates(pairs))
+
+
+#: What json expected where it stopped, by its message.
+_EXPECTED = {
+    "Expecting value": "a value",
+    "Expecting property name enclosed in double quotes": "a key in double quotes",
+    "Expecting ':' delimiter": "':' after the key",
+    "Expecting ',' delimiter": "',' or a closing bracket",
+}
+#: json's other messages as whole clauses (some end in "at", the position being kept
+#: apart in lineno / colno, which the error's file:line:column prefix shows).
+_PROBLEMS = {
+    "Invalid control character at": "a control character (tab, line break ...) inside a "
+    "string, where JSON needs it escaped",
+    "Invalid \\escape": "a backslash inside a string that starts no valid escape",
+    "Invalid \\uXXXX escape": "a \\u escape inside a string without 4 hex digits",
+    "Extra data": "more text after the end of the top-level value",
+    "Illegal trailing comma before end of object": "a comma before the closing '}'",
+    "Illegal trailing comma before end of array": "a comma before the closing ']'",
+}
+
+
+def _json_problem(error: json.JSONDecodeError) -> str:
+    """``error`` as one complete clause: what is wrong at its position, and whether the
+    text simply ends there (the usual sign of a truncated file)."""
+    message = error.msg
+    ends = not error.doc[error.pos :].strip()
+    if message == "Unterminated string starting at":
+        return "the string that starts here is never closed: the file ends first (truncated?)"
+    expected = _EXPECTED.get(message)
+    if expected is not None:
+        if ends:
+            return f"the file ends where {expected} was expected (truncated?)"
+        return f"{expected} was expected here"
+    for known, problem in _PROBLEMS.items():
+        if message.startswith(known):
+            return problem
+    # A message of another Python version: keep it, without a dangling "at".
+    return message.removesuffix(" at").rstrip(":")
 
 
 def _duplicates(pairs: list[tuple[str, Any]]) -> list[DuplicateKey]:

@@ -133,11 +133,12 @@ def read_sequences(path: Path, known: Collection[str] | None = None) -> Sequence
     # plus the per-item index; half the file size is a safe upper bound.
     with open_input(path) as handle:
         ensure_fits(path, 0.5 * file_size(path), "reading these sequences")
-        try:
-            return _FastReader(path, known).read(handle)
-        except _NotSimple:
-            handle.seek(0)
-            return _ExactReader(path).read(handle)
+        try:  # a read can fail in either reader, and in the rewind between them
+            try:
+                return _FastReader(path, known).read(handle)
+            except _NotSimple:
+                handle.seek(0)
+                return _ExactReader(path).read(handle)
         except OSError as error:
             raise InputError(path, describe_os_error(error)) from None
 

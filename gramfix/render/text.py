@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from typing import TextIO
 
 from rich import box
 from rich.console import Console, Group, RenderableType
@@ -11,6 +12,10 @@ from rich.text import Text
 
 from gramfix.findings import Severity
 from gramfix.report import Counts, EmbeddingStats, Fill, Finding, MappingStats, Report
+
+#: The width of output that is not a terminal: wide enough that no line of a report is
+#: ever wrapped (rich wraps at 80 columns when it cannot ask a terminal).
+UNWRAPPED = 1 << 16
 
 _MARK = {
     Severity.ERROR: ("✗", "bold red"),
@@ -92,6 +97,11 @@ def headline(report: Report) -> str:
     if fill is None:
         if report.mapping is None:
             return "No GRAM-C mapping here: the collaborative prefix was not checked."
+        if any(f.code == "GF002" and f.severity is Severity.ERROR for f in report.findings):
+            return (
+                "No user_sequence.txt: the mapping's coverage and fill are unknown, so it "
+                "cannot pass (GF002)."
+            )
         return "No sequences here: the mapping could not be checked against the item IDs."
     splits = [fill.as_written.train, fill.as_written.valid, fill.as_written.test]
     slots = sum(s.slots for s in splits)
@@ -260,8 +270,17 @@ def _embeddings_table(e: EmbeddingStats) -> Table:
     return table
 
 
-def render_plain(report: Report, width: int = 100) -> str:
-    """The human report as plain text (no colour), e.g. for a file."""
+def console_for(stream: TextIO) -> Console:
+    """A console that wraps lines to a terminal's width, and never wraps anything else:
+    a CI log or a file keeps every ID and message whole, on its line."""
+    console = Console(file=stream, highlight=False, soft_wrap=False)
+    if console.is_terminal:
+        return console
+    return Console(file=stream, highlight=False, width=UNWRAPPED)
+
+
+def render_plain(report: Report, width: int = UNWRAPPED) -> str:
+    """The human report as plain text (no colour, unwrapped by default), e.g. for a file."""
     console = Console(file=io.StringIO(), width=width, color_system=None, highlight=False)
     render_text(report, console)
     output = console.file

@@ -69,7 +69,7 @@ def cases() -> list[Case]:
         Case("map-latin1-key", _with_mapping('{"B01\xe9": 1}'.encode("latin-1")), 2, "not UTF-8"),
         Case("map-nul-in-key", _with_mapping(b'{"B0\x001": 1}'), 2, "invalid JSON"),
         Case("map-binary-garbage", _with_mapping(bytes(range(256)) * 4), 2, "not UTF-8"),
-        Case("map-truncated", _with_mapping(good[: len(good) // 2]), 2, "invalid JSON"),
+        Case("map-truncated", _with_mapping(good[: len(good) // 2]), 2, "(truncated?)"),
         Case("map-trailing-comma", _with_mapping(b'{"B01": 1,}'), 2, "invalid JSON"),
         Case("map-comment", _with_mapping(b'{"B01": 1 // row\n}'), 2, "invalid JSON"),
         Case("map-single-quotes", _with_mapping(b"{'B01': 1}"), 2, "invalid JSON"),
@@ -280,9 +280,9 @@ def _table_cases() -> list[Case]:
         np.save(out, array, **options)
         return out.getvalue()
 
-    def pt(value: Any, **options: Any) -> bytes:
+    def pt(value: Any) -> bytes:
         out = io.BytesIO()
-        torch.save(value, out, **options)
+        torch.save(value, out)
         return out.getvalue()
 
     zipped = io.BytesIO()
@@ -291,7 +291,8 @@ def _table_cases() -> list[Case]:
     good = np.zeros((6, 4), np.float32)
     npy_name, pt_name = "gcn_item_embeddings.npy", "gcn_item_embeddings.pt"
     unchecked = {"exit": 0, "expect": "GF601"}  # a legacy .pt without torch: named, not read
-    legacy = pt(torch.ones(6, 4), _use_new_zipfile_serialization=False)
+    # torch's legacy format names storages by address: the committed fixture keeps it fixed
+    legacy = (HERE.parent / "fixtures" / "torchsave" / "legacy.pt").read_bytes()  # 3 x 2
     objects = np.array([{"a": 1}], dtype=object)
     return [
         table("npy-object-dtype", npy_name, npy(objects, allow_pickle=True), 2, "nothing run"),
@@ -304,7 +305,7 @@ def _table_cases() -> list[Case]:
         table("pt-wrong-rank", pt_name, pt(torch.zeros(6)), 1, "GF606"),
         table("pt-pickled-code", pt_name, pt(_Evil()), 2, "nothing was run"),
         table("pt-truncated", pt_name, pt(torch.ones(6, 4))[:-100], 2, "not a readable torch"),
-        table("pt-legacy-format", pt_name, legacy, 1, "GF608", unchecked),
+        table("pt-legacy-format", pt_name, legacy, 1, "GF602", unchecked),
     ]
 
 

@@ -233,6 +233,11 @@ def main() -> None:
         "conflicting-fixes",
         dataset(mapping(**{TITLES["B00000000A"]: 11, "B00000000B ": 2})),
     )
+    # No key of B00000000A is exact and its two keys disagree: GF302 names the choice.
+    write(
+        "conflicting-fixes-only",
+        dataset(mapping(lambda i: TITLES[i] if i == "B00000000A" else i, **{"B00000000A\r": 11})),
+    )
     base = mapping()
     write(
         "duplicate-keys",
