@@ -105,7 +105,7 @@ def cli() -> None:
     "--embeddings",
     type=_PATH,
     help="Embedding table, gcn_item_embeddings.npy or .pt (default: in DATASET_DIR, else "
-    "beside the mapping; .pt needs the torch extra).",
+    "beside the mapping; only a legacy pre-1.6 .pt needs the torch extra).",
 )
 @click.option(
     "--format",

@@ -331,8 +331,9 @@ RULES: dict[str, Rule] = {
             "table-unchecked",
             _I,
             "The embedding table was not checked",
-            "A .pt table needs torch to be read safely (torch.load with weights_only=True): "
-            "pip install 'gramfix[torch]', or save the table as .npy.",
+            "A legacy (pre-1.6, not zip) .pt table is read only through torch "
+            "(torch.load with weights_only=True): re-save it with torch.save or as .npy, or "
+            "pip install 'gramfix[torch]'.",
             needs=(_TABLE_FILE,),
         ),
         Rule(

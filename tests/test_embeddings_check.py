@@ -16,7 +16,7 @@ from hypothesis.extra import numpy as hnp
 
 from gramfix import check_dataset
 from gramfix.checks.embeddings import scan_table
-from tests.conftest import Run
+from tests.conftest import ROOT, Run
 
 SEQUENCES = "U1 A B C D\nU2 B C D E\nU3 E D C B\nU4 A C E B\n"
 ITEMS = ["A", "B", "C", "D", "E"]
@@ -85,18 +85,32 @@ def test_not_a_matrix(tmp_path: Path) -> None:
     assert report.embeddings.signal is None
 
 
-def test_pt_without_torch_is_an_info_finding(
+def test_legacy_pt_without_torch_is_an_info_finding(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     folder = _folder(tmp_path)
-    (folder / "gcn_item_embeddings.pt").write_bytes(b"PK\x03\x04 not read")
+    legacy = ROOT / "tests" / "fixtures" / "torchsave" / "legacy.pt"  # torch < 1.6 format
+    (folder / "gcn_item_embeddings.pt").write_bytes(legacy.read_bytes())
     monkeypatch.setitem(sys.modules, "torch", None)
     report = check_dataset(folder)
     found = [f for f in report.findings if f.code.startswith("GF6")]
     assert [(f.code, f.severity.value) for f in found] == [("GF601", "info")]
+    assert "a legacy (pre-1.6, not zip) torch file" in found[0].message
     assert "pip install 'gramfix[torch]'" in found[0].message
     assert report.embeddings is None
     assert report.exit_code() == 0
+
+
+def test_zip_pt_is_checked_without_torch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = _folder(tmp_path)
+    fixture = ROOT / "tests" / "fixtures" / "torchsave" / "table.pt"
+    (folder / "gcn_item_embeddings.pt").write_bytes(fixture.read_bytes())
+    monkeypatch.setitem(sys.modules, "torch", None)
+    report = check_dataset(folder)
+    assert "GF601" not in [f.code for f in report.findings]
+    assert report.embeddings is not None
+    assert (report.embeddings.format, report.embeddings.dtype) == ("pt", "float32")
+    assert report.embeddings.shape == [64, 16]
 
 
 def test_pt_table_is_checked_with_torch(tmp_path: Path) -> None:

@@ -1,5 +1,5 @@
-"""The embedding-table reader: .npy memory-mapped without pickle, .pt only through torch's
-restricted loader, and nothing else ever unpickled."""
+"""The embedding-table reader: .npy memory-mapped without pickle, .pt (zip) without torch,
+legacy .pt only through torch's restricted loader, and nothing in any of them ever run."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import pytest
 
 from gramfix.errors import InputError
 from gramfix.readers.embeddings import EmbeddingTable, TableUnavailable, read_embeddings
+from tests.fixtures.torchsave.make import HERE as FIXTURES
 
 
 def _npy(tmp_path: Path, array: Any, name: str = "t.npy") -> Path:
@@ -71,15 +72,46 @@ class _Evil:
         return (print, ("pwned",))
 
 
-def test_pt_without_torch_is_unavailable_not_an_error(
+def test_legacy_pt_without_torch_is_unavailable_not_an_error(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = tmp_path / "gcn_item_embeddings.pt"
-    path.write_bytes(b"PK\x03\x04 a zip file")
+    path.write_bytes((FIXTURES / "legacy.pt").read_bytes())  # torch < 1.6: a bare pickle
     monkeypatch.setitem(sys.modules, "torch", None)  # import torch raises ImportError
     table = read_embeddings(path)
     assert isinstance(table, TableUnavailable)
-    assert "gramfix[torch]" in table.reason
+    assert table.reason == (
+        "a legacy (pre-1.6, not zip) torch file, which only torch reads safely: re-save it "
+        "with torch.save or as .npy, or pip install 'gramfix[torch]'"
+    )
+
+
+def test_legacy_pt_is_read_with_torch() -> None:
+    torch = pytest.importorskip("torch")
+    table = read_embeddings(FIXTURES / "legacy.pt")
+    assert isinstance(table, EmbeddingTable)
+    assert (table.format, table.dtype) == ("pt", "float32")
+    assert np.array_equal(table.array, torch.eye(3, 2).numpy())
+
+
+def test_zip_pt_is_read_without_torch(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "torch", None)
+    table = read_embeddings(FIXTURES / "table.pt")
+    assert isinstance(table, EmbeddingTable)
+    assert (table.format, table.dtype, table.container_key) == ("pt", "float32", None)
+    assert isinstance(table.array, np.memmap)
+    assert np.array_equal(table.array, np.load(FIXTURES / "expected.npz")["table.pt:"])
+
+
+def test_zip_pt_containers_without_torch(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The checkpoint holds two matrices; the item one is the table."""
+    monkeypatch.setitem(sys.modules, "torch", None)
+    table = read_embeddings(FIXTURES / "checkpoint.pt")
+    assert isinstance(table, EmbeddingTable)
+    assert table.container_key == "model_state_dict.embedding_item.weight"
+    assert table.array.shape == (9, 4)
+    with pytest.raises(InputError, match=r"several tensors \(bfloat16, empty, float16"):
+        read_embeddings(FIXTURES / "tensors.pt")
 
 
 def test_pt_tensor_is_read_memory_mapped(tmp_path: Path) -> None:

@@ -24,8 +24,10 @@ from gramfix.render import render
 from gramfix.render.github import command, escape_data, escape_property
 from gramfix.report import Report, json_schema, json_schema_text
 from tests.conftest import ROOT, Run
+from tests.fixtures.torchsave.make import HERE as TORCH_FIXTURES
 
 CASES = ROOT / "tests" / "cases"
+LEGACY_PT = TORCH_FIXTURES / "legacy.pt"  # torch's pre-1.6 format: read only through torch
 GOLDEN = sorted(p for p in CASES.glob("*/expected.json"))
 SARIF_SCHEMA = json.loads(
     (Path(__file__).parent / "schemas" / "sarif-schema-2.1.0.json").read_text(encoding="utf-8")
@@ -279,14 +281,14 @@ def test_junit_names_the_input_a_skipped_check_lacks(
     assert "GF604" not in reasons  # the table was read
     assert reasons["GF701"].startswith("not checked: no item files (item_plain_text.txt")
     assert reasons["GF801"] == ("not checked: no indexing file (item_generative_indexing_*.txt)")
-    # Without any table, the table checks name the table; with a table torch cannot
-    # read, they say it could not be read.
+    # Without any table, the table checks name the table; with a table that cannot be
+    # read here (a legacy pre-1.6 .pt without torch), they say it could not be read.
     (tmp_path / "gcn_item_embeddings.npy").unlink()
     reasons = _skip_reasons(check, tmp_path, tmp_path)
     assert reasons["GF604"] == (
         "not checked: no embedding table (gcn_item_embeddings.npy or .pt, or --embeddings)"
     )
-    (tmp_path / "gcn_item_embeddings.pt").write_bytes(b"PK\x03\x04 not read without torch")
+    shutil.copy(LEGACY_PT, tmp_path / "gcn_item_embeddings.pt")
     monkeypatch.setitem(sys.modules, "torch", None)
     reasons = _skip_reasons(check, tmp_path, tmp_path)
     assert "GF601" not in reasons

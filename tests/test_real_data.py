@@ -124,7 +124,6 @@ def test_no_lexical_id_collisions_in_gram(shared: Path, dataset: str, items: int
 
 
 def test_the_real_gram_c_pair_is_a_placeholder(shared: Path) -> None:
-    pytest.importorskip("torch")
     report = check_dataset(
         shared / "gram-c" / "Beauty", sequences=shared / "gram" / "Beauty" / "user_sequence.txt"
     )

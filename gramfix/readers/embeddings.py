@@ -2,10 +2,14 @@
 
 * ``.npy``: numpy with ``allow_pickle=False``, memory-mapped, so the rows stay on disk until a
   check reads them and an object array (which would need pickle) is refused.
-* ``.pt``: ``torch.load(weights_only=True)`` -- torch's own restricted unpickler, which admits
-  tensors and plain containers and nothing else -- memory-mapped when the file is in torch's
-  zip format. torch is an optional extra (``gramfix[torch]``) imported here and nowhere else;
-  without it the table is `TableUnavailable` and the report says how to enable the check.
+* ``.pt`` in torch's zip format (every ``torch.save`` since torch 1.6): `gramfix.io.torchzip`,
+  which reads tensors and plain containers into numpy without torch and refuses anything
+  else without running it; memory-mapped where the archive allows. bfloat16 is widened to
+  float32 (its dtype still reported as bfloat16).
+* ``.pt`` in the legacy format (torch < 1.6, or ``_use_new_zipfile_serialization=False``):
+  ``torch.load(weights_only=True)`` -- torch's own restricted unpickler -- when torch is
+  installed (the ``gramfix[torch]`` extra, imported here and nowhere else); without it the
+  table is `TableUnavailable` and the report says how to make it readable.
 
 The format is recognised by the file's first bytes, not its name.
 """
@@ -14,6 +18,7 @@ from __future__ import annotations
 
 import pickle
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -58,8 +63,10 @@ def read_embeddings(path: Path) -> EmbeddingTable | TableUnavailable:
             raise InputError(path, describe_os_error(error)) from None
     if head.startswith(_NPY_MAGIC):
         return _read_npy(path)
-    if head.startswith(_ZIP_MAGIC) or head.startswith(_PICKLE_PROTOCOL):
-        return _read_torch(path, zipped=head.startswith(_ZIP_MAGIC))
+    if head.startswith(_ZIP_MAGIC):
+        return _read_torch_zip(path)
+    if head.startswith(_PICKLE_PROTOCOL):
+        return _read_torch_legacy(path)
     if not head:
         raise InputError(path, "the embedding file is empty")
     raise InputError(path, "neither a .npy array nor a torch.save file")
@@ -82,7 +89,17 @@ def _read_npy(path: Path) -> EmbeddingTable:
     return EmbeddingTable(path=path, format="npy", array=array, dtype=str(array.dtype))
 
 
-def _read_torch(path: Path, *, zipped: bool) -> EmbeddingTable | TableUnavailable:
+def _read_torch_zip(path: Path) -> EmbeddingTable:
+    from gramfix.io.torchzip import load_torch_zip
+
+    loaded = load_torch_zip(path)
+    array, key = _the_tensor(path, loaded.value, lambda v: isinstance(v, np.ndarray))
+    return EmbeddingTable(
+        path=path, format="pt", array=array, dtype=loaded.dtype_of(array), container_key=key
+    )
+
+
+def _read_torch_legacy(path: Path) -> EmbeddingTable | TableUnavailable:
     import zipfile
 
     try:
@@ -90,11 +107,11 @@ def _read_torch(path: Path, *, zipped: bool) -> EmbeddingTable | TableUnavailabl
     except ImportError:
         return TableUnavailable(
             path,
-            f"torch is not installed, so the .pt table was not read ({TORCH_HINT}, "
-            "or save the table with numpy.save)",
+            "a legacy (pre-1.6, not zip) torch file, which only torch reads safely: re-save "
+            f"it with torch.save or as .npy, or {TORCH_HINT}",
         )
     try:
-        loaded = torch.load(path, map_location="cpu", weights_only=True, mmap=zipped)
+        loaded = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as error:
         named = re.search(r"GLOBAL ([\w.]+)", str(error))
         what = f" ({named.group(1)})" if named else ""
@@ -107,7 +124,7 @@ def _read_torch(path: Path, *, zipped: bool) -> EmbeddingTable | TableUnavailabl
         raise InputError(path, f"not a readable torch file ({type(error).__name__})") from None
     except OSError as error:
         raise InputError(path, describe_os_error(error)) from None
-    tensor, key = _the_tensor(path, loaded, torch)
+    tensor, key = _the_tensor(path, loaded, lambda v: isinstance(v, torch.Tensor))
     tensor = tensor.detach()
     dtype = str(tensor.dtype).removeprefix("torch.")
     if tensor.dtype == torch.bfloat16:  # numpy has no bfloat16
@@ -119,14 +136,17 @@ def _read_torch(path: Path, *, zipped: bool) -> EmbeddingTable | TableUnavailabl
     return EmbeddingTable(path=path, format="pt", array=array, dtype=dtype, container_key=key)
 
 
-def _the_tensor(path: Path, loaded: Any, torch: Any) -> tuple[Any, str | None]:
-    """The one tensor of the file: a bare tensor, or the only (item) matrix of a container."""
-    if isinstance(loaded, torch.Tensor):
+def _the_tensor(
+    path: Path, loaded: Any, is_tensor: Callable[[Any], bool]
+) -> tuple[Any, str | None]:
+    """The one tensor of the file (a torch tensor or, read without torch, a numpy array):
+    a bare tensor, or the only (item) matrix of a container."""
+    if is_tensor(loaded):
         return loaded, None
     found: dict[str, Any] = {}
 
     def visit(value: Any, name: str, depth: int) -> None:
-        if isinstance(value, torch.Tensor):
+        if is_tensor(value):
             found[name] = value
         elif depth < 2 and isinstance(value, dict):
             for k, v in value.items():
@@ -136,7 +156,7 @@ def _the_tensor(path: Path, loaded: Any, torch: Any) -> tuple[Any, str | None]:
                 visit(v, f"{name}[{i}]", depth + 1)
 
     visit(loaded, "", 0)
-    matrices = {k: v for k, v in found.items() if v.dim() == 2}
+    matrices = {k: v for k, v in found.items() if len(v.shape) == 2}
     if len(matrices) > 1:
         items = {k: v for k, v in matrices.items() if "item" in k.lower()}
         matrices = items or matrices

@@ -16,15 +16,14 @@ import io
 import json
 import pickle
 import re
-import struct
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import orjson
 
 from gramfix.errors import InputError
+from gramfix.io.pickles import NUMPY_STAND_INS
 from gramfix.readers.source import decode_utf8, ensure_fits, file_size, read_bytes
 
 _BACKSLASH_RUN_BEFORE_QUOTE = re.compile(rb'(\\+)"')
@@ -187,60 +186,10 @@ def _refuse_top_level(path: Path, value: Any) -> None:
     raise InputError(path, f"the top level is {kind}, not a JSON object of item ID -> row")
 
 
-class _NumpyDType:
-    """Stands in for ``numpy.dtype`` in a pickle: keeps the type code and byte order only."""
-
-    def __init__(self, code: object, align: object = False, copy: object = True) -> None:
-        if not isinstance(code, str) or not re.fullmatch(r"[iubfU]\d{1,3}", code):
-            raise pickle.UnpicklingError(f"refused a numpy dtype {code!r}")
-        self.code = code
-        self.order = "="
-
-    def __setstate__(self, state: object) -> None:
-        if not (isinstance(state, tuple) and len(state) > 1 and state[1] in ("<", ">", "|", "=")):
-            raise pickle.UnpicklingError("refused an unusual numpy dtype state")
-        self.order = state[1]
-
-
-def _numpy_scalar(dtype: object, data: object = None) -> object:
-    """Stands in for ``numpy.core.multiarray.scalar``: decodes the bytes of a numpy number
-    or string scalar into the plain Python value, without numpy."""
-    if not isinstance(dtype, _NumpyDType) or not isinstance(data, bytes):
-        raise pickle.UnpicklingError("refused a numpy scalar of an unexpected form")
-    kind, size = dtype.code[0], int(dtype.code[1:])
-    order: Literal["little", "big"] = "big" if dtype.order == ">" else "little"
-    if dtype.order == "=":
-        order = "big" if sys.byteorder == "big" else "little"
-    width = size * 4 if kind == "U" else size
-    if len(data) != width:
-        raise pickle.UnpicklingError(f"refused a numpy {dtype.code} scalar of {len(data)} bytes")
-    if kind in "iu":
-        return int.from_bytes(data, order, signed=kind == "i")
-    if kind == "b":
-        return data != b"\0"
-    if kind == "U":
-        return data.decode("utf-32-le" if order == "little" else "utf-32-be").rstrip("\0")
-    formats = {2: "e", 4: "f", 8: "d"}
-    if size not in formats:
-        raise pickle.UnpicklingError(f"refused a numpy {dtype.code} scalar")
-    value: float = struct.unpack(("<" if order == "little" else ">") + formats[size], data)[0]
-    return value
-
-
-def _latin1(text: object, encoding: object = "latin1") -> bytes:
-    """Stands in for ``_codecs.encode``, which protocol-2 pickles use to carry bytes."""
-    if not isinstance(text, str) or encoding not in ("latin1", "latin-1"):
-        raise pickle.UnpicklingError("refused _codecs.encode of an unexpected form")
-    return text.encode("latin-1")
-
-
 #: The only globals a mapping pickle may name, each replaced by a stand-in that builds plain
 #: data: numpy integer scalars (``dict(zip(ids, np.arange(...)))``) and ordered dicts.
 _STAND_INS: dict[tuple[str, str], Any] = {
-    ("numpy", "dtype"): _NumpyDType,
-    ("numpy.core.multiarray", "scalar"): _numpy_scalar,
-    ("numpy._core.multiarray", "scalar"): _numpy_scalar,
-    ("_codecs", "encode"): _latin1,
+    **NUMPY_STAND_INS,
     ("collections", "OrderedDict"): dict,
 }
 

@@ -238,7 +238,7 @@ def cases() -> list[Case]:
         Case(
             "seq-is-directory", {MAP: good}, 2, "is a directory", [".", "--sequences", "folder.txt"]
         ),
-        # --- the embedding table (.npy never unpickled; .pt only through torch) ---
+        # --- the embedding table (nothing in it ever run; legacy .pt only through torch) ---
         *_table_cases(),
         # --- the folder ---
         Case(
@@ -290,7 +290,9 @@ def _table_cases() -> list[Case]:
         archive.writestr("hello.txt", "a zip file, but no tensor in it")
     good = np.zeros((6, 4), np.float32)
     npy_name, pt_name = "gcn_item_embeddings.npy", "gcn_item_embeddings.pt"
-    unchecked = {"exit": 0, "expect": "GF601"}  # without torch a .pt table is only named, not read
+    unchecked = {"exit": 0, "expect": "GF601"}  # a legacy .pt without torch: named, not read
+    # torch's legacy format names storages by address: the committed fixture keeps it fixed
+    legacy = (HERE.parent / "fixtures" / "torchsave" / "legacy.pt").read_bytes()  # 3 x 2
     objects = np.array([{"a": 1}], dtype=object)
     return [
         table("npy-object-dtype", npy_name, npy(objects, allow_pickle=True), 2, "nothing run"),
@@ -299,11 +301,11 @@ def _table_cases() -> list[Case]:
         table("npy-wrong-rank", npy_name, npy(np.zeros((6, 4, 2), np.float32)), 1, "GF606"),
         table("npy-empty-file", npy_name, b"", 2, "the embedding file is empty"),
         table("pt-not-a-zip", pt_name, b"not a zip, not a pickle", 2, "neither a .npy array"),
-        table(
-            "pt-zip-not-a-tensor", pt_name, zipped.getvalue(), 2, "not a readable torch", unchecked
-        ),
-        table("pt-wrong-rank", pt_name, pt(torch.zeros(6)), 1, "GF606", unchecked),
-        table("pt-pickled-code", pt_name, pt(_Evil()), 2, "torch", unchecked),
+        table("pt-zip-not-a-tensor", pt_name, zipped.getvalue(), 2, "not a readable torch"),
+        table("pt-wrong-rank", pt_name, pt(torch.zeros(6)), 1, "GF606"),
+        table("pt-pickled-code", pt_name, pt(_Evil()), 2, "nothing was run"),
+        table("pt-truncated", pt_name, pt(torch.ones(6, 4))[:-100], 2, "not a readable torch"),
+        table("pt-legacy-format", pt_name, legacy, 1, "GF602", unchecked),
     ]
 
 
