@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import pickle
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from hypothesis import strategies as st
 
 from gramfix.errors import InputError
 from gramfix.readers.mapping import read_mapping
+from tests.conftest import ROOT
 
 KEYS = st.text(min_size=0, max_size=12)
 
@@ -220,3 +222,27 @@ def test_invalid_json_is_one_complete_sentence(
     assert caught.value.problem.startswith(problem)
     assert not caught.value.problem.endswith((" at", ":"))
     assert (caught.value.line, caught.value.column) == (1, column)
+
+
+def test_a_pickled_mapping_nested_deep_enough_to_crash_the_interpreter_is_refused(
+    tmp_path: Path,
+) -> None:
+    """A dict key of a million nested tuples crashes CPython's hash in C (exit 139 before
+    the guard): the mapping reader refuses it unread. Run apart, so a crash fails only
+    this test."""
+    import subprocess
+    import sys
+
+    key = b"N" + b"\x85" * 1_000_000  # NONE, then TUPLE1 a million times
+    path = tmp_path / "item_id_to_gcn_index.pkl"
+    path.write_bytes(b"\x80\x04}" + key + b"K\x01s.")  # {key: 1}
+    run = subprocess.run(
+        [sys.executable, "-m", "gramfix", "check", "--mapping", str(path), "--no-config"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        check=False,
+    )
+    assert run.returncode == 2, run.stderr
+    assert run.stderr.count("\n") == 1
+    assert "nested more than 100 deep" in run.stderr

@@ -23,7 +23,7 @@ from typing import Any
 import orjson
 
 from gramfix.errors import InputError
-from gramfix.io.pickles import NUMPY_STAND_INS
+from gramfix.io.pickles import NUMPY_STAND_INS, refuse_deep_nesting
 from gramfix.readers.source import decode_utf8, ensure_fits, file_size, read_bytes
 
 _BACKSLASH_RUN_BEFORE_QUOTE = re.compile(rb'(\\+)"')
@@ -212,6 +212,9 @@ def _read_pickle(path: Path, raw: bytes) -> Mapping:
     if not raw:
         raise InputError(path, "the file is empty (pickle.load needs a dict)")
     try:
+        # CPython hashes a dict key recursively in C: a key of a million nested tuples
+        # crashes the interpreter instead of raising, so such a pickle is refused unread.
+        refuse_deep_nesting(raw, _MAX_NESTING)
         entries = _PlainDataUnpickler(io.BytesIO(raw)).load()
     except pickle.UnpicklingError as error:
         raise InputError(
@@ -232,4 +235,9 @@ def _read_pickle(path: Path, raw: bytes) -> Mapping:
 
 def read_pickled_dict(data: bytes) -> Any:
     """What the restricted unpickler makes of ``data`` (for re-reading a written pickle)."""
+    refuse_deep_nesting(data, _MAX_NESTING)
     return _PlainDataUnpickler(io.BytesIO(data)).load()
+
+
+#: A mapping is a flat dict; far deeper nesting is an attack on the unpickler.
+_MAX_NESTING = 100
