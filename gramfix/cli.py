@@ -12,13 +12,13 @@ from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 import click
 
 from gramfix import __version__
-from gramfix.errors import GramfixError
+from gramfix.model.errors import GramfixError
+from gramfix.model.options import AT_LEAST
+from gramfix.model.report import ExitCode
 from gramfix.render import FORMATS
-from gramfix.report import ExitCode
-from gramfix.settings import AT_LEAST
 
 if TYPE_CHECKING:
-    from gramfix.report import Report
+    from gramfix.model.report import Report
 
 _PATH = click.Path(path_type=Path)
 _F = TypeVar("_F", bound=Callable[..., Any])
@@ -176,11 +176,11 @@ def check(
     Exit status: 0 no failing finding (or --exit-zero), 1 failing findings, 2
     unreadable input, wrong options or configuration, 3 a bug in gramfix.
     """
-    from gramfix import progress
-    from gramfix.check import check_dataset
-    from gramfix.config import Options, resolve, shown
-    from gramfix.dataset import locate
-    from gramfix.findings import Severity
+    from gramfix.io import progress
+    from gramfix.io.config import Options, resolve, shown
+    from gramfix.io.discover import locate
+    from gramfix.model.rules import Severity
+    from gramfix.pipeline import check_dataset
 
     given = Options(
         dataset=dataset_dir,
@@ -278,8 +278,8 @@ def repair(
     reaches a passing mapping (nothing written), 2 unreadable input or wrong options,
     3 a bug in gramfix.
     """
-    from gramfix.config import Options, resolve
-    from gramfix.errors import UsageError
+    from gramfix.io.config import Options, resolve
+    from gramfix.model.errors import UsageError
     from gramfix.repair import exit_code, repair_dataset
 
     if show_diff and output_format == "json":
@@ -313,9 +313,10 @@ def repair(
 
 
 def _emit_repair(report: object, plan: object, output_format: str, show_diff: bool) -> None:
+    from gramfix.model.repair_report import RepairReport
     from gramfix.render.repair_text import render_repair_text
     from gramfix.render.text import console_for
-    from gramfix.repair import Plan, RepairReport
+    from gramfix.repair import Plan
 
     assert isinstance(report, RepairReport)
     assert isinstance(plan, Plan)
@@ -330,7 +331,7 @@ def _emit_repair(report: object, plan: object, output_format: str, show_diff: bo
 @cli.command()
 def schema() -> None:
     """Print the JSON Schema of the json report (check --format json)."""
-    from gramfix.report import json_schema_text
+    from gramfix.model.report import json_schema_text
 
     click.echo(json_schema_text(), nl=False)
 
@@ -351,7 +352,7 @@ def _emit(report: Report, output_format: str | None, output: Path | None) -> Non
 
     annotate = output_format is None and os.environ.get("GITHUB_ACTIONS") == "true"
     if output is not None:
-        from gramfix.write import write_atomic
+        from gramfix.io.write import write_atomic
 
         machine = render(report, output_format or "json")
         if output == Path("-"):

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from gramfix.config import Options, find_config, read_config, resolve
-from gramfix.errors import UsageError
-from gramfix.findings import Severity
+from gramfix.io.config import Options, find_config, read_config, resolve
+from gramfix.model.errors import UsageError
+from gramfix.model.rules import Severity
 from tests.conftest import ROOT, Run
 
 PARTIAL = ROOT / "tests" / "cases" / "partial-coverage"
@@ -181,7 +181,7 @@ def test_an_explicit_config_must_exist(gramfix: Callable[..., Run], project: Pat
 
 def test_every_key_is_an_option_of_check() -> None:
     from gramfix.cli import check
-    from gramfix.config import _KEYS
+    from gramfix.io.config import _KEYS
 
     options = {name for p in check.params for name in p.opts if name.startswith("--")}
     not_configurable = {"--format", "--output", "--config", "--no-config", "--help"}

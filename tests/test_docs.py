@@ -13,7 +13,7 @@ from collections.abc import Callable
 import pytest
 
 from gramfix.cli import cli
-from gramfix.findings import RULES
+from gramfix.model.rules import RULES
 from tests.conftest import ROOT, Run
 
 README = ROOT / "README.md"
@@ -64,7 +64,7 @@ def test_every_code_is_documented() -> None:
 
 
 def test_every_configuration_key_is_documented() -> None:
-    from gramfix.config import _KEYS
+    from gramfix.io.config import _KEYS
 
     text = README.read_text(encoding="utf-8")
     for key in _KEYS:

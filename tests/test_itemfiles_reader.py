@@ -11,10 +11,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gramfix.dataset import ItemKind
-from gramfix.errors import InputError
-from gramfix.readers import itemfiles as reader
-from gramfix.readers.itemfiles import ItemFile, read_first_id, read_item_file
+from gramfix.io import itemfiles as reader
+from gramfix.io.discover import ItemKind
+from gramfix.io.itemfiles import ItemFile, read_first_id, read_item_file
+from gramfix.model.errors import InputError
 
 KINDS: list[ItemKind] = ["item-text", "indexing", "similar-items"]
 ID = st.text(alphabet=string.ascii_letters + string.digits + "_-", min_size=1, max_size=70)

@@ -8,8 +8,15 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gramfix.hashindex import StringIndex
-from gramfix.keys import FAMILIES, Family, analyse_keys, leading_token, show, strip_decorations
+from gramfix.engine.hashindex import StringIndex
+from gramfix.engine.keys import (
+    FAMILIES,
+    Family,
+    analyse_keys,
+    leading_token,
+    show,
+    strip_decorations,
+)
 
 ANY_KEY = st.text(max_size=30)
 ASIN = st.text(alphabet=string.ascii_uppercase + string.digits, min_size=10, max_size=10).map(

@@ -12,10 +12,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gramfix.errors import InputError
-from gramfix.readers import sequences as reader
-from gramfix.readers import source
-from gramfix.readers.sequences import Sequences, read_sequences
+from gramfix.io import sequences as reader
+from gramfix.io import source
+from gramfix.io.sequences import Sequences, read_sequences
+from gramfix.model.errors import InputError
 from tests.conftest import Run
 
 TOKEN = st.text(alphabet=string.ascii_letters + string.digits + "_-", min_size=1, max_size=70)

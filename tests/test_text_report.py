@@ -11,7 +11,7 @@ import pytest
 
 from gramfix import check_dataset
 from gramfix.cli import _text
-from gramfix.report import Report
+from gramfix.model.report import Report
 from tests.conftest import ROOT, Run
 
 WHOLE_LINE = ROOT / "tests" / "cases" / "whole-line"

@@ -13,30 +13,30 @@ import math
 import numpy as np
 import numpy.typing as npt
 
-from gramfix.analysis import Analysis
-from gramfix.itemorder import id_ranks
-from gramfix.readers.itemfiles import is_header_word
-from gramfix.report import Finding
+from gramfix.checks.context import Dataset
+from gramfix.engine.itemorder import id_ranks
+from gramfix.io.itemfiles import is_header_word
+from gramfix.model.report import Finding
 
 SORTED_SHARE = 0.5  # the finding needs at least this share of the users with 3+ items
 MIN_ITEMS = 3  # shorter histories are sorted too often by chance to count
 USERS_PER_CHUNK = 1 << 17
 
 
-def check_history_order(a: Analysis) -> list[Finding]:
+def check_history_order(data: Dataset) -> list[Finding]:
     """A header read as a user, and the share of histories sorted by item ID."""
-    assert a.sequences is not None
-    s = a.sequences
-    file = a.name("sequences")
+    assert data.sequences is not None
+    s = data.sequences
+    file = data.name("sequences")
     findings = []
-    if a.sequences_first_id is not None and is_header_word(a.sequences_first_id):
+    if data.sequences_first_id is not None and is_header_word(data.sequences_first_id):
         findings.append(
             Finding.of(
                 "GF509",
-                f"line 1 starts with '{a.sequences_first_id}', a column name: the trainer reads "
+                f"line 1 starts with '{data.sequences_first_id}', a column name: the trainer reads "
                 "the header as a user whose items are the other column names",
                 1,
-                [f"line 1: {a.sequences_first_id}"],
+                [f"line 1: {data.sequences_first_id}"],
                 file=file,
                 line=1,
             )

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from gramfix.analysis import Analysis
-from gramfix.readers.sequences import LineExamples
-from gramfix.report import Finding
+from gramfix.checks.context import Dataset
+from gramfix.io.sequences import LineExamples
+from gramfix.model.report import Finding
 
 
 def _lines(examples: LineExamples) -> list[str]:
@@ -46,11 +46,11 @@ def line_end_findings(
     return findings
 
 
-def check_hygiene(a: Analysis) -> list[Finding]:
+def check_hygiene(data: Dataset) -> list[Finding]:
     """Findings about the lines of the sequence file."""
-    assert a.sequences is not None
-    hy = a.sequences.hygiene
-    file = a.name("sequences")
+    assert data.sequences is not None
+    hy = data.sequences.hygiene
+    file = data.name("sequences")
     findings = []
 
     def add(code: str, examples: LineExamples, message: str) -> None:

@@ -36,9 +36,9 @@ from typing import Any, BinaryIO, ClassVar, NoReturn, TypeAlias
 import numpy as np
 import numpy.typing as npt
 
-from gramfix.errors import InputError
 from gramfix.io.pickles import NUMPY_STAND_INS, refuse_deep_nesting
-from gramfix.readers.source import available_memory, describe_os_error, ensure_fits
+from gramfix.io.source import available_memory, describe_os_error, ensure_fits
+from gramfix.model.errors import InputError
 
 Array: TypeAlias = npt.NDArray[Any]
 #: What a torch file may hold here: plain values and containers, tensors as numpy arrays.

@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
-from gramfix.findings import RULES, Rule
-from gramfix.report import Finding, Report
+from gramfix.model.report import Finding, Report
+from gramfix.model.rules import RULES, Rule
 
 #: Characters XML 1.0 cannot carry at all; shown as \\xNN / \\uNNNN instead.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")

@@ -10,17 +10,10 @@ from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from gramfix.findings import Severity
-from gramfix.policy import share_text
-from gramfix.report import (
-    Counts,
-    EmbeddingStats,
-    Fill,
-    FillSplit,
-    Finding,
-    MappingStats,
-    Report,
-)
+from gramfix.model.policy import share_text
+from gramfix.model.report import Finding, Report
+from gramfix.model.rules import Severity
+from gramfix.model.sections import Counts, EmbeddingStats, Fill, FillSplit, MappingStats
 
 #: The width of output that is not a terminal: wide enough that no line of a report is
 #: ever wrapped (rich wraps at 80 columns when it cannot ask a terminal).

@@ -9,22 +9,22 @@ from functools import cached_property
 import numpy as np
 import numpy.typing as npt
 
-from gramfix.dataset import DatasetFiles
-from gramfix.hashindex import StringIndex
-from gramfix.keys import KeyAnalysis, analyse_keys, is_row_value, leading_token
-from gramfix.readers.embeddings import EmbeddingTable, TableUnavailable
-from gramfix.readers.itemfiles import ItemFile
-from gramfix.readers.mapping import Mapping
-from gramfix.readers.sequences import Sequences
-from gramfix.samples import SampleTables, count_samples
-from gramfix.settings import Settings
+from gramfix.engine.hashindex import StringIndex
+from gramfix.engine.keys import KeyAnalysis, analyse_keys, is_row_value, leading_token
+from gramfix.engine.windows import SampleTables, count_samples
+from gramfix.io.discover import DatasetFiles
+from gramfix.io.embeddings import EmbeddingTable, TableUnavailable
+from gramfix.io.itemfiles import ItemFile
+from gramfix.io.mapping import Mapping
+from gramfix.io.sequences import Sequences
+from gramfix.model.options import Settings
 
 Bools = npt.NDArray[np.bool_]
 I64 = npt.NDArray[np.int64]
 
 
 @dataclass(frozen=True)
-class Analysis:
+class Dataset:
     """One dataset under analysis; derived arrays are computed once, on first use."""
 
     files: DatasetFiles

@@ -29,3 +29,11 @@ class InputError(GramfixError):
 
 class UsageError(GramfixError):
     """The options or the configuration are wrong."""
+
+
+class WriteError(GramfixError):
+    """A file could not be written; nothing was changed."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        super().__init__(f"{path}: cannot write ({reason}); nothing was changed")
+        self.path = path

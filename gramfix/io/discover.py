@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from gramfix.errors import InputError, UsageError
+from gramfix.model.errors import InputError, UsageError
 
 ItemKind = Literal["item-text", "indexing", "similar-items"]
 

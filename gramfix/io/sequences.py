@@ -26,8 +26,7 @@ from typing import Any, BinaryIO
 import numpy as np
 import numpy.typing as npt
 
-from gramfix.errors import InputError
-from gramfix.hashindex import (
+from gramfix.engine.hashindex import (
     FRONT,
     MAX_TOKEN_BYTES,
     PADDING,
@@ -37,7 +36,7 @@ from gramfix.hashindex import (
     cut_strings,
     cut_tokens,
 )
-from gramfix.readers.source import (
+from gramfix.io.source import (
     decode_utf8,
     describe_os_error,
     ensure_fits,
@@ -45,6 +44,7 @@ from gramfix.readers.source import (
     open_input,
     refuse_binary,
 )
+from gramfix.model.errors import InputError
 
 I64 = npt.NDArray[np.int64]
 I32 = npt.NDArray[np.int32]

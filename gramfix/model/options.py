@@ -5,8 +5,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from gramfix.errors import UsageError
-from gramfix.findings import Severity, normalise_selector
+from gramfix.model.errors import UsageError
+from gramfix.model.rules import Severity, normalise_selector
 
 #: The severities ``fail-on`` accepts (an info finding never fails a check).
 FAIL_ON = (Severity.ERROR, Severity.WARNING)
@@ -24,7 +24,7 @@ class Settings:
     GRAM-C's defaults: recent_k=5, max_his=20. ``select`` / ``ignore`` hold code
     prefixes (empty ``select``: every code). The thresholds are success conditions
     on the coverage and the recent-window fill; None means "not set" (see
-    `gramfix.policy` for how set and unset thresholds combine).
+    `gramfix.model.policy` for how set and unset thresholds combine).
     """
 
     recent_k: int = 5

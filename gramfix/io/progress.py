@@ -2,7 +2,7 @@
 
 The command line opens a `display` around a check; the check says how many bytes it
 is about to read (`expect`) and the readers report what they read (`advance`, through
-`gramfix.readers.source`). The bar appears only when the inputs are large and the
+`gramfix.io.source`). The bar appears only when the inputs are large and the
 stream is a terminal, and never when ``CI`` is set or ``TERM=dumb``: CI logs stay
 clean. Without a display every call here does nothing, so the library stays silent.
 """

@@ -23,11 +23,11 @@ from typing import BinaryIO
 import numpy as np
 import numpy.typing as npt
 
-from gramfix.dataset import ItemKind as Kind
-from gramfix.errors import InputError
-from gramfix.hashindex import FRONT, MAX_TOKEN_BYTES, PADDING, HashIndex, cut_tokens
-from gramfix.readers.sequences import LineExamples
-from gramfix.readers.source import decode_utf8, describe_os_error, open_input, refuse_binary
+from gramfix.engine.hashindex import FRONT, MAX_TOKEN_BYTES, PADDING, HashIndex, cut_tokens
+from gramfix.io.discover import ItemKind as Kind
+from gramfix.io.sequences import LineExamples
+from gramfix.io.source import decode_utf8, describe_os_error, open_input, refuse_binary
+from gramfix.model.errors import InputError
 
 I64 = npt.NDArray[np.int64]
 U8 = npt.NDArray[np.uint8]

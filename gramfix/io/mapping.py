@@ -22,9 +22,9 @@ from typing import Any
 
 import orjson
 
-from gramfix.errors import InputError
 from gramfix.io.pickles import NUMPY_STAND_INS, refuse_deep_nesting
-from gramfix.readers.source import decode_utf8, ensure_fits, file_size, read_bytes
+from gramfix.io.source import decode_utf8, ensure_fits, file_size, read_bytes
+from gramfix.model.errors import InputError
 
 _BACKSLASH_RUN_BEFORE_QUOTE = re.compile(rb'(\\+)"')
 

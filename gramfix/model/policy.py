@@ -14,10 +14,10 @@ the user's policy:
   the items tolerates their fill, and a floor on the fill tolerates the items behind it.
   A threshold cannot be measured without the mapping and the sequences: then GF001 /
   GF002 become errors (GF002 already is one whenever a mapping is checked without
-  sequences: see `gramfix.check`).
+  sequences: see `gramfix.pipeline`).
 * **Selection** (``select`` / ``ignore``) drops findings from the report.
 * The **verdict** is ``fail`` exactly when a remaining finding is at or above
-  ``fail-on``; `gramfix.report.Report.exit_code` turns it into the exit status
+  ``fail-on``; `gramfix.model.report.Report.exit_code` turns it into the exit status
   (``exit-zero`` only changes the status, never the verdict).
 """
 
@@ -28,9 +28,10 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Literal
 
-from gramfix.findings import RULES, Severity
-from gramfix.report import Counts, Coverage, Fill, FillView, Finding
-from gramfix.settings import Settings
+from gramfix.model.options import Settings
+from gramfix.model.report import Finding
+from gramfix.model.rules import RULES, Severity
+from gramfix.model.sections import Counts, Coverage, Fill, FillView
 
 #: The findings thresholds decide, and the view of the data each one measures.
 MEASURED = {"GF301": "as_written", "GF302": "normalised", "GF401": "as_written"}

@@ -8,8 +8,8 @@ import os
 from pathlib import Path
 from typing import BinaryIO
 
-from gramfix import progress
-from gramfix.errors import InputError
+from gramfix.io import progress
+from gramfix.model.errors import InputError
 
 _REASONS = {
     errno.ENOENT: "no such file",

@@ -26,8 +26,8 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
-from gramfix.errors import InputError
-from gramfix.readers.source import describe_os_error, open_input
+from gramfix.io.source import describe_os_error, open_input
+from gramfix.model.errors import InputError
 
 _NPY_MAGIC = b"\x93NUMPY"
 _ZIP_MAGIC = b"PK\x03\x04"

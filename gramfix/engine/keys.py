@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from gramfix.hashindex import FRONT, MAX_TOKEN_BYTES, StringIndex, pack_strings
+from gramfix.engine.hashindex import FRONT, MAX_TOKEN_BYTES, StringIndex, pack_strings
 
 I64 = npt.NDArray[np.int64]
 Bools = npt.NDArray[np.bool_]

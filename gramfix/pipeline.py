@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gramfix import progress
-from gramfix.analysis import Analysis
+from gramfix.checks.context import Dataset
 from gramfix.checks.coverage import check_coverage
 from gramfix.checks.embeddings import check_embeddings
 from gramfix.checks.fill import check_fill
@@ -19,29 +18,22 @@ from gramfix.checks.key_formats import (
 )
 from gramfix.checks.lexical_ids import check_lexical_ids
 from gramfix.checks.values import check_values
-from gramfix.dataset import EMBEDDINGS, DatasetFiles, locate
-from gramfix.errors import InputError
-from gramfix.findings import INPUTS, Severity
-from gramfix.policy import checked_codes, judge, verdict
-from gramfix.readers.embeddings import EmbeddingTable, read_embeddings
-from gramfix.readers.itemfiles import read_first_id, read_item_file
-from gramfix.readers.mapping import read_mapping
-from gramfix.readers.sequences import read_sequences
-from gramfix.report import (
-    Finding,
-    Inputs,
-    KeyFamily,
-    MappingStats,
-    Report,
-    SequenceStats,
-    SettingsEcho,
-    summarise,
-)
-from gramfix.settings import Settings
+from gramfix.io import progress
+from gramfix.io.discover import EMBEDDINGS, DatasetFiles, locate
+from gramfix.io.embeddings import EmbeddingTable, read_embeddings
+from gramfix.io.itemfiles import read_first_id, read_item_file
+from gramfix.io.mapping import read_mapping
+from gramfix.io.sequences import read_sequences
+from gramfix.model.errors import InputError
+from gramfix.model.options import Settings
+from gramfix.model.policy import checked_codes, judge, verdict
+from gramfix.model.report import Finding, Inputs, Report, SettingsEcho, summarise
+from gramfix.model.rules import INPUTS, Severity
+from gramfix.model.sections import KeyFamily, MappingStats, SequenceStats
 
 
-def load(files: DatasetFiles, settings: Settings) -> Analysis:
-    """Read the inputs (`InputError` when one cannot be read) into an `Analysis`."""
+def load(files: DatasetFiles, settings: Settings) -> Dataset:
+    """Read the inputs (`InputError` when one cannot be read) into a `Dataset`."""
     # The mapping is read first so that its keys pre-fill the sequence reader's item
     # index; an unreadable sequence file is still the error reported first.
     progress.expect([files.sequences, files.mapping])
@@ -58,7 +50,7 @@ def load(files: DatasetFiles, settings: Settings) -> Analysis:
         raise mapping_error
     if files.embeddings or files.item_files:
         progress.stage("reading the other files")
-    analysis = Analysis(
+    data = Dataset(
         files=files,
         settings=settings,
         sequences=sequences,
@@ -70,7 +62,7 @@ def load(files: DatasetFiles, settings: Settings) -> Analysis:
         other_mappings=tuple(read_mapping(path) for path in files.other_mappings),
     )
     progress.stage("checking")
-    return analysis
+    return data
 
 
 def check_dataset(
@@ -99,89 +91,89 @@ def check_dataset(
     return report.model_copy(update={"inputs": inputs})
 
 
-def build_report(a: Analysis, *, hygiene: bool = True) -> Report:
-    """Run the checks, in a fixed order, over an analysis.
+def build_report(data: Dataset, *, hygiene: bool = True) -> Report:
+    """Run the checks, in a fixed order, over a dataset.
 
     ``hygiene=False`` leaves out the line-level checks of the sequence file (what a
     repair re-checks is the mapping; the sequences are the same ones it just read).
     """
     findings: list[Finding] = []
     sequence_stats = mapping_stats = coverage = fill = None
-    if a.sequences is None:
-        findings.append(_sequences_absent(a))
+    if data.sequences is None:
+        findings.append(_sequences_absent(data))
     else:
-        s = a.sequences
+        s = data.sequences
         sequence_stats = SequenceStats(
-            file=a.name("sequences"),
+            file=data.name("sequences"),
             lines=s.hygiene.lines,
             users=len(s.lengths),
             interactions=s.interactions,
             items=len(s.items),
         )
         if hygiene:
-            findings += check_hygiene(a) + check_history_order(a)
-    if a.mapping is None:
+            findings += check_hygiene(data) + check_history_order(data)
+    if data.mapping is None:
         findings.append(
             Finding.of("GF001", "no item_id_to_gcn_index.json: GRAM-C checks skipped", 0)
         )
     else:
-        values, found = check_values(a)
-        findings += found + check_duplicate_keys(a)
+        values, found = check_values(data)
+        findings += found + check_duplicate_keys(data)
         families: list[KeyFamily] = []
         conflicts = 0
-        if a.sequences is None:
-            findings += check_key_shapes(a)
+        if data.sequences is None:
+            findings += check_key_shapes(data)
         else:
-            families, conflicts, found = check_key_formats(a)
+            families, conflicts, found = check_key_formats(data)
             findings += found
-            coverage, found = check_coverage(a)
+            coverage, found = check_coverage(data)
             findings += found
-            fill, found = check_fill(a)
+            fill, found = check_fill(data)
             findings += found
-        duplicates = a.mapping.duplicates
+        duplicates = data.mapping.duplicates
         mapping_stats = MappingStats(
-            file=a.name("mapping"),
-            format="pickle" if a.mapping.pickled else "json",
-            keys=len(a.mapping.entries),
-            members=a.mapping.members,
+            file=data.name("mapping"),
+            format="pickle" if data.mapping.pickled else "json",
+            keys=len(data.mapping.entries),
+            members=data.mapping.members,
             duplicate_keys=len(duplicates),
             conflicting_duplicate_keys=sum(d.conflicting for d in duplicates),
             values=values,
             families=families,
             conflicts=conflicts,
         )
-    if a.mapping is not None and a.files.table_searched:
+    if data.mapping is not None and data.files.table_searched:
         findings.append(
             Finding.of(
                 "GF612",
-                f"no {' or '.join(EMBEDDINGS)} in {a.files.table_search()}: the embedding "
+                f"no {' or '.join(EMBEDDINGS)} in {data.files.table_search()}: the embedding "
                 "table was not checked (pass it with --embeddings FILE)",
                 0,
             )
         )
-    embeddings, found = check_embeddings(a)
+    embeddings, found = check_embeddings(data)
     findings += found
-    item_files, found = check_item_files(a)
+    item_files, found = check_item_files(data)
     findings += found
-    lexical_ids, found = check_lexical_ids(a)
+    lexical_ids, found = check_lexical_ids(data)
     findings += found
     findings.sort(key=lambda f: f.code)
-    findings = judge(findings, coverage, fill, a.settings)
-    read = {name for name in ("sequences", "mapping") if getattr(a, name) is not None}
-    read |= _other_inputs(a)
+    findings = judge(findings, coverage, fill, data.settings)
+    read = {name for name in ("sequences", "mapping") if getattr(data, name) is not None}
+    read |= _other_inputs(data)
     return Report(
-        verdict=verdict(findings, a.settings.fail_on),
+        verdict=verdict(findings, data.settings.fail_on),
         summary=summarise(findings),
-        settings=SettingsEcho.of(a.settings),
+        settings=SettingsEcho.of(data.settings),
         inputs=Inputs(
-            dataset=a.files.folder.as_posix() if a.files.folder else None,
-            sequences=a.files.display(a.files.sequences),
-            mapping=a.files.display(a.files.mapping),
-            paths=a.files.paths(),
+            dataset=data.files.folder.as_posix() if data.files.folder else None,
+            sequences=data.files.display(data.files.sequences),
+            mapping=data.files.display(data.files.mapping),
+            paths=data.files.paths(),
             read=[name for name in INPUTS if name in read],
         ),
         findings=findings,
-        checked=checked_codes(a.settings, read),
+        checked=checked_codes(data.settings, read),
         sequences=sequence_stats,
         mapping=mapping_stats,
         coverage=coverage,
@@ -192,12 +184,12 @@ def build_report(a: Analysis, *, hygiene: bool = True) -> Report:
     )
 
 
-def _sequences_absent(a: Analysis) -> Finding:
+def _sequences_absent(data: Dataset) -> Finding:
     """GF002: an error when a mapping is checked (its coverage and fill are unknown, and a
     gate must not pass what it could not judge); info for a folder without a mapping,
     where nothing the sequences would judge for GRAM-C is checked (the item files alone
     are still judged in full)."""
-    if a.mapping is None:
+    if data.mapping is None:
         return Finding.of(
             "GF002",
             "no user_sequence.txt: key formats, coverage and fill skipped",
@@ -212,17 +204,17 @@ def _sequences_absent(a: Analysis) -> Finding:
     )
 
 
-def _other_inputs(a: Analysis) -> set[str]:
+def _other_inputs(data: Dataset) -> set[str]:
     """The whole-dataset inputs that were read (the ``needs`` of their findings)."""
     read = set()
-    if a.embeddings is not None:
+    if data.embeddings is not None:
         read.add("table file")
-    if isinstance(a.embeddings, EmbeddingTable):
+    if isinstance(data.embeddings, EmbeddingTable):
         read.add("embeddings")
-    if a.other_mappings:
+    if data.other_mappings:
         read.add("second mapping")
-    if a.item_files:
+    if data.item_files:
         read.add("item files")
-    if any(f.kind == "indexing" for f in a.item_files):
+    if any(f.kind == "indexing" for f in data.item_files):
         read.add("indexing file")
     return read

@@ -17,18 +17,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
-from gramfix.errors import GramfixError
-from gramfix.readers.source import describe_os_error
+from gramfix.io.source import describe_os_error
+from gramfix.model.errors import WriteError
 
 _CHUNK = 8 << 20
-
-
-class WriteError(GramfixError):
-    """A file could not be written; nothing was changed."""
-
-    def __init__(self, path: Path, reason: str) -> None:
-        super().__init__(f"{path}: cannot write ({reason}); nothing was changed")
-        self.path = path
 
 
 def write_atomic(path: Path, data: bytes, *, mode: int | None = None) -> None:

@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from gramfix.errors import UsageError
-from gramfix.findings import Severity
-from gramfix.settings import FAIL_ON, Settings
+from gramfix.model.errors import UsageError
+from gramfix.model.options import FAIL_ON, Settings
+from gramfix.model.rules import Severity
 
 if sys.version_info >= (3, 11):
     import tomllib
