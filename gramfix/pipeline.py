@@ -27,7 +27,7 @@ from gramfix.io.sequences import read_sequences
 from gramfix.model.errors import InputError
 from gramfix.model.options import Settings
 from gramfix.model.policy import checked_codes, judge, verdict
-from gramfix.model.report import Finding, Inputs, Report, SettingsEcho, summarise
+from gramfix.model.report import Finding, Inputs, Report, summarise
 from gramfix.model.rules import INPUTS, Severity
 from gramfix.model.sections import KeyFamily, MappingStats, SequenceStats
 
@@ -164,7 +164,7 @@ def build_report(data: Dataset, *, hygiene: bool = True) -> Report:
     return Report(
         verdict=verdict(findings, data.settings.fail_on),
         summary=summarise(findings),
-        settings=SettingsEcho.of(data.settings),
+        settings=data.settings,
         inputs=Inputs(
             dataset=data.files.folder.as_posix() if data.files.folder else None,
             sequences=data.files.display(data.files.sequences),

@@ -13,6 +13,7 @@ from collections.abc import Callable
 import pytest
 
 from gramfix.cli import cli
+from gramfix.model import options
 from gramfix.model.rules import RULES
 from tests.conftest import ROOT, Run
 
@@ -27,6 +28,20 @@ def _rules_table() -> str:
     lines += [
         f"| `{r.code}` | `{r.name}` | {r.severity.value} | {r.title} |" for r in RULES.values()
     ]
+    return "\n".join(lines)
+
+
+def _keys_table() -> str:
+    """The configuration keys, from the options model."""
+    lines = ["| key | value | flag | meaning |", "|---|---|---|---|"]
+    for name, _, spec in options.option_fields():
+        if not spec.config:
+            continue
+        key = name.replace("_", "-")
+        flag = f"`{spec.argument.upper()}`" if spec.argument else f"`--{key}`"
+        commands = " and ".join(spec.commands)
+        meaning = options.help_text(name)
+        lines.append(f"| `{key}` | {options.expected(name)} | {flag} ({commands}) | {meaning} |")
     return "\n".join(lines)
 
 
@@ -49,6 +64,7 @@ def wide(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_readme_is_up_to_date(gramfix: Callable[..., Run], wide: None) -> None:
     text = README.read_text(encoding="utf-8")
     expected = _replace(text, "<!-- rules -->", "<!-- /rules -->", _rules_table())
+    expected = _replace(expected, "<!-- config-keys -->", "<!-- /config-keys -->", _keys_table())
     for command in ["gramfix", *COMMANDS]:
         body = _help(gramfix, command)
         expected = _replace(expected, f"<!-- help:{command} -->", "<!-- /help -->", body)
@@ -64,10 +80,10 @@ def test_every_code_is_documented() -> None:
 
 
 def test_every_configuration_key_is_documented() -> None:
-    from gramfix.io.config import _KEYS
+    from gramfix.model.options import config_keys
 
     text = README.read_text(encoding="utf-8")
-    for key in _KEYS:
+    for key in config_keys():
         assert f"`{key}`" in text, f"the README does not document the key {key}"
 
 

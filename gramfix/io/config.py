@@ -3,26 +3,24 @@
 The file is found upward from the dataset folder (from the current directory when no
 folder is given): in each directory ``gramfix.toml`` first, then a ``pyproject.toml``
 that has a ``[tool.gramfix]`` table (one without it is passed over, as ruff does). The
-first file found is the only one read. Its keys mirror the options of ``check``; an
-option given on the command line wins over its key. Paths in the file are relative to
-the file's directory.
+first file found is the only one read. Its keys are the options' names (`gramfix.model.options`,
+which also validates their values); an option given on the command line wins over its
+key. Paths in the file are relative to the file's directory.
 
 An unknown key or a bad value is a `UsageError` naming the file and the key.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import os
 import sys
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from gramfix.model.errors import UsageError
-from gramfix.model.options import FAIL_ON, Settings
-from gramfix.model.rules import Severity
+from gramfix.model.options import Options, Settings, config_keys, problems
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -31,49 +29,6 @@ else:  # pragma: no cover - Python 3.10
 
 GRAMFIX_TOML = "gramfix.toml"
 PYPROJECT = "pyproject.toml"
-
-
-@dataclass(frozen=True)
-class Options:
-    """What the user asked for, on the command line or in a file; None: not given."""
-
-    dataset: Path | None = None
-    sequences: Path | None = None
-    mapping: Path | None = None
-    recent_k: int | None = None
-    max_his: int | None = None
-    select: tuple[str, ...] | None = None
-    ignore: tuple[str, ...] | None = None
-    fail_on: Severity | None = None
-    max_missing: int | None = None
-    min_coverage: float | None = None
-    min_fill: float | None = None
-    exit_zero: bool | None = None
-    embeddings: Path | None = None
-
-    def over(self, base: Options) -> Options:
-        """These options where given, ``base`` elsewhere."""
-        given = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
-        return dataclasses.replace(base, **{k: v for k, v in given.items() if v is not None})
-
-    def settings(self) -> Settings:
-        """The settings these options ask for (defaults where not given)."""
-        given = {
-            name: value
-            for name in (
-                "recent_k",
-                "max_his",
-                "select",
-                "ignore",
-                "fail_on",
-                "max_missing",
-                "min_coverage",
-                "min_fill",
-                "exit_zero",
-            )
-            if (value := getattr(self, name)) is not None
-        }
-        return Settings(**given)
 
 
 @dataclass(frozen=True)
@@ -86,26 +41,26 @@ class Resolved:
 
 
 def resolve(cli: Options, *, config: Path | None = None, use_config: bool = True) -> Resolved:
-    """Merge the command line over the configuration file (``config``, or the one found)."""
+    """Merge the command line over the configuration file (``config``, or the one found).
+
+    ``cli`` holds the options given on the command line (``Options.model_construct``:
+    they are validated here, after the file, and their errors name the flags).
+    """
     if config is None and use_config:
         config = find_config(_start(cli))
     elif config is not None and not config.is_file():
         raise UsageError(f"{config}: no such configuration file")
-    options = cli
+    values = cli.given()
     if config is not None:
-        from_file = read_config(config)
+        from_file = read_config(config).given()
         if cli.dataset is not None:
             # A folder named on the command line brings its own files: the file paths
             # of the configuration belong to the configured folder, not to this one.
-            from_file = dataclasses.replace(
-                from_file, dataset=None, sequences=None, mapping=None, embeddings=None
-            )
-        options = cli.over(from_file)
-    try:
-        settings = options.settings()
-    except UsageError as error:  # the file's values were checked: this is an option's
-        raise UsageError(f"--{error}") from None
-    return Resolved(options, settings, config)
+            for name in ("dataset", "sequences", "mapping", "embeddings"):
+                from_file.pop(name, None)
+        values = {**from_file, **values}
+    options = Options(**values)  # the file's values were checked: an error is a flag's
+    return Resolved(options, options.settings(), config)
 
 
 def _start(cli: Options) -> Path:
@@ -145,22 +100,19 @@ def read_config(path: Path) -> Options:
         table = document
     if not isinstance(table, dict):
         raise UsageError(f"{shown(path)}: [tool.gramfix] is not a table")
-    values: dict[str, Any] = {}
-    for key, value in table.items():
-        if key not in _KEYS:
-            known = ", ".join(sorted(_KEYS))
-            raise UsageError(f"{_where(path)} unknown key {key!r} (known keys: {known})")
-        parse, expected = _KEYS[key]
-        try:
-            values[key.replace("-", "_")] = parse(value, path.parent)
-        except (TypeError, ValueError):
-            raise UsageError(f"{_where(path)} {key}: expected {expected}, got {value!r}") from None
-    options = Options(**values)
-    try:  # the ranges, and the codes of select / ignore, even where an option wins
-        options.settings()
-    except UsageError as error:
-        raise UsageError(f"{_where(path)} {error}") from None
-    return options
+    try:
+        # The values as the file spells them (kebab-case keys only), checked by the model
+        # with the file's folder as the base of its paths, even where an option wins.
+        return Options.model_validate(
+            table, by_alias=True, by_name=False, context={"base": path.parent, "raw": True}
+        )
+    except ValidationError as error:
+        first = problems(error, Options, list(table))[0]
+    keys = config_keys()
+    if first.key not in keys:
+        known = ", ".join(sorted(keys))
+        raise UsageError(f"{_where(path)} unknown key {first.key!r} (known keys: {known})")
+    raise UsageError(first.message(f"{_where(path)} {first.key}"))
 
 
 def _load(path: Path) -> dict[str, Any]:
@@ -186,62 +138,3 @@ def shown(path: Path) -> str:
         return absolute.relative_to(Path.cwd()).as_posix()
     except ValueError:
         return absolute.as_posix()
-
-
-# Parsers of the values of each key: raise TypeError / ValueError on a bad value.
-
-
-def _int(value: object, _: Path) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError
-    return value
-
-
-def _share(value: object, _: Path) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise TypeError
-    return float(value)
-
-
-def _bool(value: object, _: Path) -> bool:
-    if not isinstance(value, bool):
-        raise TypeError
-    return value
-
-
-def _codes(value: object, _: Path) -> tuple[str, ...]:
-    items = value.split(",") if isinstance(value, str) else value
-    if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
-        raise TypeError
-    return tuple(i.strip() for i in items if i.strip())
-
-
-def _severity(value: object, _: Path) -> Severity:
-    severity = Severity(value)
-    if severity not in FAIL_ON:
-        raise ValueError
-    return severity
-
-
-def _path(value: object, base: Path) -> Path:
-    if not isinstance(value, str) or not value:
-        raise TypeError
-    path = base.resolve() / value
-    return Path(os.path.relpath(path)) if path.is_relative_to(Path.cwd()) else path
-
-
-_KEYS: dict[str, tuple[Callable[[Any, Path], Any], str]] = {
-    "dataset": (_path, "a folder path (relative to this file)"),
-    "sequences": (_path, "a file path (relative to this file)"),
-    "mapping": (_path, "a file path (relative to this file)"),
-    "embeddings": (_path, "a file path (relative to this file)"),
-    "recent-k": (_int, "an integer"),
-    "max-his": (_int, "an integer"),
-    "select": (_codes, "a list of finding codes or prefixes"),
-    "ignore": (_codes, "a list of finding codes or prefixes"),
-    "fail-on": (_severity, "'error' or 'warning'"),
-    "max-missing": (_int, "an integer"),
-    "min-coverage": (_share, "a number between 0 and 1"),
-    "min-fill": (_share, "a number between 0 and 1"),
-    "exit-zero": (_bool, "true or false"),
-}

@@ -1,61 +1,225 @@
-"""The one frozen settings object that travels through every call."""
+"""The options model: every option of gramfix, declared once.
+
+Each field of `Options` is one option. Its type, default and bounds validate it wherever
+it comes from -- a flag, a configuration key, a library call -- and its `Flag` says how
+the command line and the documentation show it. From these fields derive the click
+options of each command (`gramfix.commands.flags`), the configuration keys and their
+validation (`gramfix.io.config`), the settings echoed in the report (`Settings` is the
+report's ``settings``), the policy line of the text report and the README's key table.
+Adding an option is adding a field.
+
+`Settings` is what a check is computed and judged with; `Options` adds the inputs.
+A value that fails validation is a `UsageError` naming the option as its source spells
+it: ``--max-his`` for a flag, ``gramfix.toml: max-his`` for a key, ``max-his`` for a
+library call (`problems` lists them for a caller that names the source itself).
+"""
 
 from __future__ import annotations
 
-import math
+import os
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any, ClassVar
+
+import annotated_types
+from pydantic import (
+    AfterValidator,
+    AliasGenerator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    ValidatorFunctionWrapHandler,
+    field_validator,
+    model_validator,
+)
+from pydantic.fields import FieldInfo
+from pydantic_core import PydanticCustomError
 
 from gramfix.model.errors import UsageError
 from gramfix.model.rules import Severity, normalise_selector
 
 #: The severities ``fail-on`` accepts (an info finding never fails a check).
 FAIL_ON = (Severity.ERROR, Severity.WARNING)
-#: The smallest value of each integer option, and the options that are shares in [0, 1]:
-#: checked here only, so a flag and a configuration key are refused alike (the command
-#: line and the file parse only the type).
-AT_LEAST = {"recent_k": 1, "max_his": 0, "max_missing": 0}
-SHARES = ("min_coverage", "min_fill")
+CHECK, REPAIR = "check", "repair"
 
 
 @dataclass(frozen=True)
-class Settings:
-    """What a check is computed with and how its result is judged.
+class Flag:
+    """How an option appears on the command line, in configuration files and in the docs.
 
-    GRAM-C's defaults: recent_k=5, max_his=20. ``select`` / ``ignore`` hold code
-    prefixes (empty ``select``: every code). The thresholds are success conditions
-    on the coverage and the recent-window fill; None means "not set" (see
-    `gramfix.model.policy` for how set and unset thresholds combine).
+    ``help`` may name the field's bounds and default: ``{ge}``, ``{le}``, ``{default}``.
     """
 
-    recent_k: int = 5
-    max_his: int = 20
-    fail_on: Severity = Severity.ERROR
-    select: tuple[str, ...] = ()
-    ignore: tuple[str, ...] = ()
-    max_missing: int | None = None
-    min_coverage: float | None = None
-    min_fill: float | None = None
-    exit_zero: bool = False
-    #: Set by __post_init__: the selectors as code prefixes.
-    _prefixes: tuple[tuple[str, ...], tuple[str, ...]] = field(
-        default=((), ()), init=False, repr=False, compare=False
-    )
+    help: str
+    commands: tuple[str, ...] = (CHECK, REPAIR)  # the commands that take it as a flag
+    metavar: str | None = None
+    config: bool = True  # a key of the configuration file
+    argument: str | None = None  # a positional argument of this name, not an option
+    choices: tuple[str, ...] = ()  # the values a flag accepts (a click.Choice)
+    expected: str | None = None  # a valid value as an error names it (default: by type)
+    policy: bool = True  # shown on the text report's policy line when not the default
 
-    def __post_init__(self) -> None:
-        # Messages start with the option's name: the caller prefixes "--" or "file: key".
-        for name, low in AT_LEAST.items():
-            value = getattr(self, name)
-            if value is not None and value < low:
-                raise UsageError(f"{_option(name)} must be at least {low} (got {value})")
-        if self.fail_on not in FAIL_ON:
-            raise UsageError(f"fail-on must be error or warning (got {self.fail_on.value})")
-        for name in SHARES:
-            value = getattr(self, name)
-            if value is not None and not (math.isfinite(value) and 0.0 <= value <= 1.0):
-                raise UsageError(f"{_option(name)} must be between 0 and 1 (got {value})")
-        object.__setattr__(
-            self, "_prefixes", (_prefixes(self.select, "select"), _prefixes(self.ignore, "ignore"))
-        )
+
+def _kebab(name: str) -> str:
+    return name.replace("_", "-")
+
+
+def _error(kind: str, message: str) -> PydanticCustomError:
+    """A validation error of ``kind`` (see `problems`), its message taken as it is."""
+    return PydanticCustomError(kind, "{message}", {"message": message})
+
+
+def _codes(value: object) -> tuple[str, ...]:
+    """``select`` / ``ignore`` as given: a comma-separated string or a list of strings."""
+    items = value.split(",") if isinstance(value, str) else value
+    if not isinstance(items, (list, tuple)) or not all(isinstance(i, str) for i in items):
+        raise _error("expected", "not a list of codes")
+    return tuple(i.strip() for i in items if i.strip())
+
+
+def _prefixes(selectors: tuple[str, ...]) -> tuple[str, ...]:
+    """The selectors as code prefixes (``ALL`` is ``GF``, a name its code)."""
+    prefixes = []
+    for selector in selectors:
+        prefix = normalise_selector(selector)
+        if prefix is None:
+            raise _error(
+                "selector",
+                f"{selector!r} is not a finding code, code prefix or name (see 'gramfix check "
+                "--help' and the README's finding table)",
+            )
+        prefixes.append(prefix)
+    return tuple(prefixes)
+
+
+def _fail_on(value: object) -> Severity:
+    if isinstance(value, Severity):
+        if value not in FAIL_ON:
+            raise _error("range", f"must be error or warning (got {value.value})")
+        return value
+    if isinstance(value, str) and value in {s.value for s in FAIL_ON}:
+        return Severity(value)
+    raise _error("expected", "not a failing severity")
+
+
+Codes = Annotated[tuple[str, ...], BeforeValidator(_codes), AfterValidator(_prefixes)]
+Share = Annotated[float | None, Field(ge=0, le=1, allow_inf_nan=False)]
+
+
+class Settings(BaseModel):
+    """The settings the report was computed and judged with."""
+
+    # What a check is computed with (GRAM-C's defaults: recent_k=5, max_his=20) and how
+    # its result is judged. ``select`` / ``ignore`` hold code prefixes (empty select:
+    # every code). The thresholds are success conditions on the coverage and the
+    # recent-window fill; None means "not set" (see `gramfix.model.policy`).
+    model_config = ConfigDict(
+        frozen=True,
+        extra="forbid",
+        strict=True,
+        validate_by_name=True,
+        validate_by_alias=True,
+        alias_generator=AliasGenerator(validation_alias=_kebab),
+        json_schema_serialization_defaults_required=True,
+    )
+    #: How a validation error names an option of this class (``--`` for flags).
+    source: ClassVar[str] = ""
+
+    recent_k: Annotated[
+        int,
+        Field(ge=1),
+        Flag("Recent history items in GRAM-C's collaborative prefix (at least {ge}; default: "
+             "{default}).", policy=False),
+    ] = 5  # fmt: skip
+    max_his: Annotated[
+        int,
+        Field(ge=0),
+        Flag("History length the trainer keeps (at least {ge}; 0: all; default: {default}).",
+             policy=False),
+    ] = 20  # fmt: skip
+    fail_on: Annotated[
+        Severity,
+        BeforeValidator(_fail_on),
+        Field(description="Findings at or above this severity fail."),
+        Flag(
+            "The lowest severity that fails the check (default: {default}).",
+            commands=(CHECK,),
+            choices=tuple(s.value for s in FAIL_ON),
+            expected=" or ".join(repr(s.value) for s in FAIL_ON),
+        ),
+    ] = Severity.ERROR
+    select: Annotated[
+        Codes,
+        Field(description="Code prefixes reported; empty: every code."),
+        Flag(
+            "Report only these codes, prefixes or names (GF3,GF101; default: all).",
+            commands=(CHECK,),
+            metavar="CODES",
+            expected="a list of finding codes or prefixes",
+        ),
+    ] = ()
+    ignore: Annotated[
+        Codes,
+        Field(description="Code prefixes not reported."),
+        Flag(
+            "Do not report these codes.",
+            commands=(CHECK,),
+            metavar="CODES",
+            expected="a list of finding codes or prefixes",
+        ),
+    ] = ()
+    max_missing: Annotated[
+        int | None,
+        Field(ge=0, description="Threshold: sequence items allowed to miss."),
+        Flag(
+            "Pass with at most N sequence items unresolved (GF301, GF302; N at least {ge}).",
+            metavar="N",
+        ),
+    ] = None
+    min_coverage: Annotated[
+        Share,
+        Field(description="Threshold: share of items to resolve."),
+        Flag(
+            "Pass when at least SHARE of the sequence items resolve (GF301, GF302; SHARE "
+            "between {ge} and {le}).",
+            metavar="SHARE",
+        ),
+    ] = None
+    min_fill: Annotated[
+        Share,
+        Field(description="Threshold: lowest recent-window fill."),
+        Flag(
+            "Pass when the recent-window fill of every split is at least SHARE (GF401; "
+            "SHARE between {ge} and {le}).",
+            metavar="SHARE",
+        ),
+    ] = None
+    exit_zero: Annotated[
+        bool,
+        Field(description="Exit 0 even when the verdict is fail."),
+        Flag("Exit 0 even when the check fails (a report-only rollout).", commands=(CHECK,)),
+    ] = False
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _one_line(
+        cls, data: Any, handler: ValidatorFunctionWrapHandler, info: ValidationInfo
+    ) -> Any:
+        """A library call or a flag gets a `UsageError` naming the option; a configuration
+        file (``context={"raw": True}``) gets the ValidationError, to name itself."""
+        try:
+            return handler(data)
+        except ValidationError as error:
+            raw = isinstance(info.context, dict) and info.context.get("raw")
+            if isinstance(data, Mapping) and not raw:
+                problem = problems(error, cls, list(data))[0]
+                raise UsageError(problem.message(cls.source + problem.key)) from None
+            raise
 
     @property
     def window(self) -> int:
@@ -70,12 +234,12 @@ class Settings:
     @property
     def selected_prefixes(self) -> tuple[str, ...]:
         """``select`` as code prefixes (``ALL`` is ``GF``, a name its code)."""
-        return self._prefixes[0]
+        return self.select
 
     @property
     def ignored_prefixes(self) -> tuple[str, ...]:
         """``ignore`` as code prefixes."""
-        return self._prefixes[1]
+        return self.ignore
 
     def selects(self, code: str) -> bool:
         """Whether findings of ``code`` are reported.
@@ -84,27 +248,183 @@ class Settings:
         GF302`` keeps GF301); between equal entries ``ignore`` wins. With no
         ``select``, every code is selected.
         """
-        select, ignore = self._prefixes
-        best_select = max((len(p) for p in select if code.startswith(p)), default=-1)
-        best_ignore = max((len(p) for p in ignore if code.startswith(p)), default=-1)
-        if not select:
+        best_select = max((len(p) for p in self.select if code.startswith(p)), default=-1)
+        best_ignore = max((len(p) for p in self.ignore if code.startswith(p)), default=-1)
+        if not self.select:
             best_select = max(best_select, 0)
         return best_select > best_ignore
 
 
-def _option(field_name: str) -> str:
-    """The option (and configuration key) of a settings field."""
-    return field_name.replace("_", "-")
+class Options(Settings):
+    """Everything a command can be asked: the settings, and the inputs to read."""
+
+    source: ClassVar[str] = "--"
+
+    dataset: Annotated[
+        Path | None,
+        Flag(
+            "The dataset folder, checked when none is given (relative to the file).",
+            argument="dataset_dir",
+            expected="a folder path (relative to this file)",
+        ),
+    ] = None
+    sequences: Annotated[
+        Path | None, Flag("user_sequence.txt (default: in DATASET_DIR).")
+    ] = None  # fmt: skip
+    mapping: Annotated[
+        Path | None, Flag("item_id_to_gcn_index.json or .pkl (default: in DATASET_DIR).")
+    ] = None  # fmt: skip
+    embeddings: Annotated[
+        Path | None,
+        Flag(
+            "Embedding table, gcn_item_embeddings.npy or .pt (default: in DATASET_DIR, else "
+            "beside the mapping; only a legacy pre-1.6 .pt needs the torch extra).",
+            commands=(CHECK,),
+        ),
+    ] = None
+
+    @field_validator("dataset", "sequences", "mapping", "embeddings", mode="before")
+    @classmethod
+    def _path(cls, value: object, info: ValidationInfo) -> Path:
+        """A path; a configuration file's (``context={"base": folder}``) is relative to it,
+        and shown from the working directory when it lies below it."""
+        if isinstance(value, Path):
+            return value
+        if not isinstance(value, str) or not value:
+            raise _error("expected", "not a path")
+        base = info.context.get("base") if isinstance(info.context, dict) else None
+        if base is None:
+            return Path(value)
+        path = Path(base).resolve() / value
+        return Path(os.path.relpath(path)) if path.is_relative_to(Path.cwd()) else path
+
+    def given(self) -> dict[str, Any]:
+        """The options that were given (set explicitly), by field name."""
+        return {name: getattr(self, name) for name in self.model_fields_set}
+
+    def settings(self) -> Settings:
+        """The settings part of these options."""
+        return Settings(**{name: getattr(self, name) for name in Settings.model_fields})
 
 
-def _prefixes(selectors: tuple[str, ...], option: str) -> tuple[str, ...]:
-    prefixes = []
-    for selector in selectors:
-        prefix = normalise_selector(selector)
-        if prefix is None:
-            raise UsageError(
-                f"{option}: {selector!r} is not a finding code, code prefix or name "
-                "(see 'gramfix check --help' and the README's finding table)"
-            )
-        prefixes.append(prefix)
-    return tuple(prefixes)
+def flag(name: str) -> Flag:
+    """The `Flag` of option ``name``."""
+    return next(m for m in Options.model_fields[name].metadata if isinstance(m, Flag))
+
+
+def option_fields(command: str | None = None) -> Iterator[tuple[str, FieldInfo, Flag]]:
+    """The options (of ``command``, or every one) in declaration order: name, field, flag."""
+    for name, info in Options.model_fields.items():
+        spec = flag(name)
+        if command is None or command in spec.commands:
+            yield name, info, spec
+
+
+def config_keys() -> list[str]:
+    """The keys of a configuration file: the options' names in kebab case."""
+    return [_kebab(name) for name, _, spec in option_fields() if spec.config]
+
+
+def bounds(info: FieldInfo) -> tuple[Any, Any]:
+    """The field's lower and upper bound (None where it has none)."""
+    ge = next((m.ge for m in info.metadata if isinstance(m, annotated_types.Ge)), None)
+    le = next((m.le for m in info.metadata if isinstance(m, annotated_types.Le)), None)
+    return ge, le
+
+
+def _base_type(info: FieldInfo) -> Any:
+    """The field's type without None (``int | None`` -> int)."""
+    args = getattr(info.annotation, "__args__", ())
+    if type(None) in args:
+        return next(a for a in args if a is not type(None))
+    return info.annotation
+
+
+def shown(value: object) -> str:
+    """A value as help texts and the policy line show it."""
+    if isinstance(value, Enum):
+        return str(value.value)
+    if isinstance(value, tuple):
+        return ",".join(map(str, value))
+    return str(value)
+
+
+def help_text(name: str) -> str:
+    """The help of option ``name``, its bounds and default filled in."""
+    info = Options.model_fields[name]
+    ge, le = bounds(info)
+    return flag(name).help.format(ge=ge, le=le, default=shown(info.default))
+
+
+def expected(name: str) -> str:
+    """A valid value of option ``name``, as an error in a configuration file names it."""
+    info, spec = Options.model_fields[name], flag(name)
+    if spec.expected is not None:
+        return spec.expected
+    kind = _base_type(info)
+    if kind is bool:
+        return "true or false"
+    if kind is int:
+        return "an integer"
+    if kind is float:
+        ge, le = bounds(info)
+        return f"a number between {ge} and {le}"
+    return "a file path (relative to this file)"
+
+
+#: Errors of a value's range (the others are of its type), and the order the ranges were
+#: always checked in: integer bounds, fail-on, shares, then select and ignore.
+_RANGE = {"greater_than_equal": 0, "less_than_equal": 2, "finite_number": 2, "range": 1}
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One invalid option. Sorted, the first is the one a message reports: wrong types
+    first, in the order the values were given, then values out of range."""
+
+    rank: tuple[int, int]
+    key: str = field(compare=False)  # the option's name, in kebab case
+    text: str = field(compare=False)  # what follows the name: ": expected ..." / " must ..."
+
+    def message(self, name: str) -> str:
+        """The sentence, with the option named as its source spells it."""
+        return name + self.text
+
+
+def problems(error: ValidationError, model: type[Settings], given: list[str]) -> list[Problem]:
+    """The invalid options of ``error``, first the one to report. ``given``: the names or
+    keys in the order they were given."""
+    found = []
+    names = {**{n: n for n in model.model_fields}, **{_kebab(n): n for n in model.model_fields}}
+    for detail in error.errors():
+        key = str(detail["loc"][0]) if detail["loc"] else ""
+        name = None if detail["type"] == "extra_forbidden" else names.get(key)
+        value = detail["input"]
+        if name is None:  # an unknown name: reported among the values of the wrong type
+            position = given.index(key) if key in given else len(given)
+            found.append(Problem((0, position), key, ": unknown option"))
+            continue
+        info = model.model_fields[name]
+        kind = detail["type"]
+        order = list(model.model_fields).index(name)
+        if kind in _RANGE:
+            ge, le = bounds(info)
+            if _base_type(info) is float and isinstance(value, int):
+                value = float(value)
+            if kind == "range":
+                text = " " + detail["msg"]
+            elif le is None:
+                text = f" must be at least {ge} (got {value})"
+            else:
+                text = f" must be between {ge} and {le} (got {value})"
+            rank = 1 if kind == "range" else 2 if le is not None else 0
+            found.append(Problem((1, rank * 100 + order), _kebab(name), text))
+        elif kind == "selector":
+            found.append(Problem((1, 300 + order), _kebab(name), ": " + detail["msg"]))
+        else:
+            position = given.index(key) if key in given else len(given)
+            if key not in given and name in given:
+                position = given.index(name)
+            text = f": expected {expected(name)}, got {value!r}"
+            found.append(Problem((0, position), _kebab(name), text))
+    return sorted(found)

@@ -75,35 +75,6 @@ class Finding(FrozenModel):
         )
 
 
-class SettingsEcho(FrozenModel):
-    """The settings the report was computed and judged with."""
-
-    recent_k: int
-    max_his: int
-    fail_on: Severity = Field(description="Findings at or above this severity fail.")
-    select: list[str] = Field(description="Code prefixes reported; empty: every code.")
-    ignore: list[str] = Field(description="Code prefixes not reported.")
-    max_missing: int | None = Field(description="Threshold: sequence items allowed to miss.")
-    min_coverage: float | None = Field(description="Threshold: share of items to resolve.")
-    min_fill: float | None = Field(description="Threshold: lowest recent-window fill.")
-    exit_zero: bool = Field(description="Exit 0 even when the verdict is fail.")
-
-    @classmethod
-    def of(cls, settings: Settings) -> SettingsEcho:
-        """The echo of ``settings``."""
-        return cls(
-            recent_k=settings.recent_k,
-            max_his=settings.max_his,
-            fail_on=settings.fail_on,
-            select=list(settings.selected_prefixes),
-            ignore=list(settings.ignored_prefixes),
-            max_missing=settings.max_missing,
-            min_coverage=settings.min_coverage,
-            min_fill=settings.min_fill,
-            exit_zero=settings.exit_zero,
-        )
-
-
 class Inputs(FrozenModel):
     """The files read (relative to the dataset folder when inside it)."""
 
@@ -138,7 +109,7 @@ class Report(FrozenModel):
         "(after thresholds and selection); exit_zero does not change it."
     )
     summary: Summary
-    settings: SettingsEcho
+    settings: Settings
     inputs: Inputs
     findings: list[Finding]
     checked: list[str] = Field(
@@ -192,6 +163,16 @@ def summarise(findings: list[Finding]) -> Summary:
 def json_schema() -> dict[str, object]:
     """The JSON Schema (draft 2020-12) of the json report."""
     schema = Report.model_json_schema(mode="serialization")
+    # The report echoes the settings it was judged with: every key is always there, and
+    # the defaults and bounds of the options belong to their input (a flag, a key), which
+    # the options model validates; the report's schema describes the echo only.
+    definitions = schema["$defs"]
+    assert isinstance(definitions, dict)
+    for prop in definitions[Settings.__name__]["properties"].values():
+        prop.pop("default", None)
+        for variant in [prop, *prop.get("anyOf", [])]:
+            variant.pop("minimum", None)
+            variant.pop("maximum", None)
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         **schema,
