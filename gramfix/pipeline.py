@@ -5,31 +5,19 @@ from __future__ import annotations
 from pathlib import Path
 
 from gramfix.checks.context import Dataset
-from gramfix.checks.coverage import check_coverage
-from gramfix.checks.embeddings import check_embeddings
-from gramfix.checks.fill import check_fill
-from gramfix.checks.history_order import check_history_order
-from gramfix.checks.hygiene import check_hygiene
-from gramfix.checks.item_files import check_item_files
-from gramfix.checks.key_formats import (
-    check_duplicate_keys,
-    check_key_formats,
-    check_key_shapes,
-)
-from gramfix.checks.lexical_ids import check_lexical_ids
-from gramfix.checks.values import check_values
+from gramfix.checks.registry import registered
 from gramfix.io import progress
-from gramfix.io.discover import EMBEDDINGS, DatasetFiles, locate
-from gramfix.io.embeddings import EmbeddingTable, read_embeddings
+from gramfix.io.discover import DatasetFiles, locate
+from gramfix.io.embeddings import read_embeddings
 from gramfix.io.itemfiles import read_first_id, read_item_file
 from gramfix.io.mapping import read_mapping
 from gramfix.io.sequences import read_sequences
 from gramfix.model.errors import InputError
 from gramfix.model.options import Settings
-from gramfix.model.policy import checked_codes, judge, verdict
+from gramfix.model.policy import judge, verdict
 from gramfix.model.report import Finding, Inputs, Report, summarise
-from gramfix.model.rules import INPUTS, Severity
-from gramfix.model.sections import KeyFamily, MappingStats, SequenceStats
+from gramfix.model.rules import RULES, Input
+from gramfix.model.sections import Coverage, Fill
 
 
 def load(files: DatasetFiles, settings: Settings) -> Dataset:
@@ -91,76 +79,30 @@ def check_dataset(
     return report.model_copy(update={"inputs": inputs})
 
 
-def build_report(data: Dataset, *, hygiene: bool = True) -> Report:
-    """Run the checks, in a fixed order, over a dataset.
+def build_report(data: Dataset, *, lines: bool = True) -> Report:
+    """Run the registered checks, in their order, over a dataset.
 
-    ``hygiene=False`` leaves out the line-level checks of the sequence file (what a
-    repair re-checks is the mapping; the sequences are the same ones it just read).
+    ``lines=False`` leaves out the checks of the text files' lines (what a repair
+    re-checks is the mapping; the sequences are the same ones it just read).
     """
     findings: list[Finding] = []
-    sequence_stats = mapping_stats = coverage = fill = None
-    if data.sequences is None:
-        findings.append(_sequences_absent(data))
-    else:
-        s = data.sequences
-        sequence_stats = SequenceStats(
-            file=data.name("sequences"),
-            lines=s.hygiene.lines,
-            users=len(s.lengths),
-            interactions=s.interactions,
-            items=len(s.items),
-        )
-        if hygiene:
-            findings += check_hygiene(data) + check_history_order(data)
-    if data.mapping is None:
-        findings.append(
-            Finding.of("GF001", "no item_id_to_gcn_index.json: GRAM-C checks skipped", 0)
-        )
-    else:
-        values, found = check_values(data)
-        findings += found + check_duplicate_keys(data)
-        families: list[KeyFamily] = []
-        conflicts = 0
-        if data.sequences is None:
-            findings += check_key_shapes(data)
-        else:
-            families, conflicts, found = check_key_formats(data)
-            findings += found
-            coverage, found = check_coverage(data)
-            findings += found
-            fill, found = check_fill(data)
-            findings += found
-        duplicates = data.mapping.duplicates
-        mapping_stats = MappingStats(
-            file=data.name("mapping"),
-            format="pickle" if data.mapping.pickled else "json",
-            keys=len(data.mapping.entries),
-            members=data.mapping.members,
-            duplicate_keys=len(duplicates),
-            conflicting_duplicate_keys=sum(d.conflicting for d in duplicates),
-            values=values,
-            families=families,
-            conflicts=conflicts,
-        )
-    if data.mapping is not None and data.files.table_searched:
-        findings.append(
-            Finding.of(
-                "GF612",
-                f"no {' or '.join(EMBEDDINGS)} in {data.files.table_search()}: the embedding "
-                "table was not checked (pass it with --embeddings FILE)",
-                0,
-            )
-        )
-    embeddings, found = check_embeddings(data)
-    findings += found
-    item_files, found = check_item_files(data)
-    findings += found
-    lexical_ids, found = check_lexical_ids(data)
-    findings += found
-    findings.sort(key=lambda f: f.code)
+    sections: dict[str, object] = {}
+    ran: set[str] = set()
+    for check in registered():
+        if not check.ready(data.inputs) or (check.lines and not lines):
+            continue
+        result = check.run(data)
+        stray = {f.code for f in result.findings} - set(check.codes)
+        if stray:
+            raise AssertionError(f"check {check.name} found codes it does not own: {stray}")
+        findings += result.findings
+        sections.update(result.sections)
+        ran.update(check.codes)
+    findings.sort(key=lambda f: f.code)  # stable: one code's findings keep their order
+    coverage, fill = sections.get("coverage"), sections.get("fill")
+    assert coverage is None or isinstance(coverage, Coverage)
+    assert fill is None or isinstance(fill, Fill)
     findings = judge(findings, coverage, fill, data.settings)
-    read = {name for name in ("sequences", "mapping") if getattr(data, name) is not None}
-    read |= _other_inputs(data)
     return Report(
         verdict=verdict(findings, data.settings.fail_on),
         summary=summarise(findings),
@@ -170,51 +112,18 @@ def build_report(data: Dataset, *, hygiene: bool = True) -> Report:
             sequences=data.files.display(data.files.sequences),
             mapping=data.files.display(data.files.mapping),
             paths=data.files.paths(),
-            read=[name for name in INPUTS if name in read],
+            read=[need.value for need in Input if need in data.inputs],
         ),
         findings=findings,
-        checked=checked_codes(data.settings, read),
-        sequences=sequence_stats,
-        mapping=mapping_stats,
-        coverage=coverage,
-        fill=fill,
-        embeddings=embeddings,
-        item_files=item_files,
-        lexical_ids=lexical_ids,
+        checked=checked(data.settings, data.inputs, ran),
+        **sections,  # validated by the Report model
     )
 
 
-def _sequences_absent(data: Dataset) -> Finding:
-    """GF002: an error when a mapping is checked (its coverage and fill are unknown, and a
-    gate must not pass what it could not judge); info for a folder without a mapping,
-    where nothing the sequences would judge for GRAM-C is checked (the item files alone
-    are still judged in full)."""
-    if data.mapping is None:
-        return Finding.of(
-            "GF002",
-            "no user_sequence.txt: key formats, coverage and fill skipped",
-            0,
-            severity=Severity.INFO,
-        )
-    return Finding.of(
-        "GF002",
-        "no user_sequence.txt: the mapping's coverage and recent-window fill are unknown "
-        "(pass --sequences FILE, or --ignore GF002 to accept a mapping checked alone)",
-        0,
-    )
-
-
-def _other_inputs(data: Dataset) -> set[str]:
-    """The whole-dataset inputs that were read (the ``needs`` of their findings)."""
-    read = set()
-    if data.embeddings is not None:
-        read.add("table file")
-    if isinstance(data.embeddings, EmbeddingTable):
-        read.add("embeddings")
-    if data.other_mappings:
-        read.add("second mapping")
-    if data.item_files:
-        read.add("item files")
-    if any(f.kind == "indexing" for f in data.item_files):
-        read.add("indexing file")
-    return read
+def checked(settings: Settings, read: frozenset[Input], ran: set[str]) -> list[str]:
+    """The selected codes whose checks ran, with every input their rule needs."""
+    return [
+        code
+        for code, rule in RULES.items()
+        if code in ran and settings.selects(code) and all(n in read for n in rule.needs)
+    ]

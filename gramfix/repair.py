@@ -92,7 +92,7 @@ def plan_repair(data: Dataset) -> Plan:
                 new_keys.append(key)
     repaired = replace(data.mapping, entries=entries, members=len(entries), duplicates=[])
     policy = repair_settings(data.settings)
-    after = build_report(Dataset(data.files, policy, data.sequences, repaired), hygiene=False)
+    after = build_report(Dataset(data.files, policy, data.sequences, repaired), lines=False)
     blockers = [
         f
         for f in after.findings

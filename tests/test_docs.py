@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 import pytest
 
+from gramfix.checks.registry import registered
 from gramfix.cli import cli
 from gramfix.model import options
 from gramfix.model.rules import RULES
@@ -24,9 +25,13 @@ COMMANDS = sorted(cli.commands)
 
 
 def _rules_table() -> str:
-    lines = ["| code | name | severity | meaning |", "|---|---|---|---|"]
+    """The finding catalogue, with the check that owns each code and what it needs."""
+    owner = {code: check.name for check in registered() for code in check.codes}
+    lines = ["| code | name | severity | check | needs | meaning |", "|---|---|---|---|---|---|"]
     lines += [
-        f"| `{r.code}` | `{r.name}` | {r.severity.value} | {r.title} |" for r in RULES.values()
+        f"| `{r.code}` | `{r.name}` | {r.severity.value} | {owner[r.code]} "
+        f"| {', '.join(n.value for n in r.needs) or '-'} | {r.title} |"
+        for r in RULES.values()
     ]
     return "\n".join(lines)
 

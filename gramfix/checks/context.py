@@ -18,6 +18,7 @@ from gramfix.io.itemfiles import ItemFile
 from gramfix.io.mapping import Mapping
 from gramfix.io.sequences import Sequences
 from gramfix.model.options import Settings
+from gramfix.model.rules import Input
 
 Bools = npt.NDArray[np.bool_]
 I64 = npt.NDArray[np.int64]
@@ -35,6 +36,21 @@ class Dataset:
     item_files: tuple[ItemFile, ...] = ()
     sequences_first_id: str | None = None  # to recognise a header line
     other_mappings: tuple[Mapping, ...] = ()  # mapping files beside the one checked
+
+    @cached_property
+    def inputs(self) -> frozenset[Input]:
+        """The inputs at hand, as rules name what they need."""
+        table = self.embeddings
+        present = {
+            Input.SEQUENCES: self.sequences is not None,
+            Input.MAPPING: self.mapping is not None,
+            Input.SECOND_MAPPING: bool(self.other_mappings),
+            Input.TABLE_FILE: table is not None,
+            Input.TABLE: isinstance(table, EmbeddingTable),
+            Input.ITEM_FILES: bool(self.item_files),
+            Input.INDEXING: any(f.kind == "indexing" for f in self.item_files),
+        }
+        return frozenset(need for need, there in present.items() if there)
 
     def name(self, path_kind: str) -> str:
         """Display name of the sequences or mapping file."""

@@ -6,7 +6,9 @@ import numpy as np
 import numpy.typing as npt
 
 from gramfix.checks.context import Dataset
+from gramfix.checks.registry import CheckResult, CheckSpec
 from gramfix.model.report import Finding
+from gramfix.model.rules import Input
 from gramfix.model.sections import Counts, Coverage, CoverageView, MissingItem
 
 I64 = npt.NDArray[np.int64]
@@ -37,7 +39,7 @@ def _top_missing(data: Dataset, total: I64, resolved: Bools) -> list[MissingItem
     return [MissingItem(id=names[i], interactions=int(total[i])) for i in order.tolist()]
 
 
-def check_coverage(data: Dataset) -> tuple[Coverage, list[Finding]]:
+def check_coverage(data: Dataset) -> CheckResult:
     """Coverage as written and after the safe fixes, with the items still missing."""
     counts = data.tables.counts
     written, normalised = data.resolved_as_written, data.resolved_normalised
@@ -76,7 +78,7 @@ def check_coverage(data: Dataset) -> tuple[Coverage, list[Finding]]:
         findings.append(
             _unrecoverable(data, coverage, still, n.interactions - n.interactions_resolved)
         )
-    return coverage, findings
+    return CheckResult(findings, {"coverage": coverage})
 
 
 def _unrecoverable(data: Dataset, coverage: Coverage, still: int, interactions: int) -> Finding:
@@ -125,3 +127,8 @@ def _choice(data: Dataset, item: int) -> str:
 
 
 _WORDS = {2: "two", 3: "three", 4: "four"}
+
+
+CHECK = CheckSpec(
+    "coverage", ("GF301", "GF302"), frozenset({Input.MAPPING, Input.SEQUENCES}), check_coverage
+)

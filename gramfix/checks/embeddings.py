@@ -12,6 +12,7 @@ import numpy as np
 import numpy.typing as npt
 
 from gramfix.checks.context import Dataset
+from gramfix.checks.registry import CheckResult, CheckSpec, codes
 from gramfix.checks.table_scan import TableScan, scan_table
 from gramfix.engine.cooccurrence import (
     MIN_EFFECT,
@@ -28,6 +29,7 @@ from gramfix.engine.cooccurrence import SEED as SIGNAL_SEED
 from gramfix.engine.itemorder import id_ranks
 from gramfix.io.embeddings import EmbeddingTable, TableUnavailable
 from gramfix.model.report import EXAMPLES, Finding
+from gramfix.model.rules import Input
 from gramfix.model.sections import EmbeddingStats, Signal, SignalOrder
 
 I64 = npt.NDArray[np.int64]
@@ -35,15 +37,16 @@ I64 = npt.NDArray[np.int64]
 MAPPED = "row = mapping value"
 
 
-def check_embeddings(data: Dataset) -> tuple[EmbeddingStats | None, list[Finding]]:
+def check_embeddings(data: Dataset) -> CheckResult:
     """Shape, values and collaborative signal of the table, when the dataset has one."""
     table = data.embeddings
     if table is None:
-        return None, []
+        return CheckResult()
     file = data.files.display(table.path) or table.path.as_posix()
     if isinstance(table, TableUnavailable):
-        return None, [Finding.of("GF601", table.reason, 0, file=file)]
-    return _Check(data, table, file).run()
+        return CheckResult([Finding.of("GF601", table.reason, 0, file=file)])
+    stats, findings = _Check(data, table, file).run()
+    return CheckResult(findings, {"embeddings": stats})
 
 
 class _Check:
@@ -357,3 +360,11 @@ def _first_positions(codes: I64, n: int) -> I64:
     at = known[first]
     position[codes[at]] = at
     return position
+
+
+CHECK = CheckSpec(
+    "embeddings",
+    codes(("GF601", "GF611"), ("GF613", "GF613")),
+    frozenset({Input.TABLE_FILE}),
+    check_embeddings,
+)

@@ -11,9 +11,11 @@ is a zero vector.
 from __future__ import annotations
 
 from gramfix.checks.context import Dataset
+from gramfix.checks.registry import CheckResult, CheckSpec
 from gramfix.engine.windows import SPLITS, WindowSums
 from gramfix.model.policy import share_text
 from gramfix.model.report import Finding
+from gramfix.model.rules import Input
 from gramfix.model.sections import Fill, FillSplit, FillView
 
 
@@ -34,7 +36,7 @@ def _view(data: Dataset, sums: dict[str, WindowSums]) -> FillView:
     return FillView(train=one("train"), valid=one("valid"), test=one("test"))
 
 
-def check_fill(data: Dataset) -> tuple[Fill, list[Finding]]:
+def check_fill(data: Dataset) -> CheckResult:
     """Fill as written, after the safe fixes, and with a complete mapping."""
     written, normalised, complete = data.tables.windows
     fill = Fill(
@@ -68,4 +70,7 @@ def check_fill(data: Dataset) -> tuple[Fill, list[Finding]]:
                 file=data.name("mapping"),
             )
         )
-    return fill, findings
+    return CheckResult(findings, {"fill": fill})
+
+
+CHECK = CheckSpec("fill", ("GF401",), frozenset({Input.MAPPING, Input.SEQUENCES}), check_fill)

@@ -15,13 +15,12 @@ import numpy as np
 import numpy.typing as npt
 
 from gramfix.checks.context import Dataset
-from gramfix.checks.hygiene import line_end_findings
+from gramfix.checks.registry import CheckResult, CheckSpec, codes
 from gramfix.engine.hashindex import StringIndex
-from gramfix.engine.keys import is_row_value, show
+from gramfix.engine.keys import show
 from gramfix.io.itemfiles import ItemFile
-from gramfix.io.sequences import LineExamples
 from gramfix.model.report import EXAMPLES, Finding
-from gramfix.model.rules import Severity
+from gramfix.model.rules import Input
 from gramfix.model.sections import IdComparison, ItemFileStats, Neighbours
 
 I64 = npt.NDArray[np.int64]
@@ -34,66 +33,20 @@ _NAMES = {
 }
 
 
-def check_item_files(data: Dataset) -> tuple[list[ItemFileStats], list[Finding]]:
-    """Every item file of the dataset: hygiene, ID sets, duplicate IDs, neighbours."""
+def check_item_files(data: Dataset) -> CheckResult:
+    """Every item file of the dataset: ID sets, duplicate IDs, neighbours."""
     stats: list[ItemFileStats] = []
-    findings: list[Finding] = _other_mappings(data)
+    findings: list[Finding] = []
     for item_file in data.item_files:
         one, found = _check_file(data, item_file)
         stats.append(one)
         findings += found
-    return stats, findings
-
-
-def _other_mappings(data: Dataset) -> list[Finding]:
-    """A second mapping file (a .pkl beside the .json) with other contents."""
-    findings = []
-    for other in data.other_mappings:
-        assert data.mapping is not None
-        mine, theirs = data.mapping.entries, other.entries
-        differ = [
-            k for k in mine.keys() | theirs.keys() if mine.get(k, None) != theirs.get(k, None)
-        ]
-        if differ:
-            message = (
-                f"{data.files.display(other.path)} and {data.name('mapping')} differ in "
-                f"{len(differ):,} keys; the trainer reads the one its configuration "
-                f"names, gramfix checked {data.name('mapping')}"
-            )
-            severity = None
-            if data.sequences is not None:
-                theirs_ok, mine_ok = _resolved(data, theirs), _resolved(data, mine)
-                total = len(data.sequences.items)
-                message += (
-                    f"; {data.files.display(other.path)} resolves {theirs_ok:,} of {total:,} "
-                    f"sequence items as written, {data.name('mapping')} {mine_ok:,}"
-                )
-                if theirs_ok < mine_ok:
-                    severity = Severity.ERROR  # a trainer pointed at it loses the prefix
-            findings.append(
-                Finding.of(
-                    "GF707",
-                    message,
-                    len(differ),
-                    [show(k, 40) for k in sorted(differ)[:EXAMPLES]],
-                    severity=severity,
-                    file=data.files.display(other.path),
-                )
-            )
-    return findings
-
-
-def _resolved(data: Dataset, entries: dict[str, object]) -> int:
-    """Sequence items that ``entries`` maps to a row as written (the trainer's lookup)."""
-    assert data.sequences is not None
-    keys = [k for k, v in entries.items() if is_row_value(v)]
-    codes = data.sequences.items.lookup(keys)
-    return len(np.unique(codes[codes >= 0]))
+    return CheckResult(findings, {"item_files": stats})
 
 
 def _check_file(data: Dataset, f: ItemFile) -> tuple[ItemFileStats, list[Finding]]:
     file = data.files.display(f.path) or f.path.as_posix()
-    findings = _hygiene(f, file)
+    findings: list[Finding] = []
 
     def add(code: str, message: str, count: int, examples: list[str]) -> None:
         findings.append(Finding.of(code, message, count, examples, file=file))
@@ -216,48 +169,6 @@ def _neighbours(data: Dataset, f: ItemFile, add: _Add) -> Neighbours:
     )
 
 
-def _hygiene(f: ItemFile, file: str) -> list[Finding]:
-    """The line-level problems of one item file (the codes of the sequence file's)."""
-    hy = f.hygiene
-    findings: list[Finding] = []
-
-    def add(code: str, examples: LineExamples, message: str) -> None:
-        if examples.count:
-            shown = [
-                f"line {n}: {show(label, 40)}" if label else f"line {n}"
-                for n, label in zip(
-                    examples.lines,
-                    examples.labels + [""] * (len(examples.lines) - len(examples.labels)),
-                    strict=True,
-                )
-            ]
-            findings.append(
-                Finding.of(code, message, examples.count, shown, file=file, line=examples.lines[0])
-            )
-
-    add(
-        "GF503",
-        hy.empty_lines,
-        f"{hy.empty_lines.count:,} empty lines; the trainer crashes on them",
-    )
-    add(
-        "GF504",
-        hy.no_space_lines,
-        f"{hy.no_space_lines.count:,} lines have no space (an ID without the rest); the "
-        "trainer crashes on them",
-    )
-    findings += line_end_findings(
-        hy.crlf_lines, hy.cr_lines, hy.bom, file, cr_stays="in the ID or the text", first_id="ID"
-    )
-    add(
-        "GF509",
-        hy.header_lines,
-        "line 1 is a header of column names; the trainer reads it as an item",
-    )
-    add(
-        "GF511",
-        hy.odd_id_lines,
-        f"{hy.odd_id_lines.count:,} IDs contain tabs, control characters or unusual "
-        "whitespace before the first space; they match no item",
-    )
-    return findings
+CHECK = CheckSpec(
+    "item-files", codes(("GF701", "GF706")), frozenset({Input.ITEM_FILES}), check_item_files
+)

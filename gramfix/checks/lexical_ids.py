@@ -13,9 +13,11 @@ from collections.abc import Callable
 from typing import Literal
 
 from gramfix.checks.context import Dataset
+from gramfix.checks.registry import CheckResult, CheckSpec
 from gramfix.engine.keys import show
 from gramfix.io.itemfiles import ItemFile
 from gramfix.model.report import EXAMPLES, Finding
+from gramfix.model.rules import Input
 from gramfix.model.sections import LexicalCollisions, LexicalIdStats
 
 Comparison = Literal["exact", "without-markers", "normalised"]
@@ -32,7 +34,7 @@ _WHAT = {
 }
 
 
-def check_lexical_ids(data: Dataset) -> tuple[list[LexicalIdStats], list[Finding]]:
+def check_lexical_ids(data: Dataset) -> CheckResult:
     """Collisions in every indexing file of the dataset."""
     stats: list[LexicalIdStats] = []
     findings: list[Finding] = []
@@ -41,7 +43,7 @@ def check_lexical_ids(data: Dataset) -> tuple[list[LexicalIdStats], list[Finding
             one, found = _check(data, item_file)
             stats.append(one)
             findings += found
-    return stats, findings
+    return CheckResult(findings, {"lexical_ids": stats})
 
 
 def _check(data: Dataset, f: ItemFile) -> tuple[LexicalIdStats, list[Finding]]:
@@ -93,3 +95,8 @@ def _groups(compared: list[str]) -> dict[str, list[int]]:
     for position, text in enumerate(compared):
         groups[text].append(position)
     return {text: g for text, g in groups.items() if len(g) > 1}
+
+
+CHECK = CheckSpec(
+    "lexical-ids", ("GF801", "GF802", "GF803"), frozenset({Input.INDEXING}), check_lexical_ids
+)

@@ -30,13 +30,13 @@ from typing import Literal
 
 from gramfix.model.options import Settings
 from gramfix.model.report import Finding
-from gramfix.model.rules import RULES, Severity
+from gramfix.model.rules import Input, Severity
 from gramfix.model.sections import Counts, Coverage, Fill, FillView
 
 #: The findings thresholds decide, and the view of the data each one measures.
 MEASURED = {"GF301": "as_written", "GF302": "normalised", "GF401": "as_written"}
 #: Inputs the thresholds need, and the finding that says one is absent.
-_ABSENT = {"GF001": "mapping", "GF002": "sequences"}
+_ABSENT = {"GF001": Input.MAPPING, "GF002": Input.SEQUENCES}
 
 
 @dataclass(frozen=True)
@@ -65,15 +65,6 @@ def verdict(findings: list[Finding], fail_on: Severity) -> Literal["pass", "fail
     return "fail" if any(f.severity.rank >= fail_on.rank for f in findings) else "pass"
 
 
-def checked_codes(settings: Settings, inputs: set[str]) -> list[str]:
-    """The selected codes whose checks ran: every input they need was there."""
-    return [
-        code
-        for code, rule in RULES.items()
-        if settings.selects(code) and all(need in inputs for need in rule.needs)
-    ]
-
-
 def _apply_thresholds(
     finding: Finding, coverage: Coverage | None, fill: Fill | None, s: Settings
 ) -> Finding:
@@ -85,7 +76,7 @@ def _apply_thresholds(
             update={
                 "severity": Severity.ERROR,
                 "message": f"{finding.message}; the thresholds ({names}) need the "
-                f"{_ABSENT[finding.code]} file",
+                f"{_ABSENT[finding.code].value} file",
             }
         )
     view = MEASURED.get(finding.code)

@@ -10,9 +10,9 @@ concern (`mapping`, `files`, `table`); here they are assembled in code order.
 from __future__ import annotations
 
 from gramfix.model.rules import files, mapping, table
-from gramfix.model.rules.entry import INPUTS, Rule, Severity
+from gramfix.model.rules.entry import Input, Rule, Severity
 
-__all__ = ["INPUTS", "RULES", "Rule", "Severity", "normalise_selector", "rule"]
+__all__ = ["RULES", "Input", "Rule", "Severity", "normalise_selector", "rule"]
 
 RULES: dict[str, Rule] = {
     entry.code: entry

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gramfix.model.rules.entry import ERROR, IDX, INFO, ITEMS, MAP, SECOND_MAP, SEQ, WARNING, Rule
+from gramfix.model.rules.entry import ERROR, INFO, WARNING, Input, Rule
 
 ENTRIES = (
     Rule(
@@ -12,7 +12,7 @@ ENTRIES = (
         "A user appears on several lines",
         "The trainer stores users in a dict: the last line silently wins and the "
         "earlier histories are lost.",
-        needs=(SEQ,),
+        needs=(Input.SEQUENCES,),
     ),
     Rule(
         "GF502",
@@ -21,7 +21,7 @@ ENTRIES = (
         "Users with fewer than 3 items",
         "Validation takes s[-2] and test s[-1] with the rest as history: with fewer "
         "than 3 items the trainer crashes or builds samples without history.",
-        needs=(SEQ,),
+        needs=(Input.SEQUENCES,),
     ),
     Rule(
         "GF503",
@@ -30,7 +30,7 @@ ENTRIES = (
         "Empty lines",
         "The trainer cuts every line at its first space; an empty line has none and "
         "it crashes (IndexError).",
-        needs=(SEQ,),
+        needs=(Input.SEQUENCES,),
     ),
     Rule(
         "GF504",
@@ -39,7 +39,7 @@ ENTRIES = (
         "Lines without a space",
         "A line with only a user ID (or any text without a space) crashes the "
         "trainer (IndexError).",
-        needs=(SEQ,),
+        needs=(Input.SEQUENCES,),
     ),
     Rule(
         "GF505",
@@ -48,7 +48,7 @@ ENTRIES = (
         "CR line endings (Windows CRLF or old Mac CR)",
         "Python's universal newlines hide them from the trainer; other tools "
         "(awk, cut, pandas with a custom separator) keep the CR in the last ID.",
-        needs=(SEQ,),
+        needs=(Input.SEQUENCES,),
     ),
     Rule(
         "GF506",
@@ -57,7 +57,7 @@ ENTRIES = (
         "The file starts with a UTF-8 BOM",
         "The trainer reads UTF-8 without BOM handling: the first user ID gets an "
         "invisible U+FEFF prefix.",
-        needs=(SEQ,),
+        needs=(Input.SEQUENCES,),
     ),
     Rule(
         "GF507",
@@ -66,7 +66,7 @@ ENTRIES = (
         "Tabs in sequence lines",
         "Items are split on any whitespace but the user only on a space: a tab "
         "before the first space glues the first item to the user ID.",
-        needs=(SEQ,),
+        needs=(Input.SEQUENCES,),
     ),
     Rule(
         "GF508",
@@ -75,7 +75,7 @@ ENTRIES = (
         "Unusual whitespace (NBSP, vertical tab ...)",
         "str.split() treats them as separators, other tools do not: IDs differ "
         "between the trainer and the scripts that built the other files.",
-        needs=(SEQ,),
+        needs=(Input.SEQUENCES,),
     ),
     Rule(
         "GF509",
@@ -84,7 +84,7 @@ ENTRIES = (
         "A header line is read as data",
         "The trainer reads every line of this file as 'ID rest' (only similar_item_*.txt "
         "skips lines starting with 'anchor'): a header becomes a bogus user or item.",
-        needs=(SEQ,),
+        needs=(Input.SEQUENCES,),
     ),
     Rule(
         "GF510",
@@ -94,7 +94,7 @@ ENTRIES = (
         "Histories must be oldest first. When most users' items are in ascending ID "
         "order the chronological order was lost (a set, a sort, a groupby): "
         "leave-one-out then tests on the largest ID instead of the latest item.",
-        needs=(SEQ,),
+        needs=(Input.SEQUENCES,),
     ),
     Rule(
         "GF511",
@@ -103,7 +103,7 @@ ENTRIES = (
         "IDs with tabs, control characters or unusual whitespace",
         "The trainer cuts these lines at the first space only, so a tab or NBSP before "
         "it stays inside the ID and the ID matches nothing in the other files.",
-        needs=(ITEMS,),
+        needs=(Input.ITEM_FILES,),
     ),
     Rule(
         "GF701",
@@ -112,7 +112,7 @@ ENTRIES = (
         "Sequence items missing from an item file",
         "The trainer looks every item up by ID in item_plain_text.txt, the indexing "
         "file and the similar-item anchors: a missing item raises KeyError.",
-        needs=(SEQ, ITEMS),
+        needs=(Input.SEQUENCES, Input.ITEM_FILES),
     ),
     Rule(
         "GF702",
@@ -121,7 +121,7 @@ ENTRIES = (
         "Items in an item file that no user interacted with",
         "Extra IDs are decoding candidates that can never be a target, or the file "
         "belongs to another dataset or version of it.",
-        needs=(SEQ, ITEMS),
+        needs=(Input.SEQUENCES, Input.ITEM_FILES),
     ),
     Rule(
         "GF703",
@@ -129,7 +129,7 @@ ENTRIES = (
         WARNING,
         "Mapping IDs missing from an item file",
         "The mapping and the item file were built from different item lists.",
-        needs=(MAP, ITEMS),
+        needs=(Input.MAPPING, Input.ITEM_FILES),
     ),
     Rule(
         "GF704",
@@ -137,7 +137,7 @@ ENTRIES = (
         WARNING,
         "Items of an item file that the mapping does not know",
         "These items get row 0 (padding) in the collaborative prefix.",
-        needs=(MAP, ITEMS),
+        needs=(Input.MAPPING, Input.ITEM_FILES),
     ),
     Rule(
         "GF705",
@@ -145,7 +145,7 @@ ENTRIES = (
         WARNING,
         "An ID on several lines of an item file",
         "The trainer stores the file in a dict: the last line of each ID silently wins.",
-        needs=(ITEMS,),
+        needs=(Input.ITEM_FILES,),
     ),
     Rule(
         "GF706",
@@ -154,7 +154,7 @@ ENTRIES = (
         "Similar-item neighbours that are not known items",
         "Each neighbour is verbalised through its lexical ID: a neighbour missing from "
         "the indexing file (or, without one, from the sequences) raises KeyError.",
-        needs=(ITEMS,),
+        needs=(Input.ITEM_FILES,),
     ),
     Rule(
         "GF707",
@@ -163,7 +163,7 @@ ENTRIES = (
         "Two mapping files that disagree",
         "The folder holds item_id_to_gcn_index.json and .pkl with different contents; "
         "the trainer reads whichever its configuration names. gramfix checks the .json.",
-        needs=(MAP, SECOND_MAP),
+        needs=(Input.MAPPING, Input.SECOND_MAPPING),
     ),
     Rule(
         "GF801",
@@ -172,7 +172,7 @@ ENTRIES = (
         "Items share one lexical ID",
         "The evaluation compares generated text with the target's lexical ID: items "
         "with the same ID can never be told apart.",
-        needs=(IDX,),
+        needs=(Input.INDEXING,),
     ),
     Rule(
         "GF802",
@@ -180,7 +180,7 @@ ENTRIES = (
         WARNING,
         "Items share a lexical ID once the segment and word markers are removed",
         "Decoding drops the segment and word markers, so these IDs decode to the same text.",
-        needs=(IDX,),
+        needs=(Input.INDEXING,),
     ),
     Rule(
         "GF803",
@@ -188,6 +188,6 @@ ENTRIES = (
         WARNING,
         "Items share a lexical ID after strip and lower-case",
         "Evaluators that compare stripped, lower-cased text cannot tell these apart.",
-        needs=(IDX,),
+        needs=(Input.INDEXING,),
     ),
 )

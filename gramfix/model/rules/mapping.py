@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gramfix.model.rules.entry import ERROR, INFO, MAP, SEQ, WARNING, Rule
+from gramfix.model.rules.entry import ERROR, INFO, WARNING, Input, Rule
 
 ENTRIES = (
     Rule(
@@ -31,7 +31,7 @@ ENTRIES = (
         "The mapping was built by splitting on a separator the text does not use, so "
         "each key is 'ID title: ...'. The trainer's lookup by raw ID finds nothing. "
         "Fix: keep the ID before the first whitespace (gramfix repair).",
-        needs=(MAP,),  # without the sequences: keys with whitespace inside
+        needs=(Input.MAPPING,),  # without the sequences: keys with whitespace inside
     ),
     Rule(
         "GF102",
@@ -40,7 +40,7 @@ ENTRIES = (
         "Keys carry invisible or quoting characters",
         "A BOM, CR/LF, spaces, quotes or NBSP at the ends of a key make the exact "
         "lookup fail. Fix: strip them (gramfix repair).",
-        needs=(MAP,),  # without the sequences: keys with whitespace at the ends
+        needs=(Input.MAPPING,),  # without the sequences: keys with whitespace at the ends
     ),
     Rule(
         "GF103",
@@ -49,7 +49,7 @@ ENTRIES = (
         "All-digit keys lost their leading zeros",
         "ISBN-style IDs went through int() or a spreadsheet: 0786959916 became "
         "786959916. Fix: left-pad to the IDs' width when the padded form is unique.",
-        needs=(MAP, SEQ),
+        needs=(Input.MAPPING, Input.SEQUENCES),
     ),
     Rule(
         "GF104",
@@ -58,7 +58,7 @@ ENTRIES = (
         "Keys match item IDs only ignoring case",
         "A lower-casing text pipeline changed the keys. Fix: the sequences' spelling, "
         "applied only when case folding is one-to-one over the item IDs.",
-        needs=(MAP, SEQ),
+        needs=(Input.MAPPING, Input.SEQUENCES),
     ),
     Rule(
         "GF105",
@@ -67,7 +67,7 @@ ENTRIES = (
         "Keys are internal integer IDs, not raw item IDs",
         "Row numbers or P5-style integers never match a raw ID. Only an explicit "
         "translation table can fix this; gramfix refuses to guess.",
-        needs=(MAP, SEQ),
+        needs=(Input.MAPPING, Input.SEQUENCES),
     ),
     Rule(
         "GF106",
@@ -76,7 +76,7 @@ ENTRIES = (
         "Keys match no item of the sequences",
         "These keys are not item IDs of user_sequence.txt even after every safe "
         "normalisation: IDs of another dataset, stale items, or text.",
-        needs=(MAP, SEQ),
+        needs=(Input.MAPPING, Input.SEQUENCES),
     ),
     Rule(
         "GF107",
@@ -85,7 +85,7 @@ ENTRIES = (
         "Normalised keys collide with different values",
         "Two keys land on one item ID with different rows. Merging them would pick a "
         "row at random; gramfix refuses to repair until one is removed by hand.",
-        needs=(MAP, SEQ),
+        needs=(Input.MAPPING, Input.SEQUENCES),
     ),
     Rule(
         "GF108",
@@ -94,7 +94,7 @@ ENTRIES = (
         "Keys repeated in the JSON text (same value)",
         "json.load keeps the last occurrence silently. Harmless here, but the file "
         "was not written by a dict.",
-        needs=(MAP,),
+        needs=(Input.MAPPING,),
     ),
     Rule(
         "GF109",
@@ -102,7 +102,7 @@ ENTRIES = (
         ERROR,
         "Keys repeated with different values",
         "json.load keeps the last value silently, so the first rows are lost.",
-        needs=(MAP,),
+        needs=(Input.MAPPING,),
     ),
     Rule(
         "GF201",
@@ -110,7 +110,7 @@ ENTRIES = (
         ERROR,
         "Values that are not integers",
         "Every value must be an int row index (not bool, float, string or null).",
-        needs=(MAP,),
+        needs=(Input.MAPPING,),
     ),
     Rule(
         "GF202",
@@ -119,7 +119,7 @@ ENTRIES = (
         "Value 0 maps an item to the padding row",
         "Row 0 is padding: the item is looked up as unknown. A 0 among the values "
         "usually means a 0-based LightGCN index was used where rows start at 1.",
-        needs=(MAP,),
+        needs=(Input.MAPPING,),
     ),
     Rule(
         "GF203",
@@ -127,7 +127,7 @@ ENTRIES = (
         ERROR,
         "Negative values",
         "A negative index reads a row from the end of the embedding table.",
-        needs=(MAP,),
+        needs=(Input.MAPPING,),
     ),
     Rule(
         "GF204",
@@ -135,7 +135,7 @@ ENTRIES = (
         WARNING,
         "Several keys share one row",
         "Distinct items with one embedding row are indistinguishable to the prefix.",
-        needs=(MAP,),
+        needs=(Input.MAPPING,),
     ),
     Rule(
         "GF205",
@@ -144,7 +144,7 @@ ENTRIES = (
         "Values are not exactly 1..N",
         "Rows between 1 and the largest value are unused, or the table and the "
         "mapping were generated separately.",
-        needs=(MAP,),
+        needs=(Input.MAPPING,),
     ),
     Rule(
         "GF206",
@@ -153,7 +153,7 @@ ENTRIES = (
         "Values too large for a torch.long index",
         "GRAM-C turns the rows into a torch.long tensor: a value of 2**63 or more "
         "cannot be converted and the trainer crashes.",
-        needs=(MAP,),
+        needs=(Input.MAPPING,),
     ),
     Rule(
         "GF301",
@@ -162,7 +162,7 @@ ENTRIES = (
         "Sequence items the mapping does not resolve",
         "mapping.get(raw_id, 0) returns 0 for these items: their slots in the "
         "collaborative prefix are padding.",
-        needs=(MAP, SEQ),
+        needs=(Input.MAPPING, Input.SEQUENCES),
     ),
     Rule(
         "GF302",
@@ -171,7 +171,7 @@ ENTRIES = (
         "Items still missing after every safe fix",
         "No key leads to these items. A missing row needs a trained embedding: "
         "rebuild the mapping and the table from the same item list.",
-        needs=(MAP, SEQ),
+        needs=(Input.MAPPING, Input.SEQUENCES),
     ),
     Rule(
         "GF401",
@@ -181,6 +181,6 @@ ENTRIES = (
         "Share of the real history slots in GRAM-C's recent-item window that resolve "
         "to a non-zero row. Below 1.0 the collaborative prefix loses signal; at 0.0 "
         "GRAM-C trains as plain GRAM.",
-        needs=(MAP, SEQ),
+        needs=(Input.MAPPING, Input.SEQUENCES),
     ),
 )

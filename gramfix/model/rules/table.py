@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gramfix.model.rules.entry import EMB, ERROR, INFO, MAP, SEQ, TABLE_FILE, WARNING, Rule
+from gramfix.model.rules.entry import ERROR, INFO, WARNING, Input, Rule
 
 ENTRIES = (
     Rule(
@@ -13,7 +13,7 @@ ENTRIES = (
         "A legacy (pre-1.6, not zip) .pt table is read only through torch "
         "(torch.load with weights_only=True): re-save it with torch.save or as .npy, or "
         "pip install 'gramfix[torch]'.",
-        needs=(TABLE_FILE,),
+        needs=(Input.TABLE_FILE,),
     ),
     Rule(
         "GF602",
@@ -22,7 +22,7 @@ ENTRIES = (
         "The table has fewer rows than the mapping addresses",
         "Rows must be at least the largest mapping value + 1 (row 0 is padding). A "
         "value past the end raises IndexError or, clamped, reads another item's row.",
-        needs=(MAP, EMB),
+        needs=(Input.MAPPING, Input.TABLE),
     ),
     Rule(
         "GF603",
@@ -31,7 +31,7 @@ ENTRIES = (
         "The table has more rows than the mapping addresses",
         "Rows past the largest mapping value + 1 are never read: the table and the "
         "mapping were probably built from different item lists.",
-        needs=(MAP, EMB),
+        needs=(Input.MAPPING, Input.TABLE),
     ),
     Rule(
         "GF604",
@@ -40,7 +40,7 @@ ENTRIES = (
         "Row 0 is not all zero",
         "Row 0 is the padding row that unknown items and empty slots read. A non-zero "
         "row 0 usually means the table is 0-based: every item's row is off by one.",
-        needs=(EMB,),
+        needs=(Input.TABLE,),
     ),
     Rule(
         "GF605",
@@ -48,7 +48,7 @@ ENTRIES = (
         ERROR,
         "Rows with NaN or infinite values",
         "One NaN in a pooled row turns the whole collaborative prefix, and the loss, into NaN.",
-        needs=(EMB,),
+        needs=(Input.TABLE,),
     ),
     Rule(
         "GF606",
@@ -56,7 +56,7 @@ ENTRIES = (
         ERROR,
         "The table is not a 2-D floating-point array",
         "GRAM-C copies the table into a float embedding layer of shape [N+1, d].",
-        needs=(EMB,),
+        needs=(Input.TABLE,),
     ),
     Rule(
         "GF607",
@@ -65,7 +65,7 @@ ENTRIES = (
         "All-zero rows besides the padding row",
         "An item whose row is zero adds nothing but still counts in the mean of the "
         "prefix: its embedding was never trained or was lost.",
-        needs=(EMB,),
+        needs=(Input.TABLE,),
     ),
     Rule(
         "GF608",
@@ -74,7 +74,7 @@ ENTRIES = (
         "Different items share identical rows",
         "Identical non-zero rows make items indistinguishable to the prefix: the "
         "table was filled by copying, or by an index that repeats.",
-        needs=(EMB,),
+        needs=(Input.TABLE,),
     ),
     Rule(
         "GF609",
@@ -85,7 +85,7 @@ ENTRIES = (
         "rows of random item pairs (the sample cannot tell them apart), and the rows "
         "look like random noise: a placeholder, not trained embeddings. GRAM-C trains "
         "on it, and its collaborative prefix is noise.",
-        needs=(MAP, SEQ, EMB),
+        needs=(Input.MAPPING, Input.SEQUENCES, Input.TABLE),
     ),
     Rule(
         "GF610",
@@ -95,7 +95,7 @@ ENTRIES = (
         "The table has structure, but rows of items that follow each other are close "
         "only under another item order (or none that gramfix knows): the mapping and "
         "the table were written by generators that order items differently.",
-        needs=(MAP, SEQ, EMB),
+        needs=(Input.MAPPING, Input.SEQUENCES, Input.TABLE),
     ),
     Rule(
         "GF611",
@@ -105,7 +105,7 @@ ENTRIES = (
         "The sample of co-occurring item pairs is too small (or too spread) to tell the "
         "table from a random placeholder. gramfix does not pass what it could not judge: "
         "check the table with the full dataset, or accept it with --ignore GF611.",
-        needs=(MAP, SEQ, EMB),
+        needs=(Input.MAPPING, Input.SEQUENCES, Input.TABLE),
     ),
     Rule(
         "GF612",
@@ -115,7 +115,7 @@ ENTRIES = (
         "The mapping addresses rows of gcn_item_embeddings.npy / .pt, looked for in the "
         "dataset folder and beside the mapping. Pass a table kept elsewhere with "
         "--embeddings FILE to check its rows, padding row and collaborative signal.",
-        needs=(MAP,),
+        needs=(Input.MAPPING,),
     ),
     Rule(
         "GF613",
@@ -126,6 +126,6 @@ ENTRIES = (
         "table is no placeholder, but they close less than 10% of the random pairs' "
         "cosine distance (tables smoothed over the user-item graph close 18% to 61%): "
         "perhaps an under-trained table, or one trained on other interactions.",
-        needs=(MAP, SEQ, EMB),
+        needs=(Input.MAPPING, Input.SEQUENCES, Input.TABLE),
     ),
 )
