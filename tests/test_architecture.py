@@ -3,7 +3,8 @@
 Every module is parsed, and every import counts: at the top, inside functions (the lazy
 imports of the start-up path) and under ``TYPE_CHECKING``. A module may import its own
 layer and the layers below; ``render`` only the model. No module imports a private name
-of another (``from x import _y``): what is shared is public. See docs/architecture.md.
+of another (``from x import _y``): what is shared is public. The root holds only the
+entry points, and no module is over 400 lines. See docs/architecture.md.
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ LAYERS = {
 ONLY = {"render": {"model", "render"}}
 #: The root keeps only the entry points.
 ROOT_MODULES = {"__init__", "__main__", "cli", "pipeline", "repair"}
+#: A module longer than this has two jobs: split it where they part.
+MAX_LINES = 400
 
 
 @dataclass(frozen=True)
@@ -110,6 +113,14 @@ def test_every_package_and_root_module_has_a_layer() -> None:
 
 def test_the_root_holds_only_the_entry_points() -> None:
     assert {p.stem for p in PACKAGE.glob("*.py")} <= ROOT_MODULES
+
+
+def test_no_module_is_over_400_lines() -> None:
+    lines = {
+        path.relative_to(ROOT).as_posix(): len(path.read_text(encoding="utf-8").splitlines())
+        for path in PACKAGE.rglob("*.py")
+    }
+    assert {path: n for path, n in lines.items() if n > MAX_LINES} == {}
 
 
 def test_the_scan_finds_an_upward_and_a_private_import(tmp_path: Path) -> None:

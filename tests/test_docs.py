@@ -14,7 +14,7 @@ import pytest
 
 from gramfix.checks.registry import registered
 from gramfix.cli import cli
-from gramfix.model import options
+from gramfix.model import flag, options
 from gramfix.model.rules import RULES
 from tests.conftest import ROOT, Run
 
@@ -39,14 +39,14 @@ def _rules_table() -> str:
 def _keys_table() -> str:
     """The configuration keys, from the options model."""
     lines = ["| key | value | flag | meaning |", "|---|---|---|---|"]
-    for name, _, spec in options.option_fields():
+    for name, info, spec in options.option_fields():
         if not spec.config:
             continue
         key = name.replace("_", "-")
-        flag = f"`{spec.argument.upper()}`" if spec.argument else f"`--{key}`"
+        given = f"`{spec.argument.upper()}`" if spec.argument else f"`--{key}`"
         commands = " and ".join(spec.commands)
-        meaning = options.help_text(name)
-        lines.append(f"| `{key}` | {options.expected(name)} | {flag} ({commands}) | {meaning} |")
+        value, meaning = flag.expected(info), flag.help_text(info)
+        lines.append(f"| `{key}` | {value} | {given} ({commands}) | {meaning} |")
     return "\n".join(lines)
 
 

@@ -83,7 +83,7 @@ def _dataset(folder: Path, shape: str, seed: int) -> None:
 def _reference(folder: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch) -> str:
     def exact_only(path: Path, known: Any = None) -> reader.Sequences:
         with path.open("rb") as handle:
-            return reader._ExactReader(path).read(handle)
+            return reader.ExactReader(path).read(handle)
 
     with monkeypatch.context() as patch:
         patch.setattr("gramfix.pipeline.read_sequences", exact_only)
@@ -126,7 +126,7 @@ def test_prefilled_reader_keeps_the_order_of_first_sighting(
     monkeypatch.setattr(reader, "BLOCK_BYTES", 4096)
     fast = reader.read_sequences(path, keys)
     with path.open("rb") as handle:
-        exact = reader._ExactReader(path).read(handle)
+        exact = reader.ExactReader(path).read(handle)
     assert not fast.exact_reader
     assert fast.items.names == exact.items.names
     assert fast.codes.tolist() == exact.codes.tolist()

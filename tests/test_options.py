@@ -12,10 +12,11 @@ import click
 import pytest
 
 from gramfix.commands.check import check
-from gramfix.commands.flags import model_options
+from gramfix.commands.options import model_options
 from gramfix.commands.repair import repair
 from gramfix.model.errors import UsageError
-from gramfix.model.options import Options, Settings, bounds, config_keys, option_fields
+from gramfix.model.flag import bounds
+from gramfix.model.options import Options, Settings, config_keys, option_fields
 from tests.conftest import ROOT, Run
 
 PARTIAL = ROOT / "tests" / "cases" / "partial-coverage"

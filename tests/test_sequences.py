@@ -23,12 +23,12 @@ TOKEN = st.text(alphabet=string.ascii_letters + string.digits + "_-", min_size=1
 
 def _exact(path: Path) -> Sequences:
     with path.open("rb") as handle:
-        return reader._ExactReader(path).read(handle)
+        return reader.ExactReader(path).read(handle)
 
 
 def _fast(path: Path) -> Sequences:
     with path.open("rb") as handle:
-        return reader._FastReader(path).read(handle)
+        return reader.FastReader(path).read(handle)
 
 
 def _same(a: Sequences, b: Sequences) -> None:

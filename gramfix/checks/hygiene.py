@@ -10,8 +10,8 @@ from __future__ import annotations
 from gramfix.checks.context import Dataset
 from gramfix.checks.registry import CheckResult, CheckSpec, codes
 from gramfix.engine.keys import show
+from gramfix.io.blocks import LineExamples
 from gramfix.io.itemfiles import ItemFile, is_header_word
-from gramfix.io.sequences import LineExamples
 from gramfix.model.report import Finding
 
 

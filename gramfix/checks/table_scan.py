@@ -14,15 +14,13 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from gramfix.engine.tokens import mix_words
+
 U64 = npt.NDArray[np.uint64]
 F64 = npt.NDArray[np.float64]
 Bools = npt.NDArray[np.bool_]
 
 CHUNK_BYTES = 1 << 24  # 16 MB of rows at a time (and twice that as float64)
-_K1 = np.uint64(0xBF58476D1CE4E5B9)
-_K2 = np.uint64(0x94D049BB133111EB)
-_S29 = np.uint64(29)
-_S32 = np.uint64(32)
 
 
 @dataclass(frozen=True)
@@ -79,21 +77,14 @@ def _chunks(array: npt.NDArray[Any], step: int) -> Iterator[tuple[int, npt.NDArr
 
 
 def _row_hashes(chunk: npt.NDArray[Any]) -> U64:
-    """A 64-bit hash of each row's bytes."""
+    """A 64-bit hash of each row's bytes (the engine's one mixing, over 8-byte words)."""
     raw = chunk.view(np.uint8).reshape(len(chunk), -1)
     width = raw.shape[1]
     padded = (width + 7) // 8 * 8
     if padded != width:
         raw = np.concatenate([raw, np.zeros((len(chunk), padded - width), np.uint8)], axis=1)
     words = np.ascontiguousarray(raw).view(np.uint64)
-    h = np.full(len(chunk), np.uint64(width), np.uint64)
-    for column in range(words.shape[1]):
-        h ^= words[:, column]
-        h *= _K1
-        h ^= h >> _S29
-    h *= _K2
-    h ^= h >> _S32
-    return h
+    return mix_words(words, np.full(len(chunk), width, np.uint64))
 
 
 def _duplicates(array: npt.NDArray[Any], hashes: U64, candidates: Bools) -> list[tuple[int, int]]:

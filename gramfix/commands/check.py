@@ -9,11 +9,11 @@ from typing import Any, TextIO
 
 import click
 
-from gramfix.commands.flags import CONFIG_FILE, NO_CONFIG, PATH, model_options, resolved
+from gramfix.commands.options import CONFIG_FILE, NO_CONFIG, PATH, model_options, resolved
 from gramfix.io import progress
 from gramfix.io.config import shown
 from gramfix.io.discover import locate
-from gramfix.model.options import CHECK
+from gramfix.model.flag import CHECK
 from gramfix.model.report import Report
 from gramfix.pipeline import check_dataset
 from gramfix.render import FORMATS, render

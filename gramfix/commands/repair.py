@@ -8,9 +8,9 @@ from typing import Any
 
 import click
 
-from gramfix.commands.flags import CONFIG_FILE, NO_CONFIG, PATH, model_options, resolved
+from gramfix.commands.options import CONFIG_FILE, NO_CONFIG, PATH, model_options, resolved
 from gramfix.model.errors import UsageError
-from gramfix.model.options import REPAIR
+from gramfix.model.flag import REPAIR
 from gramfix.model.repair_report import RepairReport
 from gramfix.repair import Plan, exit_code, repair_dataset
 

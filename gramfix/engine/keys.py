@@ -25,7 +25,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from gramfix.engine.hashindex import FRONT, MAX_TOKEN_BYTES, StringIndex, pack_strings
+from gramfix.engine.hashindex import StringIndex
+from gramfix.engine.tokens import FRONT, MAX_TOKEN_BYTES, pack_strings
 
 I64 = npt.NDArray[np.int64]
 Bools = npt.NDArray[np.bool_]

@@ -20,7 +20,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from gramfix.model.errors import UsageError
-from gramfix.model.options import Options, Settings, config_keys, problems
+from gramfix.model.flag import problems
+from gramfix.model.options import Options, Settings, config_keys
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -107,7 +108,7 @@ def read_config(path: Path) -> Options:
             table, by_alias=True, by_name=False, context={"base": path.parent, "raw": True}
         )
     except ValidationError as error:
-        first = problems(error, Options, list(table))[0]
+        first = problems(error, Options.model_fields, list(table))[0]
     keys = config_keys()
     if first.key not in keys:
         known = ", ".join(sorted(keys))

@@ -8,14 +8,14 @@ its last line (a dict). Only the similar-items reader skips lines starting with
 
 Two readers give the same result: a numpy one for the files pipelines write (no lone CR,
 printable ASCII IDs, and for similar items nothing but spaces between IDs), and a
-line-by-line one for everything else. Neither keeps more than one block of text, and
-neighbour IDs are never held one Python string per occurrence.
+line-by-line one for everything else. Both read the blocks of `gramfix.io.blocks` and
+gather into one `_Builder`; neither keeps more than one block of text, and neighbour
+IDs are never held one Python string per occurrence.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -23,9 +23,10 @@ from typing import BinaryIO
 import numpy as np
 import numpy.typing as npt
 
-from gramfix.engine.hashindex import FRONT, MAX_TOKEN_BYTES, PADDING, HashIndex, cut_tokens
+from gramfix.engine.hashindex import HashIndex
+from gramfix.engine.tokens import FRONT, MAX_TOKEN_BYTES, PADDING, cut_tokens
+from gramfix.io.blocks import LineExamples, NeedsExactReader, blocks, slices
 from gramfix.io.discover import ItemKind as Kind
-from gramfix.io.sequences import LineExamples
 from gramfix.io.source import decode_utf8, describe_os_error, open_input, refuse_binary
 from gramfix.model.errors import InputError
 
@@ -116,34 +117,12 @@ def read_item_file(path: Path, kind: Kind) -> ItemFile:
     with open_input(path) as handle:
         try:
             try:
-                return _FastReader(path, kind).read(handle)
-            except _NotSimple:
+                return FastReader(path, kind).read(handle)
+            except NeedsExactReader:
                 handle.seek(0)
-                return _ExactReader(path, kind).read(handle)
+                return ExactReader(path, kind).read(handle)
         except OSError as error:
             raise InputError(path, describe_os_error(error)) from None
-
-
-class _NotSimple(Exception):
-    """The numpy reader cannot take this file; the line-by-line reader must."""
-
-
-def _blocks(handle: BinaryIO) -> Iterator[bytes]:
-    """Blocks of whole lines; every block ends with ``\\n`` (one is added to the last)."""
-    pending = b""
-    while True:
-        data = handle.read(BLOCK_BYTES)
-        if not data:
-            break
-        data = pending + data
-        cut = data.rfind(b"\n")
-        if cut < 0:
-            pending = data
-            continue
-        pending = data[cut + 1 :]
-        yield data[: cut + 1]
-    if pending:
-        yield pending + b"\n"
 
 
 class _Builder:
@@ -197,7 +176,7 @@ class _Builder:
         )
 
 
-class _ExactReader:
+class ExactReader:
     """Line by line in Python: the reference semantics."""
 
     def __init__(self, path: Path, kind: Kind) -> None:
@@ -209,7 +188,7 @@ class _ExactReader:
         hy = out.hygiene
         codes: dict[str, int] = {}
         number = 0
-        for block in _blocks(handle):
+        for _, block in blocks(handle, BLOCK_BYTES):
             refuse_binary(self.path, block, number)
             text = decode_utf8(self.path, block, number)
             if number == 0 and text.startswith("\ufeff"):
@@ -259,7 +238,7 @@ def _add_labelled(examples: LineExamples, number: int, label: str) -> None:
     examples.add([number])
 
 
-class _FastReader:
+class FastReader:
     """numpy over whole blocks, for the files real pipelines write."""
 
     def __init__(self, path: Path, kind: Kind) -> None:
@@ -270,7 +249,7 @@ class _FastReader:
         out = _Builder(self.path, self.kind)
         index = HashIndex() if self.kind == "similar-items" else None
         line_base = 0
-        for block in _blocks(handle):
+        for _, block in blocks(handle, BLOCK_BYTES):
             refuse_binary(self.path, block, line_base)
             line_base += self._block(out, index, block, line_base)
         out.hygiene.lines = line_base
@@ -280,7 +259,7 @@ class _FastReader:
         hy = out.hygiene
         buf: U8 = np.frombuffer(block, np.uint8)
         if line_base == 0 and block.startswith(b"\xef\xbb\xbf"):
-            raise _NotSimple  # the BOM stays in the first ID: the exact reader shows it
+            raise NeedsExactReader  # the BOM stays in the first ID: the exact reader shows it
         ascii_only = int(buf.max()) < 128
         if not ascii_only:
             decode_utf8(self.path, block, line_base)  # only to refuse what is not UTF-8
@@ -291,7 +270,7 @@ class _FastReader:
         cr = np.flatnonzero(buf == 13)
         crlf = (ends > starts) & (buf[np.maximum(ends - 1, 0)] == 13)
         if len(cr) != int(crlf.sum()):
-            raise _NotSimple  # a lone CR is a line break of its own
+            raise NeedsExactReader  # a lone CR is a line break of its own
         ends = ends - crlf
         hy.crlf_lines += int(crlf.sum())
         spaces = np.flatnonzero(buf == 32)
@@ -318,12 +297,12 @@ class _FastReader:
             if self.kind != "similar-items":
                 inside &= odd < first_space[line_of]
             if inside.any():
-                raise _NotSimple
+                raise NeedsExactReader
         rows = np.flatnonzero(data)
         out.id_lines.append(rows + line_base + 1)
-        out.ids.extend(_slices(block, starts[rows], first_space[rows]))
+        out.ids.extend(slices(block, starts[rows], first_space[rows]))
         if out.values is not None:
-            out.values.extend(_slices(block, first_space[rows] + 1, ends[rows]))
+            out.values.extend(slices(block, first_space[rows] + 1, ends[rows]))
         if index is not None:
             self._neighbours(out, index, block, buf, starts, first_space, data)
         return n_lines
@@ -350,11 +329,11 @@ class _FastReader:
         if len(token_start) == 0:
             return
         if int((token_end - token_start).max()) > MAX_TOKEN_BYTES:
-            raise _NotSimple
+            raise NeedsExactReader
         padded = b"\0" * FRONT + block + b"\0" * PADDING
         tokens = cut_tokens(padded, token_start, token_end - token_start)
         codes, new = index.find_or_add(tokens)
-        out.neighbours.extend(_slices(block, token_start[new], token_end[new]))
+        out.neighbours.extend(slices(block, token_start[new], token_end[new]))
         out.add_counts(codes)
 
 
@@ -365,17 +344,3 @@ def _starts_with(buf: U8, starts: I64, ends: I64, prefix: bytes) -> npt.NDArray[
         at = np.minimum(starts + offset, len(buf) - 1)
         result &= buf[at] == byte
     return result
-
-
-def _slices(data: bytes, starts: I64, ends: I64) -> list[str]:
-    """``data[start:end]`` decoded, for each range, in one vectorised gather."""
-    if len(starts) == 0:
-        return []
-    lengths = ends - starts + 1  # each slice and a separating newline
-    total = np.cumsum(lengths)
-    gather = np.arange(int(total[-1])) + np.repeat(starts - (total - lengths), lengths)
-    raw = np.frombuffer(data, np.uint8)
-    picked = raw[np.minimum(gather, len(raw) - 1)]
-    picked[total - 1] = 10
-    text: str = picked.tobytes().decode("utf-8")
-    return text.split("\n")[:-1]

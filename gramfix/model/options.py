@@ -3,7 +3,7 @@
 Each field of `Options` is one option. Its type, default and bounds validate it wherever
 it comes from -- a flag, a configuration key, a library call -- and its `Flag` says how
 the command line and the documentation show it. From these fields derive the click
-options of each command (`gramfix.commands.flags`), the configuration keys and their
+options of each command (`gramfix.commands.options`), the configuration keys and their
 validation (`gramfix.io.config`), the settings echoed in the report (`Settings` is the
 report's ``settings``), the policy line of the text report and the README's key table.
 Adding an option is adding a field.
@@ -11,19 +11,17 @@ Adding an option is adding a field.
 `Settings` is what a check is computed and judged with; `Options` adds the inputs.
 A value that fails validation is a `UsageError` naming the option as its source spells
 it: ``--max-his`` for a flag, ``gramfix.toml: max-his`` for a key, ``max-his`` for a
-library call (`problems` lists them for a caller that names the source itself).
+library call (`gramfix.model.flag.problems` lists them for a caller that names the
+source itself).
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
-from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any, ClassVar
 
-import annotated_types
 from pydantic import (
     AfterValidator,
     AliasGenerator,
@@ -38,47 +36,30 @@ from pydantic import (
     model_validator,
 )
 from pydantic.fields import FieldInfo
-from pydantic_core import PydanticCustomError
 
 from gramfix.model.errors import UsageError
+from gramfix.model.flag import (
+    CHECK,
+    EXPECTED,
+    RANGE,
+    SELECTOR,
+    Flag,
+    invalid,
+    kebab,
+    problems,
+    spec,
+)
 from gramfix.model.rules import Severity, normalise_selector
 
 #: The severities ``fail-on`` accepts (an info finding never fails a check).
 FAIL_ON = (Severity.ERROR, Severity.WARNING)
-CHECK, REPAIR = "check", "repair"
-
-
-@dataclass(frozen=True)
-class Flag:
-    """How an option appears on the command line, in configuration files and in the docs.
-
-    ``help`` may name the field's bounds and default: ``{ge}``, ``{le}``, ``{default}``.
-    """
-
-    help: str
-    commands: tuple[str, ...] = (CHECK, REPAIR)  # the commands that take it as a flag
-    metavar: str | None = None
-    config: bool = True  # a key of the configuration file
-    argument: str | None = None  # a positional argument of this name, not an option
-    choices: tuple[str, ...] = ()  # the values a flag accepts (a click.Choice)
-    expected: str | None = None  # a valid value as an error names it (default: by type)
-    policy: bool = True  # shown on the text report's policy line when not the default
-
-
-def _kebab(name: str) -> str:
-    return name.replace("_", "-")
-
-
-def _error(kind: str, message: str) -> PydanticCustomError:
-    """A validation error of ``kind`` (see `problems`), its message taken as it is."""
-    return PydanticCustomError(kind, "{message}", {"message": message})
 
 
 def _codes(value: object) -> tuple[str, ...]:
     """``select`` / ``ignore`` as given: a comma-separated string or a list of strings."""
     items = value.split(",") if isinstance(value, str) else value
     if not isinstance(items, (list, tuple)) or not all(isinstance(i, str) for i in items):
-        raise _error("expected", "not a list of codes")
+        raise invalid(EXPECTED, "not a list of codes")
     return tuple(i.strip() for i in items if i.strip())
 
 
@@ -88,8 +69,8 @@ def _prefixes(selectors: tuple[str, ...]) -> tuple[str, ...]:
     for selector in selectors:
         prefix = normalise_selector(selector)
         if prefix is None:
-            raise _error(
-                "selector",
+            raise invalid(
+                SELECTOR,
                 f"{selector!r} is not a finding code, code prefix or name (see 'gramfix check "
                 "--help' and the README's finding table)",
             )
@@ -100,11 +81,11 @@ def _prefixes(selectors: tuple[str, ...]) -> tuple[str, ...]:
 def _fail_on(value: object) -> Severity:
     if isinstance(value, Severity):
         if value not in FAIL_ON:
-            raise _error("range", f"must be error or warning (got {value.value})")
+            raise invalid(RANGE, f"must be error or warning (got {value.value})")
         return value
     if isinstance(value, str) and value in {s.value for s in FAIL_ON}:
         return Severity(value)
-    raise _error("expected", "not a failing severity")
+    raise invalid(EXPECTED, "not a failing severity")
 
 
 Codes = Annotated[tuple[str, ...], BeforeValidator(_codes), AfterValidator(_prefixes)]
@@ -124,7 +105,7 @@ class Settings(BaseModel):
         strict=True,
         validate_by_name=True,
         validate_by_alias=True,
-        alias_generator=AliasGenerator(validation_alias=_kebab),
+        alias_generator=AliasGenerator(validation_alias=kebab),
         json_schema_serialization_defaults_required=True,
     )
     #: How a validation error names an option of this class (``--`` for flags).
@@ -217,7 +198,7 @@ class Settings(BaseModel):
         except ValidationError as error:
             raw = isinstance(info.context, dict) and info.context.get("raw")
             if isinstance(data, Mapping) and not raw:
-                problem = problems(error, cls, list(data))[0]
+                problem = problems(error, cls.model_fields, list(data))[0]
                 raise UsageError(problem.message(cls.source + problem.key)) from None
             raise
 
@@ -291,7 +272,7 @@ class Options(Settings):
         if isinstance(value, Path):
             return value
         if not isinstance(value, str) or not value:
-            raise _error("expected", "not a path")
+            raise invalid(EXPECTED, "not a path")
         base = info.context.get("base") if isinstance(info.context, dict) else None
         if base is None:
             return Path(value)
@@ -309,122 +290,17 @@ class Options(Settings):
 
 def flag(name: str) -> Flag:
     """The `Flag` of option ``name``."""
-    return next(m for m in Options.model_fields[name].metadata if isinstance(m, Flag))
+    return spec(Options.model_fields[name])
 
 
 def option_fields(command: str | None = None) -> Iterator[tuple[str, FieldInfo, Flag]]:
     """The options (of ``command``, or every one) in declaration order: name, field, flag."""
     for name, info in Options.model_fields.items():
-        spec = flag(name)
-        if command is None or command in spec.commands:
-            yield name, info, spec
+        shows = spec(info)
+        if command is None or command in shows.commands:
+            yield name, info, shows
 
 
 def config_keys() -> list[str]:
     """The keys of a configuration file: the options' names in kebab case."""
-    return [_kebab(name) for name, _, spec in option_fields() if spec.config]
-
-
-def bounds(info: FieldInfo) -> tuple[Any, Any]:
-    """The field's lower and upper bound (None where it has none)."""
-    ge = next((m.ge for m in info.metadata if isinstance(m, annotated_types.Ge)), None)
-    le = next((m.le for m in info.metadata if isinstance(m, annotated_types.Le)), None)
-    return ge, le
-
-
-def _base_type(info: FieldInfo) -> Any:
-    """The field's type without None (``int | None`` -> int)."""
-    args = getattr(info.annotation, "__args__", ())
-    if type(None) in args:
-        return next(a for a in args if a is not type(None))
-    return info.annotation
-
-
-def shown(value: object) -> str:
-    """A value as help texts and the policy line show it."""
-    if isinstance(value, Enum):
-        return str(value.value)
-    if isinstance(value, tuple):
-        return ",".join(map(str, value))
-    return str(value)
-
-
-def help_text(name: str) -> str:
-    """The help of option ``name``, its bounds and default filled in."""
-    info = Options.model_fields[name]
-    ge, le = bounds(info)
-    return flag(name).help.format(ge=ge, le=le, default=shown(info.default))
-
-
-def expected(name: str) -> str:
-    """A valid value of option ``name``, as an error in a configuration file names it."""
-    info, spec = Options.model_fields[name], flag(name)
-    if spec.expected is not None:
-        return spec.expected
-    kind = _base_type(info)
-    if kind is bool:
-        return "true or false"
-    if kind is int:
-        return "an integer"
-    if kind is float:
-        ge, le = bounds(info)
-        return f"a number between {ge} and {le}"
-    return "a file path (relative to this file)"
-
-
-#: Errors of a value's range (the others are of its type), and the order the ranges were
-#: always checked in: integer bounds, fail-on, shares, then select and ignore.
-_RANGE = {"greater_than_equal": 0, "less_than_equal": 2, "finite_number": 2, "range": 1}
-
-
-@dataclass(frozen=True, order=True)
-class Problem:
-    """One invalid option. Sorted, the first is the one a message reports: wrong types
-    first, in the order the values were given, then values out of range."""
-
-    rank: tuple[int, int]
-    key: str = field(compare=False)  # the option's name, in kebab case
-    text: str = field(compare=False)  # what follows the name: ": expected ..." / " must ..."
-
-    def message(self, name: str) -> str:
-        """The sentence, with the option named as its source spells it."""
-        return name + self.text
-
-
-def problems(error: ValidationError, model: type[Settings], given: list[str]) -> list[Problem]:
-    """The invalid options of ``error``, first the one to report. ``given``: the names or
-    keys in the order they were given."""
-    found = []
-    names = {**{n: n for n in model.model_fields}, **{_kebab(n): n for n in model.model_fields}}
-    for detail in error.errors():
-        key = str(detail["loc"][0]) if detail["loc"] else ""
-        name = None if detail["type"] == "extra_forbidden" else names.get(key)
-        value = detail["input"]
-        if name is None:  # an unknown name: reported among the values of the wrong type
-            position = given.index(key) if key in given else len(given)
-            found.append(Problem((0, position), key, ": unknown option"))
-            continue
-        info = model.model_fields[name]
-        kind = detail["type"]
-        order = list(model.model_fields).index(name)
-        if kind in _RANGE:
-            ge, le = bounds(info)
-            if _base_type(info) is float and isinstance(value, int):
-                value = float(value)
-            if kind == "range":
-                text = " " + detail["msg"]
-            elif le is None:
-                text = f" must be at least {ge} (got {value})"
-            else:
-                text = f" must be between {ge} and {le} (got {value})"
-            rank = 1 if kind == "range" else 2 if le is not None else 0
-            found.append(Problem((1, rank * 100 + order), _kebab(name), text))
-        elif kind == "selector":
-            found.append(Problem((1, 300 + order), _kebab(name), ": " + detail["msg"]))
-        else:
-            position = given.index(key) if key in given else len(given)
-            if key not in given and name in given:
-                position = given.index(name)
-            text = f": expected {expected(name)}, got {value!r}"
-            found.append(Problem((0, position), _kebab(name), text))
-    return sorted(found)
+    return [kebab(name) for name, _, spec in option_fields() if spec.config]

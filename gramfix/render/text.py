@@ -10,7 +10,8 @@ from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from gramfix.model.options import Settings, flag, shown
+from gramfix.model.flag import shown
+from gramfix.model.options import Settings, flag
 from gramfix.model.policy import share_text
 from gramfix.model.report import Finding, Report
 from gramfix.model.rules import Severity

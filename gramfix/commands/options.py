@@ -16,7 +16,8 @@ from typing import Any
 import click
 
 from gramfix.io.config import Resolved, resolve
-from gramfix.model.options import Options, flag, help_text, option_fields
+from gramfix.model.flag import help_text
+from gramfix.model.options import Options, flag, option_fields
 
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 PATH = click.Path(path_type=Path)
@@ -58,7 +59,7 @@ def _parameter(name: str) -> Decorator:
         return click.argument(spec.argument, required=False, type=PATH)
     option = "--" + name.replace("_", "-")
     kind = info.annotation
-    settings: dict[str, Any] = {"help": help_text(name), "metavar": spec.metavar}
+    settings: dict[str, Any] = {"help": help_text(info), "metavar": spec.metavar}
     if kind is bool:
         return click.option(f"{option}/--no-{option[2:]}", name, default=None, **settings)
     if spec.choices:
