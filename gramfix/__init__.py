@@ -23,7 +23,7 @@ _EXPORTS = {
     "UsageError": "gramfix.model.errors",
     "RULES": "gramfix.model.rules",
     "Severity": "gramfix.model.rules",
-    "ExitCode": "gramfix.model.report",
+    "ExitCode": "gramfix.model.errors",
     "Finding": "gramfix.model.report",
     "Report": "gramfix.model.report",
     "Settings": "gramfix.model.options",
@@ -44,9 +44,9 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from gramfix.model.errors import GramfixError, InputError, UsageError
+    from gramfix.model.errors import ExitCode, GramfixError, InputError, UsageError
     from gramfix.model.options import Settings
-    from gramfix.model.report import ExitCode, Finding, Report
+    from gramfix.model.report import Finding, Report
     from gramfix.model.rules import RULES, Severity
     from gramfix.pipeline import check_dataset
 

@@ -1,7 +1,13 @@
-"""The command line: the group, and the one place a failure becomes an exit code and one line."""
+"""The command line: the group, and the one place a failure becomes an exit code and one line.
+
+The commands live in `gramfix.commands`, one module each, imported only when run (or
+asked for their help): ``gramfix --version`` and ``gramfix --help`` import neither
+pydantic nor numpy nor rich, whose import costs most of a short run.
+"""
 
 from __future__ import annotations
 
+import importlib
 import os
 import signal
 import sys
@@ -9,21 +15,43 @@ import sys
 import click
 
 from gramfix import __version__
-from gramfix.commands.check import check
-from gramfix.commands.repair import repair
-from gramfix.commands.schema import schema
-from gramfix.model.errors import GramfixError
-from gramfix.model.report import ExitCode
+from gramfix.model.errors import ExitCode, GramfixError
+
+#: Each command, and its help's first paragraph as ``gramfix --help`` lists it (the
+#: command's docstring says the same: tests/test_cli.py holds them together).
+COMMANDS = {
+    "check": "Check a dataset folder the way the GRAM-C trainer reads it.",
+    "repair": "Rewrite the mapping so every item resolves, changing keys only, never values.",
+    "schema": "Print the JSON Schema of the json report (check --format json).",
+}
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class LazyGroup(click.Group):
+    """A group whose commands are imported when one of them is used."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS:
+            return None
+        module = importlib.import_module(f"gramfix.commands.{cmd_name}")
+        command: click.Command = getattr(module, cmd_name)
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The command list of ``--help``, from `COMMANDS` (no command is imported)."""
+        limit = formatter.width - 6 - max(map(len, COMMANDS))
+        # Stand-ins with the same first paragraph: click shortens it as for the command.
+        shown = [click.Command(name, help=text) for name, text in COMMANDS.items()]
+        with formatter.section("Commands"):
+            formatter.write_dl([(c.name or "", c.get_short_help_str(limit)) for c in shown])
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="gramfix")
 def cli() -> None:
     """Check and repair the data of GRAM / GRAM-C training pipelines."""
-
-
-for command in (check, repair, schema):
-    cli.add_command(command)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -29,11 +29,11 @@ from gramfix.io.discover import locate
 from gramfix.io.mapping import Mapping, read_pickled_dict
 from gramfix.io.source import read_bytes
 from gramfix.io.write import refuse_in_place, replace_keeping_backup, write_atomic, write_new
-from gramfix.model.errors import UsageError
+from gramfix.model.errors import ExitCode, UsageError
 from gramfix.model.options import Settings
 from gramfix.model.policy import fill_conditions, item_conditions
 from gramfix.model.repair_report import Change, RepairReport, Status, StillMissing, Threshold
-from gramfix.model.report import EXAMPLES, ExitCode, Finding, Report
+from gramfix.model.report import EXAMPLES, Finding, Report
 from gramfix.model.rules import Severity
 from gramfix.model.sections import KeyExample
 from gramfix.pipeline import build_report, load

@@ -68,7 +68,7 @@ def test_a_bug_is_exit_3_without_traceback(
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("gramfix.commands.check.check_dataset", broken)
+    monkeypatch.setattr("gramfix.pipeline.check_dataset", broken)
     run = gramfix("check", CLEAN)
     assert run.code == 3
     assert "bug in gramfix" in run.err

@@ -15,7 +15,6 @@ from gramfix.io.config import shown
 from gramfix.io.discover import locate
 from gramfix.model.flag import CHECK
 from gramfix.model.report import Report
-from gramfix.pipeline import check_dataset
 from gramfix.render import FORMATS, render
 
 LAYOUT: list[Any] = [
@@ -78,6 +77,8 @@ def check(
     Exit status: 0 no failing finding (or --exit-zero), 1 failing findings, 2
     unreadable input, wrong options or configuration, 3 a bug in gramfix.
     """
+    from gramfix.pipeline import check_dataset  # numpy and the checks: only to run
+
     options = resolved(given, config_file, no_config)
     o = options.options
     if output is not None and str(output) != "-":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -12,7 +12,9 @@ from gramfix.commands.options import CONFIG_FILE, NO_CONFIG, PATH, model_options
 from gramfix.model.errors import UsageError
 from gramfix.model.flag import REPAIR
 from gramfix.model.repair_report import RepairReport
-from gramfix.repair import Plan, exit_code, repair_dataset
+
+if TYPE_CHECKING:
+    from gramfix.repair import Plan
 
 LAYOUT: list[Any] = [
     "dataset",
@@ -83,6 +85,8 @@ def repair(
     reaches a passing mapping (nothing written), 2 unreadable input or wrong options,
     3 a bug in gramfix.
     """
+    from gramfix.repair import exit_code, repair_dataset  # numpy and the checks: only to run
+
     if show_diff and output_format == "json":
         raise UsageError("--diff is for people; with --format json the changes are in the report")
     options = resolved(given, config_file, no_config)

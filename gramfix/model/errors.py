@@ -1,8 +1,19 @@
-"""The few exceptions that mean "cannot proceed" (data problems are findings, not these)."""
+"""The few exceptions that mean "cannot proceed" (data problems are findings, not these),
+and the exit codes everything ends in."""
 
 from __future__ import annotations
 
+from enum import IntEnum
 from pathlib import Path
+
+
+class ExitCode(IntEnum):
+    """The exit-code contract CI relies on."""
+
+    OK = 0  # no finding at or above the failing severity (or --exit-zero)
+    FINDINGS = 1  # at least one such finding (or nothing safe to repair)
+    INPUT_ERROR = 2  # unreadable input or wrong options
+    BUG = 3  # a bug in gramfix
 
 
 class GramfixError(Exception):

@@ -6,12 +6,12 @@ timestamps, so it can be diffed and kept as a golden file.
 
 from __future__ import annotations
 
-from enum import IntEnum
 from typing import Literal
 
 from pydantic import Field, model_validator
 
 from gramfix.model.base import FrozenModel
+from gramfix.model.errors import ExitCode
 from gramfix.model.options import Settings
 from gramfix.model.rules import Severity, rule
 from gramfix.model.sections import (
@@ -26,15 +26,6 @@ from gramfix.model.sections import (
 
 SCHEMA_VERSION = 1
 EXAMPLES = 5
-
-
-class ExitCode(IntEnum):
-    """The exit-code contract CI relies on."""
-
-    OK = 0  # no finding at or above the failing severity (or --exit-zero)
-    FINDINGS = 1  # at least one such finding (or nothing safe to repair)
-    INPUT_ERROR = 2  # unreadable input or wrong options
-    BUG = 3  # a bug in gramfix
 
 
 class Finding(FrozenModel):
