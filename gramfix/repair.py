@@ -23,7 +23,7 @@ import orjson
 
 from gramfix.checks.context import Dataset
 from gramfix.checks.key_formats import check_duplicate_keys
-from gramfix.engine.keys import FAMILIES, FIXES, Family, show
+from gramfix.engine.keys import FIXES, Family, show
 from gramfix.engine.textdiff import unified_diff
 from gramfix.io.discover import locate
 from gramfix.io.mapping import Mapping, read_pickled_dict
@@ -73,8 +73,7 @@ def plan_repair(data: Dataset) -> Plan:
     ka = data.key_analysis
     names = data.sequences.items.names
     keys, values = data.keys, data.values
-    exact = FAMILIES.index(Family.EXACT)
-    fix = (ka.fixable() & (ka.family != exact)).tolist()
+    fix = (ka.fixable() & (ka.family != Family.EXACT)).tolist()
     targets = ka.target.tolist()
     renamed_keys = [names[t] if f else k for k, t, f in zip(keys, targets, fix, strict=True)]
     entries = dict(zip(renamed_keys, values, strict=True))
@@ -100,7 +99,7 @@ def plan_repair(data: Dataset) -> Plan:
     ]
     # json.load already dropped all but the last of repeated keys: the others are lost rows.
     blockers += [f for f in check_duplicate_keys(data) if f.severity is Severity.ERROR]
-    families = [FAMILIES[f] for f in ka.family.tolist()]
+    families = [Family(f) for f in ka.family.tolist()]
     return Plan(
         source=data.mapping,
         keys=keys,
@@ -173,10 +172,10 @@ def summarise_plan(plan: Plan) -> list[Change]:
         [new is not None and new != key for key, new in zip(plan.keys, plan.new_keys, strict=True)],
         np.bool_,
     )
-    family = np.array([FAMILIES.index(f) for f in plan.family], np.int64)
+    family = np.array(plan.family, np.int64)
     changes = []
-    for index, kind in enumerate(FAMILIES):
-        positions = np.flatnonzero(renamed & (family == index))
+    for kind in Family:
+        positions = np.flatnonzero(renamed & (family == kind))
         if len(positions) == 0:
             continue
         examples = [
@@ -184,7 +183,7 @@ def summarise_plan(plan: Plan) -> list[Change]:
             for p in positions[:EXAMPLES].tolist()
         ]
         fix = FIXES[kind] or ""
-        changes.append(Change(family=kind.value, count=len(positions), fix=fix, examples=examples))
+        changes.append(Change(family=kind.label, count=len(positions), fix=fix, examples=examples))
     return changes
 
 

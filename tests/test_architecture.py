@@ -139,3 +139,18 @@ def test_the_scan_finds_an_upward_and_a_private_import(tmp_path: Path) -> None:
         "gramfix.model.e:1 imports the private _g of gramfix.model.f",
         "gramfix.render.c:1 imports gramfix.io (layer io) from layer render",
     ]
+
+
+def test_one_version_source_and_the_package_is_typed() -> None:
+    import sys
+
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - Python 3.10
+        import tomli as tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert "version" not in project["project"]
+    assert "version" in project["project"]["dynamic"]
+    assert project["tool"]["hatch"]["version"]["path"] == "gramfix/__init__.py"
+    assert (PACKAGE / "py.typed").is_file()  # shipped in the wheel with the package

@@ -10,7 +10,7 @@ import numpy as np
 import numpy.typing as npt
 
 from gramfix.engine.hashindex import StringIndex
-from gramfix.engine.keys import KeyAnalysis, analyse_keys, is_row_value, leading_token
+from gramfix.engine.keys import Family, KeyAnalysis, analyse_keys, is_row_value, leading_token
 from gramfix.engine.windows import SampleTables, count_samples
 from gramfix.io.discover import DatasetFiles
 from gramfix.io.embeddings import EmbeddingTable, TableUnavailable
@@ -103,7 +103,7 @@ class Dataset:
     def resolved_as_written(self) -> Bools:
         """Per universe item: the trainer's lookup returns a non-zero row today."""
         ka = self.key_analysis
-        exact = ka.family == 0  # Family.EXACT is first
+        exact = ka.family == Family.EXACT
         return self._resolved(exact & self.row_value)
 
     @cached_property

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from gramfix.checks.context import Dataset
-from gramfix.engine.keys import FAMILIES, FIXES, Family, show
+from gramfix.engine.keys import FIXES, Family, show
 from gramfix.model.report import EXAMPLES, Finding
 from gramfix.model.rules import Severity
 from gramfix.model.sections import KeyExample, KeyFamily
@@ -38,7 +38,7 @@ def check_key_formats(data: Dataset) -> tuple[list[KeyFamily], int, list[Finding
     families: list[KeyFamily] = []
     findings: list[Finding] = []
     n_keys = len(ka.keys)
-    for family in FAMILIES:
+    for family in Family:
         members = ka.members(family)
         if len(members) == 0:
             continue
@@ -52,7 +52,7 @@ def check_key_formats(data: Dataset) -> tuple[list[KeyFamily], int, list[Finding
         safe = None if family is Family.EXACT else bool(fix) and bool(fixable[members].all())
         families.append(
             KeyFamily(
-                family=family.value, count=len(members), examples=examples, fix=fix, safe=safe
+                family=family.label, count=len(members), examples=examples, fix=fix, safe=safe
             )
         )
         if family is Family.EXACT:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from enum import Enum
+from enum import IntEnum
 from typing import Any
 
 import numpy as np
@@ -32,19 +32,32 @@ I64 = npt.NDArray[np.int64]
 Bools = npt.NDArray[np.bool_]
 
 
-class Family(str, Enum):
-    """Key-format families, in report order."""
+class Family(IntEnum):
+    """Key-format families, in report order; the value is what `KeyAnalysis` stores per key."""
 
-    EXACT = "exact"
-    WHOLE_LINE = "whole-line"
-    DECORATED = "decorated"
-    LOST_ZEROS = "lost-leading-zeros"
-    CASE_CHANGED = "case-changed"
-    INTERNAL_ID = "internal-id"
-    UNRECOGNISED = "unrecognised"
+    EXACT = 0
+    WHOLE_LINE = 1
+    DECORATED = 2
+    LOST_ZEROS = 3
+    CASE_CHANGED = 4
+    INTERNAL_ID = 5
+    UNRECOGNISED = 6
+
+    @property
+    def label(self) -> str:
+        """The family as reports name it: ``whole-line``, ``lost-leading-zeros`` ..."""
+        return _LABELS[self]
 
 
-FAMILIES = list(Family)
+_LABELS = {
+    Family.EXACT: "exact",
+    Family.WHOLE_LINE: "whole-line",
+    Family.DECORATED: "decorated",
+    Family.LOST_ZEROS: "lost-leading-zeros",
+    Family.CASE_CHANGED: "case-changed",
+    Family.INTERNAL_ID: "internal-id",
+    Family.UNRECOGNISED: "unrecognised",
+}
 FIXES: dict[Family, str | None] = {
     Family.EXACT: None,
     Family.WHOLE_LINE: "keep the ID before the first whitespace",
@@ -101,7 +114,7 @@ class KeyAnalysis:
     """Each mapping key's family and the universe item its fix leads to."""
 
     keys: list[str]
-    family: npt.NDArray[np.int8]  # index into FAMILIES, per key
+    family: npt.NDArray[np.int8]  # the Family of each key
     target: I64  # universe code per key after its fix (exact keys: their own), -1 if none
     conflict: Bools  # the key lands on an item that another key maps to another value
     fold_injective: bool  # case folding is one-to-one over the universe
@@ -109,15 +122,15 @@ class KeyAnalysis:
 
     def members(self, family: Family) -> I64:
         """Positions of the keys of ``family``."""
-        return np.flatnonzero(self.family == FAMILIES.index(family))
+        return np.flatnonzero(self.family == family)
 
     def fixable(self) -> Bools:
         """Keys that resolve once the safe fixes are applied: exact keys (they need no
         fix, so a repair never loses them) and keys whose fix is applicable and safe."""
         ok = (self.target >= 0) & ~self.conflict & ~self.ambiguous
         if not self.fold_injective:
-            ok &= self.family != FAMILIES.index(Family.CASE_CHANGED)
-        exact: Bools = self.family == FAMILIES.index(Family.EXACT)
+            ok &= self.family != Family.CASE_CHANGED
+        exact: Bools = self.family == Family.EXACT
         return ok | exact
 
 
@@ -130,9 +143,9 @@ def analyse_keys(
     already knows it; otherwise the keys are looked up.
     """
     n = len(keys)
-    family = np.full(n, FAMILIES.index(Family.UNRECOGNISED), np.int8)
+    family = np.full(n, Family.UNRECOGNISED, np.int8)
     target = exact.copy() if exact is not None else universe.lookup(keys)
-    family[target >= 0] = FAMILIES.index(Family.EXACT)
+    family[target >= 0] = Family.EXACT
     rest = np.flatnonzero(target < 0)
     fold_injective = True
     ambiguous = np.zeros(n, np.bool_)
@@ -164,7 +177,7 @@ def analyse_keys(
             padded = _zero_padded(short, _digit_widths(universe, short), universe)
             hit = padded >= 0
             at = np.array(digits, np.int64)[hit]
-            fam = np.where(cut[at], FAMILIES.index(Family.WHOLE_LINE), -1)
+            fam = np.where(cut[at], Family.WHOLE_LINE, -1)
             _assign(family, target, rest[at], padded[hit], Family.LOST_ZEROS, fam)
         left = np.flatnonzero(target[rest] < 0)
         if len(left):
@@ -172,14 +185,14 @@ def analyse_keys(
                 [tokens[i] for i in left.tolist()], universe, target
             )
             hit = folded >= 0
-            fam = np.where(cut[left[hit]], FAMILIES.index(Family.WHOLE_LINE), -1)
+            fam = np.where(cut[left[hit]], Family.WHOLE_LINE, -1)
             _assign(family, target, rest[left[hit]], folded[hit], Family.CASE_CHANGED, fam)
         limit = 10 * max(n, len(universe))
         internal = n - len(rest) <= _INTERNAL_OVERLAP * n  # ~no key is an item ID as written
         for i in np.flatnonzero(target[rest] < 0).tolist() if internal else []:
             token = tokens[i]
             if token.isascii() and token.isdigit() and len(token) <= 18 and int(token) <= limit:
-                family[rest[i]] = FAMILIES.index(Family.INTERNAL_ID)
+                family[rest[i]] = Family.INTERNAL_ID
     return KeyAnalysis(
         keys=keys,
         family=family,
@@ -200,7 +213,7 @@ def _assign(
 ) -> None:
     """Record fixes; ``override`` (where >= 0) names a family that takes precedence."""
     target[positions] = codes
-    family[positions] = FAMILIES.index(kind)
+    family[positions] = kind
     if override is not None:
         keep = override >= 0
         family[positions[keep]] = override[keep]
