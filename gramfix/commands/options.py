@@ -16,7 +16,7 @@ from typing import Any
 import click
 
 from gramfix.io.config import Resolved, resolve
-from gramfix.model.flag import help_text
+from gramfix.model.flag import base_type, help_text, kebab
 from gramfix.model.options import Options, flag, option_fields
 
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
@@ -57,17 +57,16 @@ def _parameter(name: str) -> Decorator:
     info, spec = Options.model_fields[name], flag(name)
     if spec.argument is not None:
         return click.argument(spec.argument, required=False, type=PATH)
-    option = "--" + name.replace("_", "-")
-    kind = info.annotation
+    option = "--" + kebab(name)
+    kind = base_type(info)
     settings: dict[str, Any] = {"help": help_text(info), "metavar": spec.metavar}
-    if kind is bool:
-        return click.option(f"{option}/--no-{option[2:]}", name, default=None, **settings)
+    if kind is bool:  # --exit-zero/--no-exit-zero, None when neither is given
+        return click.option(f"{option}/--no-{kebab(name)}", name, default=None, **settings)
     if spec.choices:
         return click.option(option, name, type=click.Choice(spec.choices), **settings)
     if kind == tuple[str, ...]:  # codes: repeated or comma-separated
         return click.option(option, name, multiple=True, callback=_codes, **settings)
-    types: dict[Any, Any] = {Path | None: PATH, int | None: int, float | None: float, int: int}
-    return click.option(option, name, type=types[kind], **settings)
+    return click.option(option, name, type=PATH if kind is Path else kind, **settings)
 
 
 def _codes(context: click.Context, parameter: click.Parameter, values: Any) -> Any:

@@ -114,15 +114,20 @@ class Settings(BaseModel):
     recent_k: Annotated[
         int,
         Field(ge=1),
-        Flag("Recent history items in GRAM-C's collaborative prefix (at least {ge}; default: "
-             "{default}).", policy=False),
-    ] = 5  # fmt: skip
+        Flag(
+            "Recent history items in GRAM-C's collaborative prefix (at least {ge}; default: "
+            "{default}).",
+            policy=False,
+        ),
+    ] = 5
     max_his: Annotated[
         int,
         Field(ge=0),
-        Flag("History length the trainer keeps (at least {ge}; 0: all; default: {default}).",
-             policy=False),
-    ] = 20  # fmt: skip
+        Flag(
+            "History length the trainer keeps (at least {ge}; 0: all; default: {default}).",
+            policy=False,
+        ),
+    ] = 20
     fail_on: Annotated[
         Severity,
         BeforeValidator(_fail_on),
@@ -249,12 +254,10 @@ class Options(Settings):
             expected="a folder path (relative to this file)",
         ),
     ] = None
-    sequences: Annotated[
-        Path | None, Flag("user_sequence.txt (default: in DATASET_DIR).")
-    ] = None  # fmt: skip
+    sequences: Annotated[Path | None, Flag("user_sequence.txt (default: in DATASET_DIR).")] = None
     mapping: Annotated[
         Path | None, Flag("item_id_to_gcn_index.json or .pkl (default: in DATASET_DIR).")
-    ] = None  # fmt: skip
+    ] = None
     embeddings: Annotated[
         Path | None,
         Flag(
