@@ -57,7 +57,7 @@ def resolve(cli: Options, *, config: Path | None = None, use_config: bool = True
         if cli.dataset is not None:
             # A folder named on the command line brings its own files: the file paths
             # of the configuration belong to the configured folder, not to this one.
-            for name in ("dataset", "sequences", "mapping", "embeddings"):
+            for name in _INPUTS:
                 from_file.pop(name, None)
         values = {**from_file, **values}
     options = Options(**values)  # the file's values were checked: an error is a flag's
@@ -65,16 +65,19 @@ def resolve(cli: Options, *, config: Path | None = None, use_config: bool = True
 
 
 def _start(cli: Options) -> Path:
-    """Where the search for a configuration file starts."""
+    """Where the search for a configuration file starts: the folder, else the folder of
+    the first input file given, else the working directory."""
     if cli.dataset is not None:
         return cli.dataset
-    if cli.sequences is not None:
-        return cli.sequences.parent
-    if cli.mapping is not None:
-        return cli.mapping.parent
-    if cli.embeddings is not None:
-        return cli.embeddings.parent
+    for name in _INPUTS:
+        path = getattr(cli, name)
+        if isinstance(path, Path):
+            return path.parent
     return Path.cwd()
+
+
+#: The options that name inputs (the dataset folder and its files), in declaration order.
+_INPUTS = [name for name in Options.model_fields if name not in Settings.model_fields]
 
 
 def find_config(start: Path) -> Path | None:
