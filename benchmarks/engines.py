@@ -17,7 +17,7 @@ from pathlib import Path
 
 
 def gramfix_reader(path: Path) -> int:
-    from gramfix.readers.sequences import read_sequences
+    from gramfix.io.sequences import read_sequences
 
     return len(read_sequences(path).codes)
 

@@ -17,16 +17,16 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 _EXPORTS = {
-    "check_dataset": "gramfix.check",
-    "GramfixError": "gramfix.errors",
-    "InputError": "gramfix.errors",
-    "UsageError": "gramfix.errors",
-    "RULES": "gramfix.findings",
-    "Severity": "gramfix.findings",
-    "ExitCode": "gramfix.report",
-    "Finding": "gramfix.report",
-    "Report": "gramfix.report",
-    "Settings": "gramfix.settings",
+    "check_dataset": "gramfix.pipeline",
+    "GramfixError": "gramfix.model.errors",
+    "InputError": "gramfix.model.errors",
+    "UsageError": "gramfix.model.errors",
+    "RULES": "gramfix.model.rules",
+    "Severity": "gramfix.model.rules",
+    "ExitCode": "gramfix.model.errors",
+    "Finding": "gramfix.model.report",
+    "Report": "gramfix.model.report",
+    "Settings": "gramfix.model.options",
 }
 
 __all__ = [
@@ -44,11 +44,11 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from gramfix.check import check_dataset
-    from gramfix.errors import GramfixError, InputError, UsageError
-    from gramfix.findings import RULES, Severity
-    from gramfix.report import ExitCode, Finding, Report
-    from gramfix.settings import Settings
+    from gramfix.model.errors import ExitCode, GramfixError, InputError, UsageError
+    from gramfix.model.options import Settings
+    from gramfix.model.report import Finding, Report
+    from gramfix.model.rules import RULES, Severity
+    from gramfix.pipeline import check_dataset
 
 
 def __getattr__(name: str) -> Any:

@@ -4,7 +4,7 @@ A repair changes keys, never values: the values are rows of an embedding table t
 cost hours of GPU time. The plan renames every key whose fix `check` proved applicable
 and safe, keeps every other key byte-identical and in place, and collapses keys that
 land on one item ID with the same value. The repaired mapping then goes through the
-same analysis as ``check``, judged by the same thresholds (`gramfix.policy`); it is
+same analysis as ``check``, judged by the same thresholds (`gramfix.model.policy`); it is
 written only when no mapping finding (GF1xx-GF4xx) of severity error remains. Items
 that stay missing are errors unless the thresholds tolerate them; conflicting keys and
 wrong values always are. Otherwise nothing is written and the blocking findings say why.
@@ -16,93 +16,30 @@ import json
 import pickle
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import orjson
-from pydantic import Field
 
-from gramfix.analysis import Analysis
-from gramfix.check import build_report, load
+from gramfix.checks.context import Dataset
 from gramfix.checks.key_formats import check_duplicate_keys
-from gramfix.dataset import locate
-from gramfix.errors import UsageError
-from gramfix.findings import Severity
-from gramfix.keys import FAMILIES, FIXES, Family, show
-from gramfix.policy import fill_conditions, item_conditions
-from gramfix.readers.mapping import Mapping, read_pickled_dict
-from gramfix.readers.source import read_bytes
-from gramfix.report import (
-    EXAMPLES,
-    ExitCode,
-    FillView,
-    Finding,
-    KeyExample,
-    MissingItem,
-    Report,
-    _Model,
-)
-from gramfix.settings import Settings
-from gramfix.textdiff import unified_diff
-from gramfix.write import refuse_in_place, replace_keeping_backup, write_atomic, write_new
+from gramfix.engine.keys import FIXES, Family, show
+from gramfix.engine.textdiff import unified_diff
+from gramfix.io.discover import locate
+from gramfix.io.mapping import Mapping, read_pickled_dict
+from gramfix.io.source import read_bytes
+from gramfix.io.write import refuse_in_place, replace_keeping_backup, write_atomic, write_new
+from gramfix.model.errors import ExitCode, UsageError
+from gramfix.model.options import Settings
+from gramfix.model.policy import fill_conditions, item_conditions
+from gramfix.model.repair_report import Change, RepairReport, Status, StillMissing, Threshold
+from gramfix.model.report import EXAMPLES, Finding, Report
+from gramfix.model.rules import Severity
+from gramfix.model.sections import KeyExample
+from gramfix.pipeline import build_report, load
 
 #: Findings about the mapping itself; sequence-file hygiene does not block a repair.
 BLOCKING_PREFIXES = ("GF1", "GF2", "GF3", "GF4")
-
-Status = Literal["written", "nothing-to-repair", "refused", "planned"]
-
-
-class Change(_Model):
-    """The keys one fix renames."""
-
-    family: str
-    count: int
-    fix: str
-    examples: list[KeyExample]
-
-
-class StillMissing(_Model):
-    """Sequence items the repaired mapping does not resolve (tolerated or blocking)."""
-
-    items: int
-    of_items: int
-    interactions: int
-    of_interactions: int
-    examples: list[MissingItem] = Field(description="Most interactions first.")
-
-
-class Threshold(_Model):
-    """A threshold of ``check`` measured on the repaired mapping."""
-
-    name: str
-    required: str
-    actual: str
-    passed: bool
-
-
-class RepairReport(_Model):
-    """What ``repair`` planned, why it wrote or refused, and the check of its result."""
-
-    schema_version: int = 1
-    status: Status
-    mapping: str
-    output: str | None = None
-    overwrote: bool = Field(False, description="The output replaced an existing file (--force).")
-    backup: str | None = None
-    keys_before: int
-    keys_after: int
-    renamed: int
-    collapsed: int = Field(description="Keys dropped as exact duplicates (same ID, same value).")
-    changes: list[Change]
-    blockers: list[Finding] = Field(description="Error findings that forbid writing.")
-    fill_after: FillView | None = Field(description="Recent-window fill of the repaired mapping.")
-    still_missing: StillMissing | None = Field(
-        None, description="Items the repaired mapping leaves unresolved; null when none."
-    )
-    thresholds: list[Threshold] = Field(
-        default_factory=list,
-        description="The thresholds set (none: nothing may stay missing), on the result.",
-    )
 
 
 @dataclass(frozen=True)
@@ -127,17 +64,16 @@ class Plan:
         return self.renamed == 0 and self.collapsed == 0 and not self.source.duplicates
 
 
-def plan_repair(a: Analysis) -> Plan:
-    """Plan the repair of ``a.mapping`` against ``a.sequences`` (pure: writes nothing)."""
-    if a.mapping is None:
+def plan_repair(data: Dataset) -> Plan:
+    """Plan the repair of ``data.mapping`` against ``data.sequences`` (pure: writes nothing)."""
+    if data.mapping is None:
         raise UsageError("repair needs a mapping (item_id_to_gcn_index.json or --mapping)")
-    if a.sequences is None:
+    if data.sequences is None:
         raise UsageError("repair needs the sequences (user_sequence.txt or --sequences)")
-    ka = a.key_analysis
-    names = a.sequences.items.names
-    keys, values = a.keys, a.values
-    exact = FAMILIES.index(Family.EXACT)
-    fix = (ka.fixable() & (ka.family != exact)).tolist()
+    ka = data.key_analysis
+    names = data.sequences.items.names
+    keys, values = data.keys, data.values
+    fix = (ka.fixable() & (ka.family != Family.EXACT)).tolist()
     targets = ka.target.tolist()
     renamed_keys = [names[t] if f else k for k, t, f in zip(keys, targets, fix, strict=True)]
     entries = dict(zip(renamed_keys, values, strict=True))
@@ -153,19 +89,19 @@ def plan_repair(a: Analysis) -> Plan:
             else:
                 entries[key] = value
                 new_keys.append(key)
-    repaired = replace(a.mapping, entries=entries, members=len(entries), duplicates=[])
-    policy = repair_settings(a.settings)
-    after = build_report(Analysis(a.files, policy, a.sequences, repaired), hygiene=False)
+    repaired = replace(data.mapping, entries=entries, members=len(entries), duplicates=[])
+    policy = repair_settings(data.settings)
+    after = build_report(Dataset(data.files, policy, data.sequences, repaired), lines=False)
     blockers = [
         f
         for f in after.findings
         if f.severity is Severity.ERROR and f.code.startswith(BLOCKING_PREFIXES)
     ]
     # json.load already dropped all but the last of repeated keys: the others are lost rows.
-    blockers += [f for f in check_duplicate_keys(a) if f.severity is Severity.ERROR]
-    families = [FAMILIES[f] for f in ka.family.tolist()]
+    blockers += [f for f in check_duplicate_keys(data) if f.severity is Severity.ERROR]
+    families = [Family(f) for f in ka.family.tolist()]
     return Plan(
-        source=a.mapping,
+        source=data.mapping,
         keys=keys,
         new_keys=new_keys,
         family=families,
@@ -236,10 +172,10 @@ def summarise_plan(plan: Plan) -> list[Change]:
         [new is not None and new != key for key, new in zip(plan.keys, plan.new_keys, strict=True)],
         np.bool_,
     )
-    family = np.array([FAMILIES.index(f) for f in plan.family], np.int64)
+    family = np.array(plan.family, np.int64)
     changes = []
-    for index, kind in enumerate(FAMILIES):
-        positions = np.flatnonzero(renamed & (family == index))
+    for kind in Family:
+        positions = np.flatnonzero(renamed & (family == kind))
         if len(positions) == 0:
             continue
         examples = [
@@ -247,7 +183,7 @@ def summarise_plan(plan: Plan) -> list[Change]:
             for p in positions[:EXAMPLES].tolist()
         ]
         fix = FIXES[kind] or ""
-        changes.append(Change(family=kind.value, count=len(positions), fix=fix, examples=examples))
+        changes.append(Change(family=kind.label, count=len(positions), fix=fix, examples=examples))
     return changes
 
 

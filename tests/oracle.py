@@ -98,9 +98,9 @@ def coverage(users: dict[str, list[str]], mapping: dict[str, Any]) -> dict[str, 
 
 
 def sample_tables(codes: Any, lengths: Any, n_items: int, window: int, views: list[Any]) -> Any:
-    """`gramfix.samples.count_samples`, the slow way: every sample of every user built
+    """`gramfix.engine.windows.count_samples`, the slow way: every sample of every user built
     as a list, its window looked up item by item (codes and flags as plain lists)."""
-    from gramfix.samples import SampleTables, WindowSums
+    from gramfix.engine.windows import SampleTables, WindowSums
 
     flat = [int(c) for c in codes]
     flags = [[bool(f) for f in view] for view in views] + [[True] * n_items]

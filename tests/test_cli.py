@@ -68,7 +68,7 @@ def test_a_bug_is_exit_3_without_traceback(
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("gramfix.check.check_dataset", broken)
+    monkeypatch.setattr("gramfix.pipeline.check_dataset", broken)
     run = gramfix("check", CLEAN)
     assert run.code == 3
     assert "bug in gramfix" in run.err
@@ -106,7 +106,7 @@ def test_unreadable_input_names_the_file_and_position(
 def test_input_larger_than_memory_is_refused_early(
     gramfix: Callable[..., Run], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("gramfix.readers.source.available_memory", lambda: 1000)
+    monkeypatch.setattr("gramfix.io.source.available_memory", lambda: 1000)
     run = gramfix("check", BROKEN)
     assert run.code == 2
     assert "GiB of memory" in run.err
@@ -129,7 +129,7 @@ def test_a_file_without_read_permission_is_one_line(
             raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(path))
         return io.FileIO(path, mode)  # type: ignore[arg-type]
 
-    monkeypatch.setattr("gramfix.readers.source.io", types.SimpleNamespace(FileIO=deny))
+    monkeypatch.setattr("gramfix.io.source.io", types.SimpleNamespace(FileIO=deny))
     run = gramfix("check", tmp_path)
     assert run.code == 2
     assert "item_id_to_gcn_index.json: permission denied" in run.err

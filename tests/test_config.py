@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from gramfix.config import Options, find_config, read_config, resolve
-from gramfix.errors import UsageError
-from gramfix.findings import Severity
+from gramfix.io.config import find_config, read_config, resolve
+from gramfix.model.errors import UsageError
+from gramfix.model.options import Options
+from gramfix.model.rules import Severity
 from tests.conftest import ROOT, Run
 
 PARTIAL = ROOT / "tests" / "cases" / "partial-coverage"
@@ -180,13 +181,14 @@ def test_an_explicit_config_must_exist(gramfix: Callable[..., Run], project: Pat
 
 
 def test_every_key_is_an_option_of_check() -> None:
-    from gramfix.cli import check
-    from gramfix.config import _KEYS
+    from gramfix.commands.check import check
+    from gramfix.model.options import config_keys
 
+    keys = config_keys()
     options = {name for p in check.params for name in p.opts if name.startswith("--")}
     not_configurable = {"--format", "--output", "--config", "--no-config", "--help"}
-    assert {f"--{key}" for key in _KEYS} | {"--dataset"} >= options - not_configurable
-    assert {f"--{key}" for key in _KEYS} - {"--dataset"} <= options
+    assert {f"--{key}" for key in keys} | {"--dataset"} >= options - not_configurable
+    assert {f"--{key}" for key in keys} - {"--dataset"} <= options
 
 
 def test_library_resolution(project: Path) -> None:

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gramfix import check_dataset
-from gramfix.report import Report
+from gramfix.model.report import Report
 
 INDEXING = "item_generative_indexing_test.txt"
 ITEMS = [f"B{i:09d}" for i in range(1, 13)]

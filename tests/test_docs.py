@@ -12,8 +12,10 @@ from collections.abc import Callable
 
 import pytest
 
+from gramfix.checks.registry import registered
 from gramfix.cli import cli
-from gramfix.findings import RULES
+from gramfix.model import flag, options
+from gramfix.model.rules import RULES
 from tests.conftest import ROOT, Run
 
 README = ROOT / "README.md"
@@ -23,10 +25,28 @@ COMMANDS = sorted(cli.commands)
 
 
 def _rules_table() -> str:
-    lines = ["| code | name | severity | meaning |", "|---|---|---|---|"]
+    """The finding catalogue, with the check that owns each code and what it needs."""
+    owner = {code: check.name for check in registered() for code in check.codes}
+    lines = ["| code | name | severity | check | needs | meaning |", "|---|---|---|---|---|---|"]
     lines += [
-        f"| `{r.code}` | `{r.name}` | {r.severity.value} | {r.title} |" for r in RULES.values()
+        f"| `{r.code}` | `{r.name}` | {r.severity.value} | {owner[r.code]} "
+        f"| {', '.join(n.value for n in r.needs) or '-'} | {r.title} |"
+        for r in RULES.values()
     ]
+    return "\n".join(lines)
+
+
+def _keys_table() -> str:
+    """The configuration keys, from the options model."""
+    lines = ["| key | value | flag | meaning |", "|---|---|---|---|"]
+    for name, info, spec in options.option_fields():
+        if not spec.config:
+            continue
+        key = name.replace("_", "-")
+        given = f"`{spec.argument.upper()}`" if spec.argument else f"`--{key}`"
+        commands = " and ".join(spec.commands)
+        value, meaning = flag.expected(info), flag.help_text(info)
+        lines.append(f"| `{key}` | {value} | {given} ({commands}) | {meaning} |")
     return "\n".join(lines)
 
 
@@ -49,6 +69,7 @@ def wide(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_readme_is_up_to_date(gramfix: Callable[..., Run], wide: None) -> None:
     text = README.read_text(encoding="utf-8")
     expected = _replace(text, "<!-- rules -->", "<!-- /rules -->", _rules_table())
+    expected = _replace(expected, "<!-- config-keys -->", "<!-- /config-keys -->", _keys_table())
     for command in ["gramfix", *COMMANDS]:
         body = _help(gramfix, command)
         expected = _replace(expected, f"<!-- help:{command} -->", "<!-- /help -->", body)
@@ -64,10 +85,10 @@ def test_every_code_is_documented() -> None:
 
 
 def test_every_configuration_key_is_documented() -> None:
-    from gramfix.config import _KEYS
+    from gramfix.model.options import config_keys
 
     text = README.read_text(encoding="utf-8")
-    for key in _KEYS:
+    for key in config_keys():
         assert f"`{key}`" in text, f"the README does not document the key {key}"
 
 

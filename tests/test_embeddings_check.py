@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from gramfix import check_dataset
-from gramfix.checks.embeddings import scan_table
+from gramfix.checks.table_scan import scan_table
 from tests.conftest import ROOT, Run
 
 SEQUENCES = "U1 A B C D\nU2 B C D E\nU3 E D C B\nU4 A C E B\n"
@@ -148,8 +148,8 @@ def test_json_has_no_embeddings_key_without_a_table(tmp_path: Path) -> None:
 def test_memory_mapped_table_is_scanned_in_chunks_like_an_array(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from gramfix.checks import embeddings
-    from gramfix.readers.embeddings import EmbeddingTable, read_embeddings
+    from gramfix.checks import table_scan
+    from gramfix.io.embeddings import EmbeddingTable, read_embeddings
 
     table = np.random.default_rng(0).standard_normal((1000, 7)).astype(">f4")
     table[500], table[7], table[9, 2] = table[3], 0, np.nan
@@ -157,7 +157,7 @@ def test_memory_mapped_table_is_scanned_in_chunks_like_an_array(
     loaded = read_embeddings(tmp_path / "t.npy")
     assert isinstance(loaded, EmbeddingTable)
     assert isinstance(loaded.array, np.memmap)
-    monkeypatch.setattr(embeddings, "_CHUNK_BYTES", 7 * 4 * 64)  # 64 rows a chunk
+    monkeypatch.setattr(table_scan, "CHUNK_BYTES", 7 * 4 * 64)  # 64 rows a chunk
     chunked, whole = scan_table(loaded.array), scan_table(np.array(table))
     assert chunked.duplicates == whole.duplicates == [(500, 3)]
     assert np.array_equal(chunked.finite, whole.finite)

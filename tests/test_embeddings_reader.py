@@ -11,8 +11,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from gramfix.errors import InputError
-from gramfix.readers.embeddings import EmbeddingTable, TableUnavailable, read_embeddings
+from gramfix.io.embeddings import EmbeddingTable, TableUnavailable, read_embeddings
+from gramfix.model.errors import InputError
 from tests.fixtures.torchsave.make import HERE as FIXTURES
 
 

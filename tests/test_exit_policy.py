@@ -21,7 +21,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from gramfix import Report, Settings, check_dataset
-from gramfix.policy import judge, verdict
+from gramfix.model.policy import judge, verdict
 from tests.conftest import ROOT, Run
 
 CASES = ROOT / "tests" / "cases"

@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 
 from gramfix import Settings, check_dataset
-from gramfix import analysis as analysis_module
-from gramfix.readers import sequences as reader
+from gramfix.checks import context as analysis_module
+from gramfix.io import sequences as reader
 from tests import oracle
 
 ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -83,10 +83,10 @@ def _dataset(folder: Path, shape: str, seed: int) -> None:
 def _reference(folder: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch) -> str:
     def exact_only(path: Path, known: Any = None) -> reader.Sequences:
         with path.open("rb") as handle:
-            return reader._ExactReader(path).read(handle)
+            return reader.ExactReader(path).read(handle)
 
     with monkeypatch.context() as patch:
-        patch.setattr("gramfix.check.read_sequences", exact_only)
+        patch.setattr("gramfix.pipeline.read_sequences", exact_only)
         patch.setattr(analysis_module, "count_samples", oracle.sample_tables)
         return check_dataset(folder, settings=settings).model_dump_json(indent=2)
 
@@ -102,7 +102,7 @@ def test_fast_path_report_equals_the_reference(
     _dataset(tmp_path, shape, seed)
     settings = Settings(recent_k=seed + 3, max_his=20 if seed == 1 else 0)
     monkeypatch.setattr(reader, "BLOCK_BYTES", 4096)  # many blocks
-    monkeypatch.setattr("gramfix.samples.CHUNK", 1000)  # many chunks
+    monkeypatch.setattr("gramfix.engine.windows.CHUNK", 1000)  # many chunks
     fast = check_dataset(tmp_path, settings=settings)
     assert fast.sequences is not None
     if shape != "non-ascii":
@@ -126,7 +126,7 @@ def test_prefilled_reader_keeps_the_order_of_first_sighting(
     monkeypatch.setattr(reader, "BLOCK_BYTES", 4096)
     fast = reader.read_sequences(path, keys)
     with path.open("rb") as handle:
-        exact = reader._ExactReader(path).read(handle)
+        exact = reader.ExactReader(path).read(handle)
     assert not fast.exact_reader
     assert fast.items.names == exact.items.names
     assert fast.codes.tolist() == exact.codes.tolist()

@@ -19,10 +19,10 @@ from hypothesis import strategies as st
 from junitparser import Failure, JUnitXml, Skipped
 from markdown_it import MarkdownIt
 
-from gramfix.findings import RULES, Severity
+from gramfix.model.report import Report, json_schema, json_schema_text
+from gramfix.model.rules import RULES, Severity
 from gramfix.render import render
 from gramfix.render.github import command, escape_data, escape_property
-from gramfix.report import Report, json_schema, json_schema_text
 from tests.conftest import ROOT, Run
 from tests.fixtures.torchsave.make import HERE as TORCH_FIXTURES
 

@@ -14,9 +14,9 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gramfix.errors import InputError
-from gramfix.readers.mapping import read_mapping
-from gramfix.readers.sequences import Sequences, read_sequences
+from gramfix.io.mapping import read_mapping
+from gramfix.io.sequences import Sequences, read_sequences
+from gramfix.model.errors import InputError
 from tests.conftest import Run
 
 JSONISH = st.recursive(

@@ -6,7 +6,8 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gramfix.hashindex import HashIndex, StringIndex, cut_strings
+from gramfix.engine.hashindex import HashIndex, StringIndex
+from gramfix.engine.tokens import cut_strings
 
 NAMES = st.text(st.characters(codec="utf-8", exclude_characters="\0"), min_size=1, max_size=40)
 

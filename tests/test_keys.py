@@ -8,8 +8,14 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gramfix.hashindex import StringIndex
-from gramfix.keys import FAMILIES, Family, analyse_keys, leading_token, show, strip_decorations
+from gramfix.engine.hashindex import StringIndex
+from gramfix.engine.keys import (
+    Family,
+    analyse_keys,
+    leading_token,
+    show,
+    strip_decorations,
+)
 
 ANY_KEY = st.text(max_size=30)
 ASIN = st.text(alphabet=string.ascii_uppercase + string.digits, min_size=10, max_size=10).map(
@@ -43,7 +49,7 @@ def test_each_corruption_is_classified_and_fixed(universe: list[str], data: st.D
         expected = kind
         if kind is Family.CASE_CHANGED and item.lower() == item:
             expected = Family.EXACT  # all digits: lower-casing changed nothing
-        assert FAMILIES[ka.family[position]] is expected
+        assert Family(ka.family[position]) is expected
         assert ka.target[position] == position
     assert ka.fixable().all()
 
@@ -51,7 +57,7 @@ def test_each_corruption_is_classified_and_fixed(universe: list[str], data: st.D
 def test_lost_zeros_pad_to_the_width_of_the_digit_ids() -> None:
     universe = StringIndex.from_names(["0786959916", "B000000001", "0000000042"])
     ka = analyse_keys(["786959916", "42", "B000000001"], [1, 2, 3], universe)
-    assert [FAMILIES[f] for f in ka.family] == [Family.LOST_ZEROS] * 2 + [Family.EXACT]
+    assert [Family(f) for f in ka.family] == [Family.LOST_ZEROS] * 2 + [Family.EXACT]
     assert list(ka.target) == [0, 2, 1]
 
 
@@ -59,7 +65,7 @@ def test_case_fix_refused_when_folding_is_not_one_to_one() -> None:
     # Yelp-style case-sensitive IDs: 'aBc' and 'AbC' are two businesses.
     universe = StringIndex.from_names(["aBcDeFgH", "AbCdEfGh", "xYz12345"])
     ka = analyse_keys(["xyz12345"], [1], universe)
-    assert FAMILIES[ka.family[0]] is Family.CASE_CHANGED
+    assert Family(ka.family[0]) is Family.CASE_CHANGED
     assert not ka.fold_injective
     assert not ka.fixable()[0]
 
@@ -75,7 +81,7 @@ def test_two_keys_landing_on_one_item_with_different_values_conflict() -> None:
 def test_internal_ids_and_unrecognised_keys() -> None:
     universe = StringIndex.from_names(["B000000001", "B000000002"])
     ka = analyse_keys(["1", "2", "B0FOREIGN9", "title: no id"], [1, 2, 3, 4], universe)
-    assert [FAMILIES[f] for f in ka.family] == [
+    assert [Family(f) for f in ka.family] == [
         Family.INTERNAL_ID,
         Family.INTERNAL_ID,
         Family.UNRECOGNISED,
@@ -110,4 +116,4 @@ def test_lost_zeros_are_fixed_only_when_one_width_fits(
     else:  # ambiguous, whatever the number of widths: never fixed, never guessed
         assert ka.target[0] == -1
         assert not ka.fixable()[0]
-        assert FAMILIES[ka.family[0]] is not Family.LOST_ZEROS
+        assert Family(ka.family[0]) is not Family.LOST_ZEROS

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from gramfix import check_dataset
-from gramfix.dataset import locate
+from gramfix.io.discover import locate
 from tests.conftest import ROOT, Run
 
 TRAINED = ROOT / "tests" / "cases" / "embeddings-trained"

@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gramfix.errors import InputError
-from gramfix.readers.mapping import read_mapping
+from gramfix.io.mapping import read_mapping
+from gramfix.model.errors import InputError
 from tests.conftest import ROOT
 
 KEYS = st.text(min_size=0, max_size=12)

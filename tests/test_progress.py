@@ -7,7 +7,8 @@ from collections.abc import Callable
 
 import pytest
 
-from gramfix import check_dataset, progress
+from gramfix import check_dataset
+from gramfix.io import progress
 from tests.conftest import ROOT, Run
 
 BROKEN = ROOT / "examples" / "beauty-broken"

@@ -216,7 +216,7 @@ def test_a_failing_write_changes_nothing(
     def fail(*args: object, **kwargs: object) -> None:
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    target = {"write": "gramfix.write._write_all", "fsync": "os.fsync", "replace": "os.replace"}
+    target = {"write": "gramfix.io.write._write_all", "fsync": "os.fsync", "replace": "os.replace"}
     monkeypatch.setattr(target[step], fail)
     run = gramfix("repair", folder, "--in-place")
     assert run.code == 2
@@ -374,7 +374,7 @@ def test_real_beauty_whole_line_with_gaps_repairs_under_a_threshold(
 def test_a_share_is_never_rounded_to_a_bound_it_misses(part: int, whole: int) -> None:
     from fractions import Fraction
 
-    from gramfix.policy import share_text
+    from gramfix.model.policy import share_text
 
     part = part % (whole + 1)
     text = share_text(part, whole)

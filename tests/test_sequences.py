@@ -12,10 +12,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gramfix.errors import InputError
-from gramfix.readers import sequences as reader
-from gramfix.readers import source
-from gramfix.readers.sequences import Sequences, read_sequences
+from gramfix.io import sequences as reader
+from gramfix.io import source
+from gramfix.io.sequences import Sequences, read_sequences
+from gramfix.model.errors import InputError
 from tests.conftest import Run
 
 TOKEN = st.text(alphabet=string.ascii_letters + string.digits + "_-", min_size=1, max_size=70)
@@ -23,12 +23,12 @@ TOKEN = st.text(alphabet=string.ascii_letters + string.digits + "_-", min_size=1
 
 def _exact(path: Path) -> Sequences:
     with path.open("rb") as handle:
-        return reader._ExactReader(path).read(handle)
+        return reader.ExactReader(path).read(handle)
 
 
 def _fast(path: Path) -> Sequences:
     with path.open("rb") as handle:
-        return reader._FastReader(path).read(handle)
+        return reader.FastReader(path).read(handle)
 
 
 def _same(a: Sequences, b: Sequences) -> None:

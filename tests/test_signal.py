@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gramfix.checks.embeddings import scan_table
-from gramfix.signal import (
+from gramfix.checks.table_scan import scan_table
+from gramfix.engine.cooccurrence import (
     MIN_EFFECT,
     STRUCTURE,
     Rows,

@@ -30,8 +30,8 @@ import numpy as np
 import pytest
 
 from gramfix import check_dataset
-from gramfix.checks.embeddings import scan_table
-from gramfix.signal import MIN_EFFECT, Estimate, Pairs, Rows, Z, estimate, sample_pairs
+from gramfix.checks.table_scan import scan_table
+from gramfix.engine.cooccurrence import MIN_EFFECT, Estimate, Pairs, Rows, Z, estimate, sample_pairs
 from tests import signal_family as family
 from tests.conftest import Run
 

@@ -10,8 +10,8 @@ from collections.abc import Callable
 import pytest
 
 from gramfix import check_dataset
-from gramfix.cli import _text
-from gramfix.report import Report
+from gramfix.commands.check import text_report
+from gramfix.model.report import Report
 from tests.conftest import ROOT, Run
 
 WHOLE_LINE = ROOT / "tests" / "cases" / "whole-line"
@@ -63,7 +63,7 @@ def test_a_terminal_wraps_to_its_width(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("COLUMNS", "60")
     monkeypatch.delenv("NO_COLOR", raising=False)
     terminal = _Terminal()
-    _text(check_dataset(WHOLE_LINE), terminal, annotate=False)  # type: ignore[arg-type]
+    text_report(check_dataset(WHOLE_LINE), terminal, annotate=False)  # type: ignore[arg-type]
     lines = terminal.getvalue().splitlines()
     plain = [_strip_styles(line) for line in lines]
     assert max(len(line) for line in plain) <= 60

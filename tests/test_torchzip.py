@@ -27,8 +27,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gramfix.errors import InputError
 from gramfix.io.torchzip import MAX_DEPTH, TorchFile, load_torch_zip, number
+from gramfix.model.errors import InputError
 from tests.conftest import ROOT, SHARED
 from tests.fixtures.torchsave import make as fixtures
 
@@ -146,7 +146,7 @@ def test_the_reader_needs_no_torch(tmp_path: Path) -> None:
         "import json, sys\n"
         "sys.modules['torch'] = None  # import torch raises ImportError\n"
         "from pathlib import Path\n"
-        "from gramfix.readers.embeddings import read_embeddings\n"
+        "from gramfix.io.embeddings import read_embeddings\n"
         "from gramfix.cli import main\n"
         "out = {}\n"
         "for name in sys.argv[1:]:\n"
@@ -866,7 +866,7 @@ def test_nesting_deep_enough_to_crash_the_interpreter_is_refused(tmp_path: Path)
     code = (
         "import sys; from pathlib import Path\n"
         "from gramfix.io.torchzip import load_torch_zip\n"
-        "from gramfix.errors import InputError\n"
+        "from gramfix.model.errors import InputError\n"
         "try:\n    load_torch_zip(Path(sys.argv[1]))\n"
         "except InputError as error:\n    print(error)\n"
     )

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from gramfix.errors import GramfixError
-from gramfix.write import write_atomic
+from gramfix.io.write import write_atomic
+from gramfix.model.errors import GramfixError
 
 
 def test_writes_and_replaces(tmp_path: Path) -> None:
@@ -79,7 +79,7 @@ def test_write_new_never_replaces_a_file(
 ) -> None:
     import errno
 
-    from gramfix.write import write_new
+    from gramfix.io.write import write_new
 
     if not links:  # a file system without hard links (FAT, some network mounts)
 

@@ -1,1 +1,1 @@
-"""The checks, one module per concern, each turning an `Analysis` into findings and stats."""
+"""Layer 3, the checks: one module per concern, each turning a `Dataset` into findings."""

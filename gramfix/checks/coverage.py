@@ -5,8 +5,11 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from gramfix.analysis import Analysis
-from gramfix.report import Counts, Coverage, CoverageView, Finding, MissingItem
+from gramfix.checks.context import Dataset
+from gramfix.checks.registry import CheckResult, CheckSpec
+from gramfix.model.report import Finding
+from gramfix.model.rules import Input
+from gramfix.model.sections import Counts, Coverage, CoverageView, MissingItem
 
 I64 = npt.NDArray[np.int64]
 Bools = npt.NDArray[np.bool_]
@@ -27,28 +30,28 @@ def _view(counts: dict[str, I64], resolved: Bools) -> CoverageView:
     return CoverageView(all=one("all"), train=one("train"), valid=one("valid"), test=one("test"))
 
 
-def _top_missing(a: Analysis, total: I64, resolved: Bools) -> list[MissingItem]:
-    assert a.sequences is not None
+def _top_missing(data: Dataset, total: I64, resolved: Bools) -> list[MissingItem]:
+    assert data.sequences is not None
     missing = np.flatnonzero(~resolved & (total > 0))
     # Most interactions first; ties in order of first appearance in the file.
     order = missing[np.lexsort((missing, -total[missing]))][:TOP]
-    names = a.sequences.items.names
+    names = data.sequences.items.names
     return [MissingItem(id=names[i], interactions=int(total[i])) for i in order.tolist()]
 
 
-def check_coverage(a: Analysis) -> tuple[Coverage, list[Finding]]:
+def check_coverage(data: Dataset) -> CheckResult:
     """Coverage as written and after the safe fixes, with the items still missing."""
-    counts = a.tables.counts
-    written, normalised = a.resolved_as_written, a.resolved_normalised
-    ka = a.key_analysis
+    counts = data.tables.counts
+    written, normalised = data.resolved_as_written, data.resolved_normalised
+    ka = data.key_analysis
     coverage = Coverage(
         as_written=_view(counts, written),
         normalised=_view(counts, normalised),
-        top_missing=_top_missing(a, counts["all"], written),
-        top_missing_normalised=_top_missing(a, counts["all"], normalised),
+        top_missing=_top_missing(data, counts["all"], written),
+        top_missing_normalised=_top_missing(data, counts["all"], normalised),
         unused_keys=int((ka.target < 0).sum()),
     )
-    file = a.name("sequences")
+    file = data.name("sequences")
     findings = []
     w, n = coverage.as_written.all, coverage.normalised.all
     missing = w.items - w.items_resolved
@@ -73,17 +76,17 @@ def check_coverage(a: Analysis) -> tuple[Coverage, list[Finding]]:
     still = n.items - n.items_resolved
     if still:
         findings.append(
-            _unrecoverable(a, coverage, still, n.interactions - n.interactions_resolved)
+            _unrecoverable(data, coverage, still, n.interactions - n.interactions_resolved)
         )
-    return coverage, findings
+    return CheckResult(findings, {"coverage": coverage})
 
 
-def _unrecoverable(a: Analysis, coverage: Coverage, still: int, interactions: int) -> Finding:
+def _unrecoverable(data: Dataset, coverage: Coverage, still: int, interactions: int) -> Finding:
     """GF302, telling items whose keys disagree on the row (a choice gramfix will not
     make, GF107) from items no key leads to (a row that does not exist)."""
-    assert a.sequences is not None
-    ka = a.key_analysis
-    missing = ~a.resolved_normalised & (a.tables.counts["all"] > 0)
+    assert data.sequences is not None
+    ka = data.key_analysis
+    missing = ~data.resolved_normalised & (data.tables.counts["all"] > 0)
     contested = np.zeros(len(missing), np.bool_)
     contested[ka.target[ka.conflict]] = True
     contested &= missing
@@ -103,24 +106,29 @@ def _unrecoverable(a: Analysis, coverage: Coverage, still: int, interactions: in
     else:
         message += " even after every safe fix; a missing row needs a trained embedding"
     # The choices first: they are what the user can settle.
-    examples = [_choice(a, item) for item in np.flatnonzero(contested)[:TOP].tolist()]
+    examples = [_choice(data, item) for item in np.flatnonzero(contested)[:TOP].tolist()]
     examples += [
         f"{m.id} ({m.interactions:,} interactions)"
         for m in coverage.top_missing_normalised
-        if not contested[a.sequences.items.lookup([m.id])[0]]
+        if not contested[data.sequences.items.lookup([m.id])[0]]
     ]
-    return Finding.of("GF302", message, still, examples, file=a.name("sequences"))
+    return Finding.of("GF302", message, still, examples, file=data.name("sequences"))
 
 
-def _choice(a: Analysis, item: int) -> str:
+def _choice(data: Dataset, item: int) -> str:
     """``B00X: two keys give rows 1 and 99999``: the rows the keys of ``item`` compete with."""
-    assert a.sequences is not None
-    ka = a.key_analysis
+    assert data.sequences is not None
+    ka = data.key_analysis
     keys = np.flatnonzero(ka.conflict & (ka.target == item)).tolist()
-    rows = list(dict.fromkeys(repr(a.values[k]) for k in keys))
+    rows = list(dict.fromkeys(repr(data.values[k]) for k in keys))
     count = _WORDS.get(len(keys), f"{len(keys):,}")
     shown = ", ".join(rows[:-1]) + f" and {rows[-1]}" if len(rows) > 1 else rows[0]
-    return f"{a.sequences.items.names[item]}: {count} keys give rows {shown}"
+    return f"{data.sequences.items.names[item]}: {count} keys give rows {shown}"
 
 
 _WORDS = {2: "two", 3: "three", 4: "four"}
+
+
+CHECK = CheckSpec(
+    "coverage", ("GF301", "GF302"), frozenset({Input.MAPPING, Input.SEQUENCES}), check_coverage
+)

@@ -1,24 +1,20 @@
 """The embedding table: its shape against the mapping, its values, and its collaborative signal.
 
-The table is read in chunks of rows (it may be a memory map of gigabytes): one pass gives
-the norms, non-finite rows, all-zero rows and a 64-bit hash per row, from which duplicate
-rows are found and then confirmed by comparing their values.
+The per-row facts come from one pass over the table (`gramfix.checks.table_scan`); the
+signal is judged here from the co-occurrence statistics of `gramfix.engine.cooccurrence`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from gramfix.analysis import Analysis
-from gramfix.itemorder import id_ranks
-from gramfix.readers.embeddings import EmbeddingTable, TableUnavailable
-from gramfix.report import EXAMPLES, EmbeddingStats, Finding, Signal, SignalOrder
-from gramfix.signal import (
+from gramfix.checks.context import Dataset
+from gramfix.checks.registry import CheckResult, CheckSpec, codes
+from gramfix.checks.table_scan import TableScan, scan_table
+from gramfix.engine.cooccurrence import (
     MIN_EFFECT,
     SCREEN,
     STRUCTURE,
@@ -29,126 +25,33 @@ from gramfix.signal import (
     sample_pairs,
     structure,
 )
-from gramfix.signal import SEED as SIGNAL_SEED
+from gramfix.engine.cooccurrence import SEED as SIGNAL_SEED
+from gramfix.engine.itemorder import id_ranks
+from gramfix.io.embeddings import EmbeddingTable, TableUnavailable
+from gramfix.model.report import EXAMPLES, Finding
+from gramfix.model.rules import Input
+from gramfix.model.sections import EmbeddingStats, Signal, SignalOrder
 
 I64 = npt.NDArray[np.int64]
-U64 = npt.NDArray[np.uint64]
-F64 = npt.NDArray[np.float64]
-Bools = npt.NDArray[np.bool_]
 
-_CHUNK_BYTES = 1 << 24  # 16 MB of rows at a time (and twice that as float64)
-_K1 = np.uint64(0xBF58476D1CE4E5B9)
-_K2 = np.uint64(0x94D049BB133111EB)
-_S29 = np.uint64(29)
-_S32 = np.uint64(32)
 MAPPED = "row = mapping value"
 
 
-@dataclass(frozen=True)
-class TableScan:
-    """Per-row facts from one pass over the table."""
-
-    norms: F64  # nan for non-finite rows
-    finite: Bools
-    zero: Bools
-    duplicates: list[tuple[int, int]]  # (row, the earlier row it equals), every such row
-
-    @property
-    def usable(self) -> Bools:
-        usable: Bools = self.finite & ~self.zero
-        return usable
-
-
-def scan_table(array: npt.NDArray[Any]) -> TableScan:
-    """Norms, finiteness, zero rows and duplicate rows of a 2-D numeric table, in chunks."""
-    rows, dim = array.shape
-    norms = np.empty(rows, np.float64)
-    finite = np.empty(rows, np.bool_)
-    zero = np.empty(rows, np.bool_)
-    hashes = np.empty(rows, np.uint64)
-    step = max(1, _CHUNK_BYTES // max(1, dim * array.dtype.itemsize))
-    for start, chunk in _chunks(array, step):
-        end = start + len(chunk)
-        values = chunk.astype(np.float64, copy=False)
-        finite[start:end] = np.isfinite(values).all(axis=1)
-        zero[start:end] = ~(values != 0).any(axis=1)
-        with np.errstate(over="ignore", invalid="ignore"):
-            norms[start:end] = np.sqrt(np.einsum("ij,ij->i", values, values))
-        hashes[start:end] = _row_hashes(chunk)
-    norms[~finite] = np.nan
-    return TableScan(norms, finite, zero, _duplicates(array, hashes, finite & ~zero))
-
-
-def _chunks(array: npt.NDArray[Any], step: int) -> Iterator[tuple[int, npt.NDArray[Any]]]:
-    """Consecutive blocks of rows. A memory-mapped ``.npy`` is read with plain file reads,
-    so the pass leaves the table in the page cache, not in the process's memory."""
-    rows, dim = array.shape
-    filename = getattr(array, "filename", None)
-    if isinstance(array, np.memmap) and filename and array.flags.c_contiguous:
-        row_bytes = dim * array.dtype.itemsize
-        with open(filename, "rb") as handle:
-            for start in range(0, rows, step):
-                count = min(step, rows - start)
-                handle.seek(array.offset + start * row_bytes)
-                block = np.fromfile(handle, dtype=array.dtype, count=count * dim)
-                yield start, block.reshape(count, dim)
-        return
-    for start in range(0, rows, step):
-        yield start, np.ascontiguousarray(array[start : start + step])
-
-
-def _row_hashes(chunk: npt.NDArray[Any]) -> U64:
-    """A 64-bit hash of each row's bytes."""
-    raw = chunk.view(np.uint8).reshape(len(chunk), -1)
-    width = raw.shape[1]
-    padded = (width + 7) // 8 * 8
-    if padded != width:
-        raw = np.concatenate([raw, np.zeros((len(chunk), padded - width), np.uint8)], axis=1)
-    words = np.ascontiguousarray(raw).view(np.uint64)
-    h = np.full(len(chunk), np.uint64(width), np.uint64)
-    for column in range(words.shape[1]):
-        h ^= words[:, column]
-        h *= _K1
-        h ^= h >> _S29
-    h *= _K2
-    h ^= h >> _S32
-    return h
-
-
-def _duplicates(array: npt.NDArray[Any], hashes: U64, candidates: Bools) -> list[tuple[int, int]]:
-    """Rows (>= 1, finite, non-zero) equal to an earlier such row, confirmed by value."""
-    candidates = candidates.copy()
-    if len(candidates):
-        candidates[0] = False
-    at = np.flatnonzero(candidates)
-    if len(at) < 2:
-        return []
-    _, first, inverse, counts = np.unique(
-        hashes[at], return_index=True, return_inverse=True, return_counts=True
-    )
-    repeated = np.flatnonzero((counts[inverse] > 1) & (first[inverse] != np.arange(len(at))))
-    if len(repeated) == 0:
-        return []
-    rows = at[repeated]
-    earlier = at[first[inverse[repeated]]]
-    same = np.all(np.asarray(array[rows]) == np.asarray(array[earlier]), axis=1)
-    return list(zip(rows[same].tolist(), earlier[same].tolist(), strict=True))
-
-
-def check_embeddings(a: Analysis) -> tuple[EmbeddingStats | None, list[Finding]]:
+def check_embeddings(data: Dataset) -> CheckResult:
     """Shape, values and collaborative signal of the table, when the dataset has one."""
-    table = a.embeddings
+    table = data.embeddings
     if table is None:
-        return None, []
-    file = a.files.display(table.path) or table.path.as_posix()
+        return CheckResult()
+    file = data.files.display(table.path) or table.path.as_posix()
     if isinstance(table, TableUnavailable):
-        return None, [Finding.of("GF601", table.reason, 0, file=file)]
-    return _Check(a, table, file).run()
+        return CheckResult([Finding.of("GF601", table.reason, 0, file=file)])
+    stats, findings = _Check(data, table, file).run()
+    return CheckResult(findings, {"embeddings": stats})
 
 
 class _Check:
-    def __init__(self, a: Analysis, table: EmbeddingTable, file: str) -> None:
-        self.a = a
+    def __init__(self, data: Dataset, table: EmbeddingTable, file: str) -> None:
+        self.data = data
         self.table = table
         self.file = file
         self.findings: list[Finding] = []
@@ -178,21 +81,21 @@ class _Check:
         return self._stats(shape, rows, expected, scan, signal), self.findings
 
     def _expected_rows(self) -> int | None:
-        if self.a.mapping is None:
+        if self.data.mapping is None:
             return None
-        values = self.a.row_values
+        values = self.data.row_values
         return int(values.max()) + 1 if len(values) and values.max() > 0 else None
 
     def _item(self, row: int) -> str:
         """``row N`` with the item whose key addresses it."""
-        if self.a.mapping is None:
+        if self.data.mapping is None:
             return f"row {row}"
-        at = np.flatnonzero(self.a.row_values == row)
-        return f"row {row} ({self.a.keys[int(at[0])][:40]})" if len(at) else f"row {row}"
+        at = np.flatnonzero(self.data.row_values == row)
+        return f"row {row} ({self.data.keys[int(at[0])][:40]})" if len(at) else f"row {row}"
 
     def _rows(self, rows: int, expected: int | None, scan: TableScan) -> None:
         if expected is not None and rows < expected:
-            past = int((self.a.row_values >= rows).sum())
+            past = int((self.data.row_values >= rows).sum())
             hint = (
                 "; exactly one row short: a table without the padding row (0-based)"
                 if rows == expected - 1
@@ -202,7 +105,7 @@ class _Check:
                 "GF602",
                 f"the table has {rows:,} rows but the largest mapping value is {expected - 1:,}, "
                 f"so it needs {expected:,} (row 0 is padding); {past:,} of "
-                f"{len(self.a.keys):,} keys address rows past its end{hint}",
+                f"{len(self.data.keys):,} keys address rows past its end{hint}",
                 past,
             )
         if expected is not None and rows > expected:
@@ -232,7 +135,7 @@ class _Check:
         addressed = self._addressed(rows)
         zero = addressed[scan.zero[addressed]]
         if len(zero):
-            whose = "rows the mapping addresses" if self.a.mapping is not None else "rows"
+            whose = "rows the mapping addresses" if self.data.mapping is not None else "rows"
             self.add(
                 "GF607",
                 f"{len(zero):,} of {len(addressed):,} {whose} are all zero (besides row 0)",
@@ -249,19 +152,19 @@ class _Check:
 
     def _addressed(self, rows: int) -> I64:
         """Rows >= 1 that the trainer reads: those the mapping addresses (all without one)."""
-        if self.a.mapping is None:
+        if self.data.mapping is None:
             return np.arange(1, rows, dtype=np.int64)
-        values = self.a.row_values
+        values = self.data.row_values
         return np.unique(values[(values > 0) & (values < rows)])
 
     def _signal(self, scan: TableScan) -> Signal | None:
-        a = self.a
-        if a.sequences is None or a.mapping is None:
+        data = self.data
+        if data.sequences is None or data.mapping is None:
             return None
-        s = a.sequences
+        s = data.sequences
         rows = Rows(self.table.array, scan.norms, scan.usable)
         pairs = sample_pairs(s.codes, s.lengths)
-        mapped = estimate(rows, a.item_rows, pairs)
+        mapped = estimate(rows, data.item_rows, pairs)
         shape = structure(rows)
         orders: list[SignalOrder] = []
         best_name, best = MAPPED, mapped
@@ -273,7 +176,7 @@ class _Check:
         # estimated on every pair (the same figures as for the mapping).
         everything = mapped.verdict != "signal"
         screen = pairs.head(SCREEN)
-        for name, item_rows in _candidate_orders(a, everything=everything):
+        for name, item_rows in _candidate_orders(data, everything=everything):
             other = estimate(rows, item_rows, screen)
             if other.verdict != "no-signal":
                 other = estimate(rows, item_rows, pairs)
@@ -400,15 +303,15 @@ def _order(name: str, e: Estimate) -> SignalOrder:
     )
 
 
-def _candidate_orders(a: Analysis, *, everything: bool) -> Iterator[tuple[str, I64]]:
+def _candidate_orders(data: Dataset, *, everything: bool) -> Iterator[tuple[str, I64]]:
     """Other ways the table's rows may be ordered, each as item -> row.
 
     Shifted rows (a 0-based table, or one padded twice), and the item orders generators
     use: sorted IDs, first appearance in the sequences, the mapping's key order, the line
     order of each item file -- each with row 1 or row 0 as the first item's row.
     """
-    assert a.sequences is not None
-    base = a.item_rows
+    assert data.sequences is not None
+    base = data.item_rows
     has = base > 0
     seen: list[I64] = [base]
 
@@ -426,25 +329,25 @@ def _candidate_orders(a: Analysis, *, everything: bool) -> Iterator[tuple[str, I
             yield name, rows
     if not everything:
         return
-    for label, position in _item_orders(a):
+    for label, position in _item_orders(data):
         for first in (1, 0):
             rows = np.where(position >= 0, position + first, -1)
             if new(rows):
                 yield f"rows in {label}, first item at row {first}", rows
 
 
-def _item_orders(a: Analysis) -> Iterator[tuple[str, I64]]:
+def _item_orders(data: Dataset) -> Iterator[tuple[str, I64]]:
     """Per universe item, its position in each known item order (-1 where absent)."""
-    assert a.sequences is not None
-    universe = a.sequences.items
+    assert data.sequences is not None
+    universe = data.sequences.items
     n = len(universe)
     yield "sorted item-ID order", id_ranks(universe.names)
     yield "order of first appearance in the sequences", np.arange(n, dtype=np.int64)
-    ka = a.key_analysis
+    ka = data.key_analysis
     keyed = np.where(ka.fixable() & (ka.target >= 0), ka.target, -1)
     yield "the mapping's key order", _first_positions(keyed, n)
-    for item_file in a.item_files:
-        name = a.files.display(item_file.path) or item_file.path.name
+    for item_file in data.item_files:
+        name = data.files.display(item_file.path) or item_file.path.name
         yield f"the line order of {name}", _first_positions(universe.lookup(item_file.ids), n)
 
 
@@ -457,3 +360,11 @@ def _first_positions(codes: I64, n: int) -> I64:
     at = known[first]
     position[codes[at]] = at
     return position
+
+
+CHECK = CheckSpec(
+    "embeddings",
+    codes(("GF601", "GF611"), ("GF613", "GF613")),
+    frozenset({Input.TABLE_FILE}),
+    check_embeddings,
+)

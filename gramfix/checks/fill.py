@@ -10,14 +10,17 @@ is a zero vector.
 
 from __future__ import annotations
 
-from gramfix.analysis import Analysis
-from gramfix.policy import share_text
-from gramfix.report import Fill, FillSplit, FillView, Finding
-from gramfix.samples import SPLITS, WindowSums
+from gramfix.checks.context import Dataset
+from gramfix.checks.registry import CheckResult, CheckSpec
+from gramfix.engine.windows import SPLITS, WindowSums
+from gramfix.model.policy import share_text
+from gramfix.model.report import Finding
+from gramfix.model.rules import Input
+from gramfix.model.sections import Fill, FillSplit, FillView
 
 
-def _view(a: Analysis, sums: dict[str, WindowSums]) -> FillView:
-    k = a.settings.recent_k
+def _view(data: Dataset, sums: dict[str, WindowSums]) -> FillView:
+    k = data.settings.recent_k
 
     def one(split: str) -> FillSplit:
         w = sums[split]
@@ -33,14 +36,14 @@ def _view(a: Analysis, sums: dict[str, WindowSums]) -> FillView:
     return FillView(train=one("train"), valid=one("valid"), test=one("test"))
 
 
-def check_fill(a: Analysis) -> tuple[Fill, list[Finding]]:
+def check_fill(data: Dataset) -> CheckResult:
     """Fill as written, after the safe fixes, and with a complete mapping."""
-    written, normalised, complete = a.tables.windows
+    written, normalised, complete = data.tables.windows
     fill = Fill(
-        window=a.settings.window,
-        as_written=_view(a, written),
-        normalised=_view(a, normalised),
-        complete=_view(a, complete),
+        window=data.settings.window,
+        as_written=_view(data, written),
+        normalised=_view(data, normalised),
+        complete=_view(data, complete),
     )
     findings = []
     w, n = fill.as_written, fill.normalised
@@ -64,7 +67,10 @@ def check_fill(a: Analysis) -> tuple[Fill, list[Finding]]:
                 f"recent-window fill train / valid / test = {shares} (complete: 1.000); "
                 f"{verdict}; after the safe key fixes: {after}",
                 dead,
-                file=a.name("mapping"),
+                file=data.name("mapping"),
             )
         )
-    return fill, findings
+    return CheckResult(findings, {"fill": fill})
+
+
+CHECK = CheckSpec("fill", ("GF401",), frozenset({Input.MAPPING, Input.SEQUENCES}), check_fill)

@@ -1,4 +1,4 @@
-"""Sequence hygiene beyond single lines: a header line, and histories sorted by item ID.
+"""Histories sorted by item ID: the chronological order of the sequences lost.
 
 A history must be oldest first: leave-one-out tests on the last item. When a pipeline
 loses the timestamps (a set, a sort, a groupby) every history comes out in ascending ID
@@ -13,34 +13,23 @@ import math
 import numpy as np
 import numpy.typing as npt
 
-from gramfix.analysis import Analysis
-from gramfix.itemorder import id_ranks
-from gramfix.readers.itemfiles import is_header_word
-from gramfix.report import Finding
+from gramfix.checks.context import Dataset
+from gramfix.checks.registry import CheckResult, CheckSpec
+from gramfix.engine.itemorder import id_ranks
+from gramfix.model.report import Finding
+from gramfix.model.rules import Input
 
 SORTED_SHARE = 0.5  # the finding needs at least this share of the users with 3+ items
 MIN_ITEMS = 3  # shorter histories are sorted too often by chance to count
 USERS_PER_CHUNK = 1 << 17
 
 
-def check_history_order(a: Analysis) -> list[Finding]:
-    """A header read as a user, and the share of histories sorted by item ID."""
-    assert a.sequences is not None
-    s = a.sequences
-    file = a.name("sequences")
+def check_history_order(data: Dataset) -> CheckResult:
+    """The share of histories sorted by item ID."""
+    assert data.sequences is not None
+    s = data.sequences
+    file = data.name("sequences")
     findings = []
-    if a.sequences_first_id is not None and is_header_word(a.sequences_first_id):
-        findings.append(
-            Finding.of(
-                "GF509",
-                f"line 1 starts with '{a.sequences_first_id}', a column name: the trainer reads "
-                "the header as a user whose items are the other column names",
-                1,
-                [f"line 1: {a.sequences_first_id}"],
-                file=file,
-                line=1,
-            )
-        )
     ranks = id_ranks(s.items.names)
     starts = np.cumsum(s.lengths) - s.lengths
     considered = sorted_users = 0
@@ -80,7 +69,7 @@ def check_history_order(a: Analysis) -> list[Finding]:
                 line=first_lines[0] if first_lines else None,
             )
         )
-    return findings
+    return CheckResult(findings)
 
 
 def _chance(lengths: npt.NDArray[np.int64]) -> float:
@@ -106,3 +95,8 @@ def _unlikely(observed: int, expected: float) -> bool:
         return True
     log_bound = -expected + observed * (1 + math.log(expected) - math.log(observed))
     return log_bound < math.log(1e-6)
+
+
+CHECK = CheckSpec(
+    "history-order", ("GF510",), frozenset({Input.SEQUENCES}), check_history_order, lines=True
+)

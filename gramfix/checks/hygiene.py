@@ -1,10 +1,18 @@
-"""Sequence file hygiene: lines the trainer crashes on, overwrites or reads differently."""
+"""Line hygiene of the text files: lines the trainer crashes on, overwrites or reads differently.
+
+The sequence file first (users on several lines, short users, empty lines, lines without
+a space, CR line endings, a BOM, tabs, unusual whitespace, a header line), then each item
+file (the same line problems, a header read as an item, odd characters in IDs).
+"""
 
 from __future__ import annotations
 
-from gramfix.analysis import Analysis
-from gramfix.readers.sequences import LineExamples
-from gramfix.report import Finding
+from gramfix.checks.context import Dataset
+from gramfix.checks.registry import CheckResult, CheckSpec, codes
+from gramfix.engine.keys import show
+from gramfix.io.blocks import LineExamples
+from gramfix.io.itemfiles import ItemFile, is_header_word
+from gramfix.model.report import Finding
 
 
 def _lines(examples: LineExamples) -> list[str]:
@@ -46,11 +54,11 @@ def line_end_findings(
     return findings
 
 
-def check_hygiene(a: Analysis) -> list[Finding]:
+def _sequence_lines(data: Dataset) -> list[Finding]:
     """Findings about the lines of the sequence file."""
-    assert a.sequences is not None
-    hy = a.sequences.hygiene
-    file = a.name("sequences")
+    assert data.sequences is not None
+    hy = data.sequences.hygiene
+    file = data.name("sequences")
     findings = []
 
     def add(code: str, examples: LineExamples, message: str) -> None:
@@ -102,4 +110,77 @@ def check_hygiene(a: Analysis) -> list[Finding]:
         f"{hy.odd_space_lines.count:,} lines contain unusual whitespace (NBSP, vertical tab ...) "
         "that str.split() treats as a separator",
     )
+    if data.sequences_first_id is not None and is_header_word(data.sequences_first_id):
+        findings.append(
+            Finding.of(
+                "GF509",
+                f"line 1 starts with '{data.sequences_first_id}', a column name: the trainer reads "
+                "the header as a user whose items are the other column names",
+                1,
+                [f"line 1: {data.sequences_first_id}"],
+                file=file,
+                line=1,
+            )
+        )
     return findings
+
+
+def _item_file_lines(f: ItemFile, file: str) -> list[Finding]:
+    """The line-level problems of one item file (the codes of the sequence file's)."""
+    hy = f.hygiene
+    findings: list[Finding] = []
+
+    def add(code: str, examples: LineExamples, message: str) -> None:
+        if examples.count:
+            shown = [
+                f"line {n}: {show(label, 40)}" if label else f"line {n}"
+                for n, label in zip(
+                    examples.lines,
+                    examples.labels + [""] * (len(examples.lines) - len(examples.labels)),
+                    strict=True,
+                )
+            ]
+            findings.append(
+                Finding.of(code, message, examples.count, shown, file=file, line=examples.lines[0])
+            )
+
+    add(
+        "GF503",
+        hy.empty_lines,
+        f"{hy.empty_lines.count:,} empty lines; the trainer crashes on them",
+    )
+    add(
+        "GF504",
+        hy.no_space_lines,
+        f"{hy.no_space_lines.count:,} lines have no space (an ID without the rest); the "
+        "trainer crashes on them",
+    )
+    findings += line_end_findings(
+        hy.crlf_lines, hy.cr_lines, hy.bom, file, cr_stays="in the ID or the text", first_id="ID"
+    )
+    add(
+        "GF509",
+        hy.header_lines,
+        "line 1 is a header of column names; the trainer reads it as an item",
+    )
+    add(
+        "GF511",
+        hy.odd_id_lines,
+        f"{hy.odd_id_lines.count:,} IDs contain tabs, control characters or unusual "
+        "whitespace before the first space; they match no item",
+    )
+    return findings
+
+
+def check_hygiene(data: Dataset) -> CheckResult:
+    """The lines of the sequence file, then those of each item file."""
+    findings = _sequence_lines(data) if data.sequences is not None else []
+    for item_file in data.item_files:
+        file = data.files.display(item_file.path) or item_file.path.as_posix()
+        findings += _item_file_lines(item_file, file)
+    return CheckResult(findings)
+
+
+CHECK = CheckSpec(
+    "hygiene", codes(("GF501", "GF509"), ("GF511", "GF511")), frozenset(), check_hygiene, lines=True
+)

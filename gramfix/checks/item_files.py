@@ -14,14 +14,14 @@ from collections.abc import Callable
 import numpy as np
 import numpy.typing as npt
 
-from gramfix.analysis import Analysis
-from gramfix.checks.hygiene import line_end_findings
-from gramfix.findings import Severity
-from gramfix.hashindex import StringIndex
-from gramfix.keys import is_row_value, show
-from gramfix.readers.itemfiles import ItemFile
-from gramfix.readers.sequences import LineExamples
-from gramfix.report import EXAMPLES, Finding, IdComparison, ItemFileStats, Neighbours
+from gramfix.checks.context import Dataset
+from gramfix.checks.registry import CheckResult, CheckSpec, codes
+from gramfix.engine.hashindex import StringIndex
+from gramfix.engine.keys import show
+from gramfix.io.itemfiles import ItemFile
+from gramfix.model.report import EXAMPLES, Finding
+from gramfix.model.rules import Input
+from gramfix.model.sections import IdComparison, ItemFileStats, Neighbours
 
 I64 = npt.NDArray[np.int64]
 _Add = Callable[[str, str, int, list[str]], None]
@@ -33,66 +33,20 @@ _NAMES = {
 }
 
 
-def check_item_files(a: Analysis) -> tuple[list[ItemFileStats], list[Finding]]:
-    """Every item file of the dataset: hygiene, ID sets, duplicate IDs, neighbours."""
+def check_item_files(data: Dataset) -> CheckResult:
+    """Every item file of the dataset: ID sets, duplicate IDs, neighbours."""
     stats: list[ItemFileStats] = []
-    findings: list[Finding] = _other_mappings(a)
-    for item_file in a.item_files:
-        one, found = _check_file(a, item_file)
+    findings: list[Finding] = []
+    for item_file in data.item_files:
+        one, found = _check_file(data, item_file)
         stats.append(one)
         findings += found
-    return stats, findings
+    return CheckResult(findings, {"item_files": stats})
 
 
-def _other_mappings(a: Analysis) -> list[Finding]:
-    """A second mapping file (a .pkl beside the .json) with other contents."""
-    findings = []
-    for other in a.other_mappings:
-        assert a.mapping is not None
-        mine, theirs = a.mapping.entries, other.entries
-        differ = [
-            k for k in mine.keys() | theirs.keys() if mine.get(k, None) != theirs.get(k, None)
-        ]
-        if differ:
-            message = (
-                f"{a.files.display(other.path)} and {a.name('mapping')} differ in "
-                f"{len(differ):,} keys; the trainer reads the one its configuration "
-                f"names, gramfix checked {a.name('mapping')}"
-            )
-            severity = None
-            if a.sequences is not None:
-                theirs_ok, mine_ok = _resolved(a, theirs), _resolved(a, mine)
-                total = len(a.sequences.items)
-                message += (
-                    f"; {a.files.display(other.path)} resolves {theirs_ok:,} of {total:,} "
-                    f"sequence items as written, {a.name('mapping')} {mine_ok:,}"
-                )
-                if theirs_ok < mine_ok:
-                    severity = Severity.ERROR  # a trainer pointed at it loses the prefix
-            findings.append(
-                Finding.of(
-                    "GF707",
-                    message,
-                    len(differ),
-                    [show(k, 40) for k in sorted(differ)[:EXAMPLES]],
-                    severity=severity,
-                    file=a.files.display(other.path),
-                )
-            )
-    return findings
-
-
-def _resolved(a: Analysis, entries: dict[str, object]) -> int:
-    """Sequence items that ``entries`` maps to a row as written (the trainer's lookup)."""
-    assert a.sequences is not None
-    keys = [k for k, v in entries.items() if is_row_value(v)]
-    codes = a.sequences.items.lookup(keys)
-    return len(np.unique(codes[codes >= 0]))
-
-
-def _check_file(a: Analysis, f: ItemFile) -> tuple[ItemFileStats, list[Finding]]:
-    file = a.files.display(f.path) or f.path.as_posix()
-    findings = _hygiene(f, file)
+def _check_file(data: Dataset, f: ItemFile) -> tuple[ItemFileStats, list[Finding]]:
+    file = data.files.display(f.path) or f.path.as_posix()
+    findings: list[Finding] = []
 
     def add(code: str, message: str, count: int, examples: list[str]) -> None:
         findings.append(Finding.of(code, message, count, examples, file=file))
@@ -109,9 +63,9 @@ def _check_file(a: Analysis, f: ItemFile) -> tuple[ItemFileStats, list[Finding]]
             [f"{show(i, 40)} x{n}" for i, n in repeated[:EXAMPLES]],
         )
     vs_sequences = vs_mapping = None
-    if a.sequences is not None:
-        universe = a.sequences.items
-        frequency = np.bincount(a.sequences.codes, minlength=len(universe)).astype(np.int64)
+    if data.sequences is not None:
+        universe = data.sequences.items
+        frequency = np.bincount(data.sequences.codes, minlength=len(universe)).astype(np.int64)
         vs_sequences = _compare(f.ids, universe, frequency)
         if vs_sequences.missing:
             add(
@@ -128,12 +82,12 @@ def _check_file(a: Analysis, f: ItemFile) -> tuple[ItemFileStats, list[Finding]]
                 vs_sequences.extra,
                 vs_sequences.extra_examples,
             )
-    if a.mapping is not None:
-        vs_mapping = _compare(f.ids, a.mapping_ids, None)
+    if data.mapping is not None:
+        vs_mapping = _compare(f.ids, data.mapping_ids, None)
         if vs_mapping.missing:
             add(
                 "GF703",
-                f"{vs_mapping.missing:,} of {len(a.mapping_ids):,} item IDs of the mapping "
+                f"{vs_mapping.missing:,} of {len(data.mapping_ids):,} item IDs of the mapping "
                 "have no line here",
                 vs_mapping.missing,
                 vs_mapping.missing_examples,
@@ -146,7 +100,7 @@ def _check_file(a: Analysis, f: ItemFile) -> tuple[ItemFileStats, list[Finding]]
                 vs_mapping.extra,
                 vs_mapping.extra_examples,
             )
-    neighbours = _neighbours(a, f, add) if f.kind == "similar-items" else None
+    neighbours = _neighbours(data, f, add) if f.kind == "similar-items" else None
     return (
         ItemFileStats(
             file=file,
@@ -182,15 +136,15 @@ def _compare(ids: list[str], other: StringIndex, frequency: I64 | None) -> IdCom
     )
 
 
-def _neighbours(a: Analysis, f: ItemFile, add: _Add) -> Neighbours:
+def _neighbours(data: Dataset, f: ItemFile, add: _Add) -> Neighbours:
     """Neighbours must have a lexical ID (the trainer verbalises them through it): known
     means in the indexing file, else in the sequences, else an anchor of this file."""
-    indexing = [g for g in a.item_files if g.kind == "indexing"]
+    indexing = [g for g in data.item_files if g.kind == "indexing"]
     if indexing:
         known = StringIndex.from_names(list(dict.fromkeys(indexing[0].ids)))
-        against = f"the lexical IDs of {a.files.display(indexing[0].path)}"
-    elif a.sequences is not None:
-        known, against = a.sequences.items, "the items of the sequences"
+        against = f"the lexical IDs of {data.files.display(indexing[0].path)}"
+    elif data.sequences is not None:
+        known, against = data.sequences.items, "the items of the sequences"
     else:
         known, against = StringIndex.from_names(list(dict.fromkeys(f.ids))), "the anchors"
     unknown = np.flatnonzero(known.lookup(f.neighbours) < 0)
@@ -215,48 +169,6 @@ def _neighbours(a: Analysis, f: ItemFile, add: _Add) -> Neighbours:
     )
 
 
-def _hygiene(f: ItemFile, file: str) -> list[Finding]:
-    """The line-level problems of one item file (the codes of the sequence file's)."""
-    hy = f.hygiene
-    findings: list[Finding] = []
-
-    def add(code: str, examples: LineExamples, message: str) -> None:
-        if examples.count:
-            shown = [
-                f"line {n}: {show(label, 40)}" if label else f"line {n}"
-                for n, label in zip(
-                    examples.lines,
-                    examples.labels + [""] * (len(examples.lines) - len(examples.labels)),
-                    strict=True,
-                )
-            ]
-            findings.append(
-                Finding.of(code, message, examples.count, shown, file=file, line=examples.lines[0])
-            )
-
-    add(
-        "GF503",
-        hy.empty_lines,
-        f"{hy.empty_lines.count:,} empty lines; the trainer crashes on them",
-    )
-    add(
-        "GF504",
-        hy.no_space_lines,
-        f"{hy.no_space_lines.count:,} lines have no space (an ID without the rest); the "
-        "trainer crashes on them",
-    )
-    findings += line_end_findings(
-        hy.crlf_lines, hy.cr_lines, hy.bom, file, cr_stays="in the ID or the text", first_id="ID"
-    )
-    add(
-        "GF509",
-        hy.header_lines,
-        "line 1 is a header of column names; the trainer reads it as an item",
-    )
-    add(
-        "GF511",
-        hy.odd_id_lines,
-        f"{hy.odd_id_lines.count:,} IDs contain tabs, control characters or unusual "
-        "whitespace before the first space; they match no item",
-    )
-    return findings
+CHECK = CheckSpec(
+    "item-files", codes(("GF701", "GF706")), frozenset({Input.ITEM_FILES}), check_item_files
+)

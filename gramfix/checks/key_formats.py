@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from gramfix.analysis import Analysis
-from gramfix.findings import Severity
-from gramfix.keys import FAMILIES, FIXES, Family, show
-from gramfix.report import EXAMPLES, Finding, KeyExample, KeyFamily
+from gramfix.checks.context import Dataset
+from gramfix.engine.keys import FIXES, Family, show
+from gramfix.model.report import EXAMPLES, Finding
+from gramfix.model.rules import Severity
+from gramfix.model.sections import KeyExample, KeyFamily
 
 _CODES = {
     Family.WHOLE_LINE: "GF101",
@@ -27,17 +28,17 @@ _WHAT = {
 }
 
 
-def check_key_formats(a: Analysis) -> tuple[list[KeyFamily], int, list[Finding]]:
+def check_key_formats(data: Dataset) -> tuple[list[KeyFamily], int, list[Finding]]:
     """Families of the keys, with examples and fixes; the number of colliding keys."""
-    assert a.sequences is not None
-    ka = a.key_analysis
-    names = a.sequences.items.names
+    assert data.sequences is not None
+    ka = data.key_analysis
+    names = data.sequences.items.names
     fixable = ka.fixable()
-    file = a.name("mapping")
+    file = data.name("mapping")
     families: list[KeyFamily] = []
     findings: list[Finding] = []
     n_keys = len(ka.keys)
-    for family in FAMILIES:
+    for family in Family:
         members = ka.members(family)
         if len(members) == 0:
             continue
@@ -51,7 +52,7 @@ def check_key_formats(a: Analysis) -> tuple[list[KeyFamily], int, list[Finding]]
         safe = None if family is Family.EXACT else bool(fix) and bool(fixable[members].all())
         families.append(
             KeyFamily(
-                family=family.value, count=len(members), examples=examples, fix=fix, safe=safe
+                family=family.label, count=len(members), examples=examples, fix=fix, safe=safe
             )
         )
         if family is Family.EXACT:
@@ -67,7 +68,7 @@ def check_key_formats(a: Analysis) -> tuple[list[KeyFamily], int, list[Finding]]
         if family is Family.CASE_CHANGED and not ka.fold_injective:
             message += "; case folding is not one-to-one over the item IDs, so it is not repaired"
         severity = None
-        if fix and not (~a.resolved_as_written[ka.target[members]]).any():
+        if fix and not (~data.resolved_as_written[ka.target[members]]).any():
             severity = Severity.WARNING  # every item these keys reach already resolves
         findings.append(
             Finding.of(
@@ -81,7 +82,7 @@ def check_key_formats(a: Analysis) -> tuple[list[KeyFamily], int, list[Finding]]
         )
     conflicts = int(ka.conflict.sum())
     if conflicts:
-        findings.append(_conflict_finding(a, file))
+        findings.append(_conflict_finding(data, file))
     return families, conflicts, findings
 
 
@@ -89,16 +90,16 @@ def _example(example: KeyExample) -> str:
     return f"{example.key} -> {example.fixed}" if example.fixed else example.key
 
 
-def _conflict_finding(a: Analysis, file: str) -> Finding:
-    assert a.sequences is not None
-    ka = a.key_analysis
-    names = a.sequences.items.names
+def _conflict_finding(data: Dataset, file: str) -> Finding:
+    assert data.sequences is not None
+    ka = data.key_analysis
+    names = data.sequences.items.names
     colliding = np.flatnonzero(ka.conflict)
     items = np.unique(ka.target[colliding])
     examples = []
     for item in items[:EXAMPLES].tolist():
         group = colliding[ka.target[colliding] == item].tolist()
-        shown = ", ".join(f"{show(ka.keys[i], 40)}={a.values[i]!r}" for i in group[:3])
+        shown = ", ".join(f"{show(ka.keys[i], 40)}={data.values[i]!r}" for i in group[:3])
         examples.append(f"{names[item]}: {shown}")
     return Finding.of(
         "GF107",
@@ -110,21 +111,21 @@ def _conflict_finding(a: Analysis, file: str) -> Finding:
     )
 
 
-def check_key_shapes(a: Analysis) -> list[Finding]:
+def check_key_shapes(data: Dataset) -> list[Finding]:
     """Without the sequences: keys that can never equal an item ID whatever the IDs are.
 
     The trainer splits each sequence line on whitespace, so no item ID contains any:
     a key with whitespace inside (a whole line) or at its ends cannot resolve.
     """
-    file = a.name("mapping")
+    file = data.name("mapping")
     inner, edges = [], []
-    for key in a.keys:
+    for key in data.keys:
         core = key.strip()
         if len(core.split(None, 1)) > 1:
             inner.append(key)
         elif core != key:
             edges.append(key)
-    n = len(a.keys)
+    n = len(data.keys)
     findings = []
     why = "no item ID can contain whitespace (user_sequence.txt is split on it)"
     if inner:
@@ -153,11 +154,11 @@ def check_key_shapes(a: Analysis) -> list[Finding]:
     return findings
 
 
-def check_duplicate_keys(a: Analysis) -> list[Finding]:
+def check_duplicate_keys(data: Dataset) -> list[Finding]:
     """Keys that occur more than once in the JSON text (json.load keeps the last)."""
-    assert a.mapping is not None
-    file = a.name("mapping")
-    duplicates = a.mapping.duplicates
+    assert data.mapping is not None
+    file = data.name("mapping")
+    duplicates = data.mapping.duplicates
     findings = []
     same = [d for d in duplicates if not d.conflicting]
     conflicting = [d for d in duplicates if d.conflicting]

@@ -12,10 +12,13 @@ from collections import defaultdict
 from collections.abc import Callable
 from typing import Literal
 
-from gramfix.analysis import Analysis
-from gramfix.keys import show
-from gramfix.readers.itemfiles import ItemFile
-from gramfix.report import EXAMPLES, Finding, LexicalCollisions, LexicalIdStats
+from gramfix.checks.context import Dataset
+from gramfix.checks.registry import CheckResult, CheckSpec
+from gramfix.engine.keys import show
+from gramfix.io.itemfiles import ItemFile
+from gramfix.model.report import EXAMPLES, Finding
+from gramfix.model.rules import Input
+from gramfix.model.sections import LexicalCollisions, LexicalIdStats
 
 Comparison = Literal["exact", "without-markers", "normalised"]
 _COMPARISONS: list[tuple[Comparison, str, Callable[[str], str]]] = [
@@ -31,20 +34,20 @@ _WHAT = {
 }
 
 
-def check_lexical_ids(a: Analysis) -> tuple[list[LexicalIdStats], list[Finding]]:
+def check_lexical_ids(data: Dataset) -> CheckResult:
     """Collisions in every indexing file of the dataset."""
     stats: list[LexicalIdStats] = []
     findings: list[Finding] = []
-    for item_file in a.item_files:
+    for item_file in data.item_files:
         if item_file.kind == "indexing":
-            one, found = _check(a, item_file)
+            one, found = _check(data, item_file)
             stats.append(one)
             findings += found
-    return stats, findings
+    return CheckResult(findings, {"lexical_ids": stats})
 
 
-def _check(a: Analysis, f: ItemFile) -> tuple[LexicalIdStats, list[Finding]]:
-    file = a.files.display(f.path) or f.path.as_posix()
+def _check(data: Dataset, f: ItemFile) -> tuple[LexicalIdStats, list[Finding]]:
+    file = data.files.display(f.path) or f.path.as_posix()
     assert f.values is not None
     lexical = dict(zip(f.ids, f.values, strict=True))  # the trainer's dict: last line wins
     items, values = list(lexical), list(lexical.values())
@@ -92,3 +95,8 @@ def _groups(compared: list[str]) -> dict[str, list[int]]:
     for position, text in enumerate(compared):
         groups[text].append(position)
     return {text: g for text, g in groups.items() if len(g) > 1}
+
+
+CHECK = CheckSpec(
+    "lexical-ids", ("GF801", "GF802", "GF803"), frozenset({Input.INDEXING}), check_lexical_ids
+)

@@ -6,16 +6,17 @@ from collections import Counter
 
 import numpy as np
 
-from gramfix.analysis import Analysis
-from gramfix.keys import show
-from gramfix.report import Finding, ValueStats
+from gramfix.checks.context import Dataset
+from gramfix.engine.keys import show
+from gramfix.model.report import Finding
+from gramfix.model.sections import ValueStats
 
 
-def check_values(a: Analysis) -> tuple[ValueStats, list[Finding]]:
+def check_values(data: Dataset) -> tuple[ValueStats, list[Finding]]:
     """Type, range, uniqueness and contiguity of the values."""
-    keys, values = a.keys, a.values
-    file = a.name("mapping")
-    array = a.value_array
+    keys, values = data.keys, data.values
+    file = data.name("mapping")
+    array = data.value_array
     if array is not None:  # the usual case, vectorised: 10^7 values in well under a second
         non_int: list[int] = []
         too_big: list[int] = []

@@ -1,1 +1,1 @@
-"""Readers of input files (the package every reader moves to in the coming restructuring)."""
+"""Layer 2, input and output: the only code that opens files (readers, discovery, writes)."""

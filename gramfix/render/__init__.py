@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gramfix.report import Report
+from gramfix.model.report import Report
 
 #: Every ``--format``; all but text are machine formats.
 FORMATS = ("text", "json", "github", "junit", "sarif", "markdown")

@@ -8,8 +8,8 @@ otherwise end the value.
 
 from __future__ import annotations
 
-from gramfix.findings import Severity
-from gramfix.report import Finding, Report
+from gramfix.model.report import Finding, Report
+from gramfix.model.rules import Severity
 
 COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 

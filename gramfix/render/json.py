@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gramfix.report import Report
+from gramfix.model.report import Report
 
 
 def render_json(report: Report) -> str:

@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
-from gramfix.findings import RULES, Rule
-from gramfix.report import Finding, Report
+from gramfix.model.report import Finding, Report
+from gramfix.model.rules import RULES, Input, Rule
 
 #: Characters XML 1.0 cannot carry at all; shown as \\xNN / \\uNNNN instead.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -81,26 +81,13 @@ def _details(report: Report, findings: list[Finding], rule: Rule) -> str:
     return "\n\n".join(parts)
 
 
-#: Why a rule needing an input did not run, when the report did not have that input.
-_ABSENT = {
-    "sequences": "no sequence file (user_sequence.txt or --sequences)",
-    "mapping": "no mapping (item_id_to_gcn_index.json or .pkl, or --mapping)",
-    "second mapping": "no second mapping file (a .pkl beside the .json)",
-    "table file": "no embedding table (gcn_item_embeddings.npy or .pt, or --embeddings)",
-    "embeddings": "the embedding table could not be read as an array (GF601 says why)",
-    "item files": "no item files (item_plain_text.txt, item_generative_indexing_*.txt, "
-    "similar_item_*.txt)",
-    "indexing file": "no indexing file (item_generative_indexing_*.txt)",
-}
-
-
 def _why_skipped(report: Report, rule: Rule) -> str:
     """What is true of a code that did not run: an input it needs was not read, or it was
     not selected (every input was there)."""
-    read = set(report.inputs.read)
+    read = {Input(name) for name in report.inputs.read}
     absent = [need for need in rule.needs if need not in read]
     if not absent:
         return "not selected (--select / --ignore)"
-    if "table file" not in read:  # no table at all, rather than one that is unreadable
-        absent = ["table file" if need == "embeddings" else need for need in absent]
-    return "not checked: " + "; ".join(_ABSENT[need] for need in dict.fromkeys(absent))
+    if Input.TABLE_FILE not in read:  # no table at all, rather than one that is unreadable
+        absent = [Input.TABLE_FILE if need is Input.TABLE else need for need in absent]
+    return "not checked: " + "; ".join(need.absent for need in dict.fromkeys(absent))

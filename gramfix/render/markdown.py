@@ -8,10 +8,11 @@ from __future__ import annotations
 import html
 import re
 
-from gramfix.findings import Severity
-from gramfix.policy import share_text
+from gramfix.model.policy import share_text
+from gramfix.model.report import Finding, Report
+from gramfix.model.rules import Severity
+from gramfix.model.sections import Fill, FillSplit
 from gramfix.render.text import headline
-from gramfix.report import Fill, FillSplit, Finding, Report
 
 _MARK = {Severity.ERROR: "❌", Severity.WARNING: "⚠️", Severity.INFO: "ℹ️"}
 _SPECIAL = re.compile(r"([\\`*_\[\]|#~])")

@@ -5,9 +5,9 @@ from __future__ import annotations
 from rich.console import Console
 from rich.text import Text
 
-from gramfix.policy import share_text
-from gramfix.repair import RepairReport
-from gramfix.report import FillSplit
+from gramfix.model.policy import share_text
+from gramfix.model.repair_report import RepairReport
+from gramfix.model.sections import FillSplit
 
 _HEAD = {
     "written": (" REPAIRED ", "bold black on green"),

@@ -14,8 +14,8 @@ from urllib.parse import quote
 import orjson
 
 from gramfix import __version__
-from gramfix.findings import RULES, Rule, Severity
-from gramfix.report import Finding, Report
+from gramfix.model.report import Finding, Report
+from gramfix.model.rules import RULES, Rule, Severity
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}

@@ -10,17 +10,12 @@ from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from gramfix.findings import Severity
-from gramfix.policy import share_text
-from gramfix.report import (
-    Counts,
-    EmbeddingStats,
-    Fill,
-    FillSplit,
-    Finding,
-    MappingStats,
-    Report,
-)
+from gramfix.model.flag import shown
+from gramfix.model.options import Settings, flag
+from gramfix.model.policy import share_text
+from gramfix.model.report import Finding, Report
+from gramfix.model.rules import Severity
+from gramfix.model.sections import Counts, EmbeddingStats, Fill, FillSplit, MappingStats
 
 #: The width of output that is not a terminal: wide enough that no line of a report is
 #: ever wrapped (rich wraps at 80 columns when it cannot ask a terminal).
@@ -84,20 +79,18 @@ def _verdict(report: Report) -> Text:
 def _policy(report: Report) -> str:
     """The settings that judged the report, when they are not the defaults."""
     s = report.settings
-    parts = [f"fail-on {s.fail_on.value}"] if s.fail_on is not Severity.ERROR else []
-    parts += [f"select {','.join(s.select)}"] if s.select else []
-    parts += [f"ignore {','.join(s.ignore)}"] if s.ignore else []
-    for name, value in (
-        ("max-missing", s.max_missing),
-        ("min-coverage", s.min_coverage),
-        ("min-fill", s.min_fill),
-    ):
-        parts += [f"{name} {value}"] if value is not None else []
-    if s.exit_zero:
-        parts.append("exit-zero: the exit status is 0 whatever the verdict")
+    parts = []
+    for name, info in Settings.model_fields.items():
+        value = getattr(s, name)
+        if flag(name).policy and value != info.default:
+            parts.append(_POLICY.get(name, f"{name.replace('_', '-')} {shown(value)}"))
     if report.inputs.config:
         parts.append(f"config {report.inputs.config}")
     return "; ".join(parts)
+
+
+#: Settings the policy line says in words of their own.
+_POLICY = {"exit_zero": "exit-zero: the exit status is 0 whatever the verdict"}
 
 
 def headline(report: Report) -> str:

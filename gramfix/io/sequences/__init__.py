@@ -1,0 +1,59 @@
+"""Reading ``user_sequence.txt`` exactly as the GRAM trainer reads it.
+
+The trainer opens the file as UTF-8 text (universal newlines), cuts every line at its
+first space (user before, items = ``rest.split()``) and stores users in a dict, so:
+
+* a line without a space, the empty line included, makes it crash (`IndexError`);
+* a user on several lines: the last line silently wins;
+* items are split on any whitespace, the user only on a real space.
+
+Two readers give the same result. The fast one (`fast`) works on the bytes with numpy
+and takes the files real pipelines write (printable ASCII, spaces, ``\\n`` or
+``\\r\\n``); the exact one (`exact`) goes line by line in Python and takes everything
+else (tabs, non-ASCII, NBSP, BOM). Both read the blocks of `gramfix.io.blocks` and
+gather into the same `collect.Collector`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from pathlib import Path
+
+from gramfix.io.blocks import LineExamples, NeedsExactReader
+from gramfix.io.sequences.collect import BLOCK_BYTES, Hygiene, Sequences
+from gramfix.io.sequences.exact import ExactReader
+from gramfix.io.sequences.fast import FastReader
+from gramfix.io.source import describe_os_error, ensure_fits, file_size, open_input
+from gramfix.model.errors import InputError
+
+__all__ = [
+    "BLOCK_BYTES",
+    "ExactReader",
+    "FastReader",
+    "Hygiene",
+    "LineExamples",
+    "Sequences",
+    "read_sequences",
+]
+
+
+def read_sequences(path: Path, known: Collection[str] | None = None) -> Sequences:
+    """Read a sequence file; `InputError` when it is not a readable sequence file.
+
+    ``known`` (the mapping's keys, when there is a mapping) pre-fills the item index:
+    most tokens then find their item at once instead of being added one block at a
+    time, and the universe code of every key comes out of the read for free
+    (`Sequences.codes_of`). The result is the same with or without it.
+    """
+    # Streamed: what stays is an int32 code per interaction (~11 bytes of text each)
+    # plus the per-item index; half the file size is a safe upper bound.
+    with open_input(path) as handle:
+        ensure_fits(path, 0.5 * file_size(path), "reading these sequences")
+        try:  # a read can fail in either reader, and in the rewind between them
+            try:
+                return FastReader(path, known, BLOCK_BYTES).read(handle)
+            except NeedsExactReader:
+                handle.seek(0)
+                return ExactReader(path, BLOCK_BYTES).read(handle)
+        except OSError as error:
+            raise InputError(path, describe_os_error(error)) from None

@@ -1,0 +1,1 @@
+"""Layer 0, the model: rules, options, policy, report and errors (no numpy, no I/O)."""

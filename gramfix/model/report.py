@@ -1,0 +1,177 @@
+"""The one report model every output format renders, and the exit code it implies.
+
+The JSON form is versioned (``schema_version``), has a stable key order and no
+timestamps, so it can be diffed and kept as a golden file.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from gramfix.model.base import FrozenModel
+from gramfix.model.errors import ExitCode
+from gramfix.model.options import Settings
+from gramfix.model.rules import Severity, rule
+from gramfix.model.sections import (
+    Coverage,
+    EmbeddingStats,
+    Fill,
+    ItemFileStats,
+    LexicalIdStats,
+    MappingStats,
+    SequenceStats,
+)
+
+SCHEMA_VERSION = 1
+EXAMPLES = 5
+
+
+class Finding(FrozenModel):
+    """One problem (or fact) found in the data, with a stable code."""
+
+    code: str
+    name: str
+    severity: Severity
+    message: str
+    count: int = Field(description="How many keys, items, lines ... the finding covers.")
+    examples: list[str] = Field(default_factory=list)
+    file: str | None = None
+    line: int | None = None
+
+    @classmethod
+    def of(
+        cls,
+        code: str,
+        message: str,
+        count: int,
+        examples: list[str] | None = None,
+        *,
+        severity: Severity | None = None,
+        file: str | None = None,
+        line: int | None = None,
+    ) -> Finding:
+        """A finding of catalogue entry ``code`` (its severity unless overridden)."""
+        entry = rule(code)
+        return cls(
+            code=code,
+            name=entry.name,
+            severity=severity or entry.severity,
+            message=message,
+            count=count,
+            examples=(examples or [])[:EXAMPLES],
+            file=file,
+            line=line,
+        )
+
+
+class Inputs(FrozenModel):
+    """The files read (relative to the dataset folder when inside it)."""
+
+    dataset: str | None
+    sequences: str | None
+    mapping: str | None
+    config: str | None = Field(None, description="The configuration file applied, if any.")
+    paths: dict[str, str] = Field(
+        default_factory=dict,
+        description="Each file as findings name it -> its path from the working directory.",
+    )
+    read: list[str] = Field(
+        default_factory=list,
+        description="The inputs the checks had, as rules name what they need: sequences, "
+        "mapping, second mapping, table file, embeddings (the table read as an array), item "
+        "files, indexing file. A rule needing one that is absent was skipped.",
+    )
+
+
+class Summary(FrozenModel):
+    errors: int
+    warnings: int
+    infos: int
+
+
+class Report(FrozenModel):
+    """Everything ``gramfix check`` found, in one versioned object."""
+
+    schema_version: int = SCHEMA_VERSION
+    verdict: Literal["pass", "fail"] = Field(
+        description="fail exactly when a finding is at or above settings.fail_on "
+        "(after thresholds and selection); exit_zero does not change it."
+    )
+    summary: Summary
+    settings: Settings
+    inputs: Inputs
+    findings: list[Finding]
+    checked: list[str] = Field(
+        default_factory=list,
+        description="Codes whose checks ran: selected, with every input they need. "
+        "A checked code without findings passed.",
+    )
+    sequences: SequenceStats | None = None
+    mapping: MappingStats | None = None
+    coverage: Coverage | None = None
+    fill: Fill | None = None
+    # Whole-dataset sections: left out of the JSON when the dataset has no such file.
+    embeddings: EmbeddingStats | None = Field(None, exclude_if=lambda v: v is None)
+    item_files: list[ItemFileStats] = Field(default_factory=list, exclude_if=lambda v: not v)
+    lexical_ids: list[LexicalIdStats] = Field(default_factory=list, exclude_if=lambda v: not v)
+
+    def failing(self) -> list[Finding]:
+        """Findings at or above the failing severity."""
+        threshold = self.settings.fail_on.rank
+        return [f for f in self.findings if f.severity.rank >= threshold]
+
+    def exit_code(self) -> ExitCode:
+        """The exit status of ``check`` for this report (the one place it is decided)."""
+        if self.verdict == "fail" and not self.settings.exit_zero:
+            return ExitCode.FINDINGS
+        return ExitCode.OK
+
+    def path(self, finding: Finding) -> str | None:
+        """The file of ``finding`` from the working directory (for CI annotations)."""
+        if finding.file is None:
+            return None
+        return self.inputs.paths.get(finding.file, finding.file)
+
+    @model_validator(mode="after")
+    def _verdict_follows_findings(self) -> Report:
+        expected = "fail" if self.failing() else "pass"
+        if self.verdict != expected:
+            raise ValueError(f"verdict {self.verdict!r} but the findings say {expected!r}")
+        return self
+
+
+def summarise(findings: list[Finding]) -> Summary:
+    """Counts of findings per severity."""
+    return Summary(
+        errors=sum(f.severity is Severity.ERROR for f in findings),
+        warnings=sum(f.severity is Severity.WARNING for f in findings),
+        infos=sum(f.severity is Severity.INFO for f in findings),
+    )
+
+
+def json_schema() -> dict[str, object]:
+    """The JSON Schema (draft 2020-12) of the json report."""
+    schema = Report.model_json_schema(mode="serialization")
+    # The report echoes the settings it was judged with: every key is always there, and
+    # the defaults and bounds of the options belong to their input (a flag, a key), which
+    # the options model validates; the report's schema describes the echo only.
+    definitions = schema["$defs"]
+    assert isinstance(definitions, dict)
+    for prop in definitions[Settings.__name__]["properties"].values():
+        prop.pop("default", None)
+        for variant in [prop, *prop.get("anyOf", [])]:
+            variant.pop("minimum", None)
+            variant.pop("maximum", None)
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        **schema,
+    }
+
+
+def json_schema_text() -> str:
+    """`json_schema` as indented JSON text ending in a newline (docs/report.schema.json)."""
+    import json
+
+    return json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,64 @@
+"""What a catalogue entry is: its severity, the inputs it needs, and the entry itself."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+
+class Severity(str, Enum):
+    """How bad a finding is; ``error`` fails ``check`` by default."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        return {"error": 2, "warning": 1, "info": 0}[self.value]
+
+
+class Input(str, Enum):
+    """An input a rule needs, named as the report's ``inputs.read`` lists it (in this order)."""
+
+    SEQUENCES = "sequences"
+    MAPPING = "mapping"
+    SECOND_MAPPING = "second mapping"  # a .pkl beside the .json
+    TABLE_FILE = "table file"  # an embedding table file was found
+    TABLE = "embeddings"  # it was read as an array (a legacy .pt needs torch)
+    ITEM_FILES = "item files"
+    INDEXING = "indexing file"
+
+    @property
+    def absent(self) -> str:
+        """Why a rule needing this input did not run, when the input was not read."""
+        return _ABSENT[self]
+
+
+_ABSENT = {
+    Input.SEQUENCES: "no sequence file (user_sequence.txt or --sequences)",
+    Input.MAPPING: "no mapping (item_id_to_gcn_index.json or .pkl, or --mapping)",
+    Input.SECOND_MAPPING: "no second mapping file (a .pkl beside the .json)",
+    Input.TABLE_FILE: "no embedding table (gcn_item_embeddings.npy or .pt, or --embeddings)",
+    Input.TABLE: "the embedding table could not be read as an array (GF601 says why)",
+    Input.ITEM_FILES: "no item files (item_plain_text.txt, item_generative_indexing_*.txt, "
+    "similar_item_*.txt)",
+    Input.INDEXING: "no indexing file (item_generative_indexing_*.txt)",
+}
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One entry of the catalogue."""
+
+    code: str
+    name: str
+    severity: Severity
+    title: str
+    help: str
+    #: Inputs the check needs; without one of them the code is skipped, not passed. In the
+    #: order a skipped rule names them (JUnit).
+    needs: tuple[Input, ...] = ()
+
+
+ERROR, WARNING, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO

@@ -1,0 +1,129 @@
+"""``check``: read a dataset as the trainer does, run every check, return one report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gramfix.checks.context import Dataset
+from gramfix.checks.registry import registered
+from gramfix.io import progress
+from gramfix.io.discover import DatasetFiles, locate
+from gramfix.io.embeddings import read_embeddings
+from gramfix.io.itemfiles import read_first_id, read_item_file
+from gramfix.io.mapping import read_mapping
+from gramfix.io.sequences import read_sequences
+from gramfix.model.errors import InputError
+from gramfix.model.options import Settings
+from gramfix.model.policy import judge, verdict
+from gramfix.model.report import Finding, Inputs, Report, summarise
+from gramfix.model.rules import RULES, Input
+from gramfix.model.sections import Coverage, Fill
+
+
+def load(files: DatasetFiles, settings: Settings) -> Dataset:
+    """Read the inputs (`InputError` when one cannot be read) into a `Dataset`."""
+    # The mapping is read first so that its keys pre-fill the sequence reader's item
+    # index; an unreadable sequence file is still the error reported first.
+    progress.expect([files.sequences, files.mapping])
+    progress.stage("reading mapping")
+    mapping = mapping_error = None
+    try:
+        mapping = read_mapping(files.mapping) if files.mapping else None
+    except InputError as error:
+        mapping_error = error
+    known = mapping.entries if mapping is not None else None
+    progress.stage("reading sequences")
+    sequences = read_sequences(files.sequences, known) if files.sequences else None
+    if mapping_error is not None:
+        raise mapping_error
+    if files.embeddings or files.item_files:
+        progress.stage("reading the other files")
+    data = Dataset(
+        files=files,
+        settings=settings,
+        sequences=sequences,
+        mapping=mapping,
+        embeddings=read_embeddings(files.embeddings) if files.embeddings else None,
+        item_files=tuple(read_item_file(path, kind) for kind, path in files.item_files),
+        sequences_first_id=read_first_id(files.sequences) if files.sequences else None,
+        # Read (safely) too: the trainer may be configured to load this one instead.
+        other_mappings=tuple(read_mapping(path) for path in files.other_mappings),
+    )
+    progress.stage("checking")
+    return data
+
+
+def check_dataset(
+    folder: Path | str | None = None,
+    *,
+    sequences: Path | str | None = None,
+    mapping: Path | str | None = None,
+    settings: Settings | None = None,
+    config: Path | str | None = None,
+    embeddings: Path | str | None = None,
+) -> Report:
+    """Check a GRAM / GRAM-C dataset folder (or explicit files) and return the report.
+
+    ``config`` is only recorded: the configuration file ``settings`` came from.
+    """
+    files = locate(
+        Path(folder) if folder is not None else None,
+        sequences=Path(sequences) if sequences is not None else None,
+        mapping=Path(mapping) if mapping is not None else None,
+        embeddings=Path(embeddings) if embeddings is not None else None,
+    )
+    report = build_report(load(files, settings or Settings()))
+    if config is None:
+        return report
+    inputs = report.inputs.model_copy(update={"config": Path(config).as_posix()})
+    return report.model_copy(update={"inputs": inputs})
+
+
+def build_report(data: Dataset, *, lines: bool = True) -> Report:
+    """Run the registered checks, in their order, over a dataset.
+
+    ``lines=False`` leaves out the checks of the text files' lines (what a repair
+    re-checks is the mapping; the sequences are the same ones it just read).
+    """
+    findings: list[Finding] = []
+    sections: dict[str, object] = {}
+    ran: set[str] = set()
+    for check in registered():
+        if not check.ready(data.inputs) or (check.lines and not lines):
+            continue
+        result = check.run(data)
+        stray = {f.code for f in result.findings} - set(check.codes)
+        if stray:
+            raise AssertionError(f"check {check.name} found codes it does not own: {stray}")
+        findings += result.findings
+        sections.update(result.sections)
+        ran.update(check.codes)
+    findings.sort(key=lambda f: f.code)  # stable: one code's findings keep their order
+    coverage, fill = sections.get("coverage"), sections.get("fill")
+    assert coverage is None or isinstance(coverage, Coverage)
+    assert fill is None or isinstance(fill, Fill)
+    findings = judge(findings, coverage, fill, data.settings)
+    return Report(
+        verdict=verdict(findings, data.settings.fail_on),
+        summary=summarise(findings),
+        settings=data.settings,
+        inputs=Inputs(
+            dataset=data.files.folder.as_posix() if data.files.folder else None,
+            sequences=data.files.display(data.files.sequences),
+            mapping=data.files.display(data.files.mapping),
+            paths=data.files.paths(),
+            read=[need.value for need in Input if need in data.inputs],
+        ),
+        findings=findings,
+        checked=checked(data.settings, data.inputs, ran),
+        **sections,  # validated by the Report model
+    )
+
+
+def checked(settings: Settings, read: frozenset[Input], ran: set[str]) -> list[str]:
+    """The selected codes whose checks ran, with every input their rule needs."""
+    return [
+        code
+        for code, rule in RULES.items()
+        if code in ran and settings.selects(code) and all(n in read for n in rule.needs)
+    ]
