@@ -8,11 +8,11 @@ from __future__ import annotations
 import html
 import re
 
+from gramfix.model.headline import headline
 from gramfix.model.policy import share_text
 from gramfix.model.report import Finding, Report
 from gramfix.model.rules import Severity
 from gramfix.model.sections import Fill, FillSplit
-from gramfix.render.text import headline
 
 _MARK = {Severity.ERROR: "❌", Severity.WARNING: "⚠️", Severity.INFO: "ℹ️"}
 _SPECIAL = re.compile(r"([\\`*_\[\]|#~])")
