@@ -21,6 +21,7 @@ from gramfix.engine.cooccurrence import (
     Estimate,
     Rows,
     clearly_better,
+    edges,
     estimate,
     sample_pairs,
     structure,
@@ -30,7 +31,7 @@ from gramfix.engine.itemorder import id_ranks
 from gramfix.io.embeddings import EmbeddingTable, TableUnavailable
 from gramfix.model.report import EXAMPLES, Finding
 from gramfix.model.rules import Input
-from gramfix.model.sections import EmbeddingStats, Signal, SignalOrder
+from gramfix.model.sections import EmbeddingStats, Signal, SignalHistogram, SignalOrder
 
 I64 = npt.NDArray[np.int64]
 
@@ -195,6 +196,11 @@ class _Check:
             structure=round(shape, 3),
             best_order=best_name,
             orders=orders,
+            histogram=SignalHistogram(
+                edges=edges(),
+                cooccurring=list(mapped.co_histogram),
+                random=list(mapped.random_histogram),
+            ),
         )
 
     def _judge(
