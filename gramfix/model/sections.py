@@ -93,10 +93,10 @@ class Unresolved:
     interactions: array[int]  # typecode "q"
     splits: bytes
 
-    def split_names(self) -> list[str]:
-        """Per item, its splits as ``train,valid,test`` names them."""
-        names = [",".join(n for n, bit in self.SPLITS if mask & bit) for mask in range(8)]
-        return [names[mask] for mask in self.splits]
+    @classmethod
+    def labels(cls) -> list[str]:
+        """The splits of each value of a ``splits`` byte, as ``train,valid,test``."""
+        return [",".join(n for n, bit in cls.SPLITS if mask & bit) for mask in range(8)]
 
 
 class Coverage(FrozenModel):
