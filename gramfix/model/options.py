@@ -291,6 +291,13 @@ class Options(Settings):
         return Settings(**{name: getattr(self, name) for name in Settings.model_fields})
 
 
+class Arguments(Options):
+    """The options as a library call gives them (``gramfix.check(folder, max_his=20)``):
+    an invalid one is named as in any library call, ``max-his must be at least 0``."""
+
+    source: ClassVar[str] = ""
+
+
 def flag(name: str) -> Flag:
     """The `Flag` of option ``name``."""
     return spec(Options.model_fields[name])
