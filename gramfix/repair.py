@@ -174,6 +174,13 @@ class RepairPlan:
     #: refuses to write over a mapping that has changed since.
     original: bytes | None = field(default=None, repr=False)
 
+    def __repr__(self) -> str:
+        plan, state = self.plan, "may be written" if self.ok else "refused"
+        return (
+            f"<RepairPlan of {self.mapping.as_posix()}: {plan.renamed:,} keys renamed, "
+            f"{plan.collapsed:,} collapsed; {state} (after: {plan.after.verdict})>"
+        )
+
     @property
     def mapping(self) -> Path:
         """The mapping file repaired."""
