@@ -48,8 +48,10 @@ def join(parts: Iterable[Html | str | int | float | None], separator: str = "") 
     return Html(escape(separator).join(content(p) for p in parts))
 
 
-def tag(name: str, *children: Html | str | int | float | None, **attributes: Attribute) -> Html:
-    """``<name attributes>children</name>``.
+def tag(
+    element: str, /, *children: Html | str | int | float | None, **attributes: Attribute
+) -> Html:
+    """``<element attributes>children</element>``.
 
     A keyword is an attribute: a trailing ``_`` is dropped (``class_``), other ``_`` are
     ``-`` (``aria_label``); True gives the bare attribute, None and False leave it out.
@@ -60,7 +62,7 @@ def tag(name: str, *children: Html | str | int | float | None, **attributes: Att
             continue
         attribute = key.rstrip("_").replace("_", "-")
         shown.append(attribute if value is True else f'{attribute}="{escape(value)}"')
-    opening = "<" + " ".join([name, *shown]) + ">"
-    if name in _VOID:
+    opening = "<" + " ".join([element, *shown]) + ">"
+    if element in _VOID:
         return Html(opening)
-    return Html(opening + join(children) + f"</{name}>")
+    return Html(opening + join(children) + f"</{element}>")
