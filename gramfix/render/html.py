@@ -29,7 +29,7 @@ VIEWS = ("as written", "after fixes", "complete")
 
 STYLE = trusted(
     """
-:root { color: #1a1a1a; background: #fff; }
+:root { color: #1a1a1a; background: #ffffff; }
 body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 0 auto;
   max-width: 60rem; padding: 1.5rem; }
 h1 { font-size: 1.5rem; margin: 0 0 .4rem; }
