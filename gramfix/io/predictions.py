@@ -1,0 +1,511 @@
+"""Reading the prediction files GRAM's ``--save_predictions 1`` writes.
+
+What GRAM writes (skleee/GRAM ``src/runner/distributed_runner_gram.py``): a header line
+``idx<TAB>H@5<TAB>H@10<TAB>NDCG@5<TAB>NDCG@10<TAB>gold<TAB>pred<TAB>scores``, then one line
+per test batch: the batch's first user, four metric values (``str`` of a numpy float64:
+``1.0``, ``0.6309297535714574``), the decoded gold, the decoded predictions joined by
+``||`` in beam order, and their beam scores (``str`` of a numpy float32: ``-0.0123``,
+``-1.2345678e-05``) joined the same way. Predictions contain spaces and may be empty;
+there is no quoting. The merged ``..._all.tsv`` ends with one ``name: value`` line per
+metric, the value printed by torch (``tensor(0.0741, device='cuda:0',
+dtype=torch.float64)``) or as a plain float; a per-rank file has no such lines, and a rank
+without test users writes the header alone.
+
+Two readers give the same rows. `PredictionFile.rows` goes line by line in Python and
+yields typed rows: it is the reference, and every error message comes from it.
+`PredictionFile.blocks` cuts whole blocks of lines with numpy into columns (spans into
+the block's bytes, parsed numbers) and hands the rest of a block to the line reader from
+the first line it does not take (a trailing total, a CR, a malformed row), so odd input
+costs speed, never meaning. Neither keeps more than one block of text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+import numpy as np
+import numpy.typing as npt
+
+from gramfix.errors import InputError
+from gramfix.hashindex import FRONT
+from gramfix.io.numbers import parse_numbers
+from gramfix.readers.source import decode_utf8, describe_os_error, open_input, refuse_binary
+
+I64 = npt.NDArray[np.int64]
+F64 = npt.NDArray[np.float64]
+Bools = npt.NDArray[np.bool_]
+
+COLUMNS = ("idx", "H@5", "H@10", "NDCG@5", "NDCG@10", "gold", "pred", "scores")
+HEADER = "\t".join(COLUMNS)
+#: The four per-row metric columns, as metric names (the order GRAM writes them in).
+REPORTED = ("hit@5", "hit@10", "ndcg@5", "ndcg@10")
+SEPARATOR = "||"
+BLOCK_BYTES = 1 << 22
+#: A line longer than this is not a prediction row (a batch of 1000 users x 50
+#: predictions is about 3 MB); refusing it bounds the memory a file without line breaks
+#: can take.
+MAX_LINE_BYTES = 1 << 28
+
+#: Zero bytes after a block's text: the most that span hashing (`gramfix.engine.spans`,
+#: 128) or number parsing (`gramfix.io.numbers`, 16) reads past a span (a test pins it).
+PADDING = 128
+
+_TOTAL = re.compile(r"([^\s:]+)\s*:\s*(.*?)\s*")
+_TENSOR = re.compile(r"tensor\(\s*([^\s,()]+)\s*(?:,[^()]*(?:\([^()]*\))?[^()]*)?\)")
+
+
+@dataclass(frozen=True)
+class PredictionRow:
+    """One line of predictions, as written (nothing sorted, nothing resolved)."""
+
+    line: int  # 1-based line number in the file
+    user: str
+    reported: tuple[float, float, float, float]  # H@5, H@10, NDCG@5, NDCG@10 as written
+    gold: str
+    predictions: tuple[str, ...]  # beam order
+    scores: tuple[float, ...]  # same order
+
+
+@dataclass(frozen=True)
+class ReportedTotal:
+    """One trailing ``name: value`` line."""
+
+    name: str
+    value: float
+    text: str  # the number as printed
+    torch: bool  # printed by torch (``tensor(...)``): rounded to torch's print precision
+    line: int
+
+
+@dataclass(frozen=True)
+class RowBlock:
+    """Consecutive prediction rows as columns.
+
+    Text columns are spans ``[start, start + length)`` of ``data``'s text, which sits
+    between FRONT and PADDING zero bytes (the layout of `gramfix.hashindex`, with room
+    for every span reader). Predictions and scores are flat: row ``i`` owns
+    ``counts[i]`` of them from ``first[i]`` on.
+    """
+
+    data: bytes
+    lines: I64
+    user_start: I64
+    user_length: I64
+    gold_start: I64
+    gold_length: I64
+    counts: I64
+    first: I64
+    pred_start: I64
+    pred_length: I64
+    scores: F64
+    reported: F64  # shape (rows, 4): H@5, H@10, NDCG@5, NDCG@10
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+    def text(self, start: int, length: int) -> str:
+        """The text of one span."""
+        return self.data[FRONT + start : FRONT + start + length].decode("utf-8")
+
+    def row(self, i: int) -> PredictionRow:
+        """Row ``i`` as a typed row."""
+        first, count = int(self.first[i]), int(self.counts[i])
+        starts = self.pred_start[first : first + count].tolist()
+        lengths = self.pred_length[first : first + count].tolist()
+        rep = self.reported[i].tolist()
+        return PredictionRow(
+            line=int(self.lines[i]),
+            user=self.text(int(self.user_start[i]), int(self.user_length[i])),
+            reported=(rep[0], rep[1], rep[2], rep[3]),
+            gold=self.text(int(self.gold_start[i]), int(self.gold_length[i])),
+            predictions=tuple(self.text(s, n) for s, n in zip(starts, lengths, strict=True)),
+            scores=tuple(self.scores[first : first + count].tolist()),
+        )
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """Whole lines of the file after its header, and the number of lines before them."""
+
+    line_base: int
+    data: bytes
+
+
+class PredictionFile:
+    """A prediction file, read in one pass; `totals` once the pass has finished.
+
+    `rows` and `blocks` read it alone. A caller that parses in worker threads takes
+    `chunks`, runs `parse_chunk` on each wherever it likes, and hands every result to
+    `settle`, in file order: the line reader is stateful (the trailing totals end the
+    rows), so it runs there.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._totals: list[ReportedTotal] = []
+
+    @property
+    def totals(self) -> tuple[ReportedTotal, ...]:
+        """The trailing ``name: value`` lines (complete once a pass has finished)."""
+        return tuple(self._totals)
+
+    def rows(self) -> Iterator[PredictionRow]:
+        """Every prediction row, line by line; `InputError` on the first malformed line."""
+        for chunk in self.chunks():
+            yield from self._slow(chunk.data, chunk.line_base)
+
+    def blocks(self) -> Iterator[RowBlock]:
+        """The same rows as `rows`, as columns, a block of lines at a time."""
+        for chunk in self.chunks():
+            taken, used = parse_chunk(chunk) if not self._totals else (None, 0)
+            rest = self.settle(chunk, taken, used)
+            if taken is not None:
+                yield taken
+            if rest is not None:
+                yield rest
+
+    def chunks(self) -> Iterator[Chunk]:
+        """Blocks of whole lines after the header (which is checked); starts a pass."""
+        self._totals = []
+        with open_input(self.path) as handle:
+            line_base = 0
+            header_seen = False
+            for data in _blocks(self.path, handle):
+                if not data.isascii():
+                    decode_utf8(self.path, data, line_base)
+                lines = int(np.count_nonzero(np.frombuffer(data, np.uint8) == 10))
+                block = data
+                if not header_seen:
+                    header_seen = True
+                    cut = data.index(b"\n") + 1
+                    self._header(data[:cut])
+                    block = data[cut:]
+                    line_base = 1
+                    lines -= 1
+                if block:
+                    yield Chunk(line_base, block)
+                line_base += lines
+            if not header_seen:
+                raise InputError(self.path, "empty file (GRAM writes at least the header line)")
+
+    def settle(self, chunk: Chunk, taken: RowBlock | None, used: int) -> RowBlock | None:
+        """Accept a chunk's `parse_chunk` result, in file order, and read the lines it
+        left with the line reader: their rows, if any."""
+        if taken is not None and len(taken) and self._totals:
+            raise InputError(
+                self.path, "a prediction row after the trailing totals", line=int(taken.lines[0])
+            )
+        if used >= len(chunk.data):
+            return None
+        done = chunk.data.count(b"\n", 0, used)
+        rows = list(self._slow(chunk.data[used:], chunk.line_base + done))
+        return pack(rows) if rows else None
+
+    def _header(self, line: bytes) -> None:
+        text = line.decode("utf-8").removeprefix("\ufeff").rstrip("\n").removesuffix("\r")
+        if text != HEADER:
+            shown = " ".join(COLUMNS)
+            raise InputError(
+                self.path,
+                f"not a GRAM prediction file: the first line is not the header {shown!r} "
+                "(tab-separated)",
+                line=1,
+            )
+
+    def _slow(self, block: bytes, line_base: int) -> Iterator[PredictionRow]:
+        lines = block.decode("utf-8").split("\n")
+        lines.pop()  # the block ends with a line break
+        for offset, line in enumerate(lines):
+            row = self._line(line.removesuffix("\r"), line_base + offset + 1)
+            if row is not None:
+                yield row
+
+    def _line(self, line: str, number: int) -> PredictionRow | None:
+        """One line: a row, or None for a trailing total or a blank line."""
+        if "\t" not in line:
+            if line.strip():
+                self._totals.append(self._total(line, number))
+            return None
+        if self._totals:
+            raise InputError(self.path, "a prediction row after the trailing totals", line=number)
+        fields = line.split("\t")
+        if len(fields) != len(COLUMNS):
+            raise InputError(
+                self.path,
+                f"{len(fields)} tab-separated fields where GRAM writes {len(COLUMNS)} "
+                f"({' '.join(COLUMNS)})",
+                line=number,
+            )
+        user, h5, h10, n5, n10, gold, pred, scores = fields
+        reported = (
+            self._number(h5, "H@5", number),
+            self._number(h10, "H@10", number),
+            self._number(n5, "NDCG@5", number),
+            self._number(n10, "NDCG@10", number),
+        )
+        predictions = pred.split(SEPARATOR)
+        score_texts = scores.split(SEPARATOR)
+        if len(predictions) != len(score_texts):
+            raise InputError(
+                self.path,
+                f"{len(predictions)} predictions but {len(score_texts)} scores",
+                line=number,
+            )
+        values = tuple(
+            self._number(text, f"score {position}", number)
+            for position, text in enumerate(score_texts, start=1)
+        )
+        return PredictionRow(number, user, reported, gold, tuple(predictions), values)
+
+    def _number(self, text: str, what: str, number: int) -> float:
+        try:
+            return float(text)
+        except ValueError:
+            raise InputError(
+                self.path, f"{what} {_show(text)} is not a number", line=number
+            ) from None
+
+    def _total(self, line: str, number: int) -> ReportedTotal:
+        match = _TOTAL.fullmatch(line)
+        if match is None or not match.group(2):
+            raise InputError(
+                self.path,
+                f"neither a prediction row ({len(COLUMNS)} tab-separated fields) nor a "
+                f"trailing 'metric: value' line: {_show(line)}",
+                line=number,
+            )
+        name, value = match.group(1), match.group(2)
+        tensor = _TENSOR.fullmatch(value)
+        text = tensor.group(1) if tensor else value
+        try:
+            number_value = float(text)
+        except ValueError:
+            raise InputError(
+                self.path, f"the {name} total {_show(value)} is not a number", line=number
+            ) from None
+        return ReportedTotal(name, number_value, text, tensor is not None, number)
+
+
+def _show(text: str, limit: int = 40) -> str:
+    return repr(text if len(text) <= limit else text[: limit - 1] + "…")
+
+
+def _blocks(path: Path, handle: BinaryIO) -> Iterator[bytes]:
+    """Blocks of whole lines; every block ends with ``\\n`` (one is added to the last)."""
+    pending = b""
+    lines_before = 0
+    while True:
+        try:
+            data = handle.read(BLOCK_BYTES)
+        except OSError as error:
+            raise InputError(path, describe_os_error(error)) from None
+        if not data:
+            break
+        # Refused before it is kept: a binary file without line breaks must not pile up.
+        refuse_binary(path, data, lines_before)
+        data = pending + data
+        cut = data.rfind(b"\n")
+        if cut < 0:
+            if len(data) > MAX_LINE_BYTES:
+                raise InputError(
+                    path,
+                    f"a line longer than {MAX_LINE_BYTES >> 20} MiB: not a prediction file",
+                    line=lines_before + 1,
+                )
+            pending = data
+            continue
+        pending = data[cut + 1 :]
+        block = data[: cut + 1]
+        lines_before += block.count(b"\n")
+        yield block
+    if pending:
+        yield pending + b"\n"
+
+
+# -- the columnar reader -----------------------------------------------------------------
+
+
+def parse_chunk(chunk: Chunk) -> tuple[RowBlock | None, int]:
+    """The leading lines of a chunk that are plain rows, as columns, and the bytes they
+    take (a pure function: safe in worker threads). A plain row has exactly 7 tabs, no
+    CR before its line break, as many predictions as scores, and numbers that parse;
+    the first other line ends the run, and `PredictionFile.settle` reads the rest."""
+    block = chunk.data
+    padded = b"\0" * FRONT + block + b"\0" * PADDING
+    buf = np.frombuffer(padded, np.uint8)[FRONT : FRONT + len(block)]
+    newlines = np.flatnonzero(buf == 10)
+    n = len(newlines)
+    starts = np.empty(n, np.int64)
+    starts[:1] = 0
+    starts[1:] = newlines[:-1] + 1
+    tabs = np.flatnonzero(buf == 9)
+    if len(tabs) == 7 * n:
+        # Each line's 7 tabs lie between its start and its line break, or some do not.
+        grid = tabs.reshape(n, 7)
+        plain = (grid[:, 0] >= starts) & (grid[:, 6] < newlines)
+    else:
+        plain = np.bincount(np.searchsorted(newlines, tabs), minlength=n) == 7
+    plain &= buf[np.maximum(newlines - 1, 0)] != 13  # a CR the line reader strips
+    taken = _first_false(plain)
+    while taken > 0:
+        lines = newlines[:taken]
+        result, good = _columns(padded, buf, starts[:taken], lines, tabs, chunk.line_base)
+        if good == taken:
+            return result, int(lines[-1]) + 1
+        taken = good  # the rows before the first bad one are plain: one more pass
+    return None, 0
+
+
+def _first_false(mask: Bools) -> int:
+    bad = np.flatnonzero(~mask)
+    return int(bad[0]) if len(bad) else len(mask)
+
+
+def _columns(
+    padded: bytes, buf: npt.NDArray[np.uint8], starts: I64, ends: I64, tabs: I64, line_base: int
+) -> tuple[RowBlock, int]:
+    """Columns of lines of exactly 7 tabs each (the first ``7 * len(ends)`` of ``tabs``),
+    and how many of the leading lines are plain rows."""
+    n = len(ends)
+    tab = tabs[: 7 * n].reshape(n, 7)
+    seps = _separators(buf[: int(ends[-1])])
+    line_of = np.searchsorted(ends, seps)
+    in_pred = (seps > tab[line_of, 5]) & (seps < tab[line_of, 6])
+    in_score = seps > tab[line_of, 6]
+    counts = np.bincount(line_of[in_pred], minlength=n) + 1
+    score_counts = np.bincount(line_of[in_score], minlength=n) + 1
+    good = counts == score_counts
+
+    pred_start, pred_end, first = _tokens(tab[:, 5] + 1, tab[:, 6], seps[in_pred], counts)
+    score_start, score_end, _ = _tokens(tab[:, 6] + 1, ends, seps[in_score], score_counts)
+    scores, ok = parse_numbers(padded, score_start, score_end - score_start)
+    if not ok.all():
+        bad = _fallback(padded, scores, ok, score_start, score_end)
+        good[np.repeat(np.arange(n), score_counts)[bad]] = False
+
+    metric_lo = (tab[:, 0:4] + 1).ravel()
+    metric_hi = tab[:, 1:5].ravel()
+    reported, ok = parse_numbers(padded, metric_lo, metric_hi - metric_lo)
+    if not ok.all():
+        good[_fallback(padded, reported, ok, metric_lo, metric_hi) // 4] = False
+
+    plain = _first_false(good)
+    if plain < n:
+        return _empty(), plain
+    block = RowBlock(
+        data=padded,
+        lines=np.arange(line_base + 1, line_base + 1 + n, dtype=np.int64),
+        user_start=starts,
+        user_length=tab[:, 0] - starts,
+        gold_start=tab[:, 4] + 1,
+        gold_length=tab[:, 5] - tab[:, 4] - 1,
+        counts=counts.astype(np.int64),
+        first=first,
+        pred_start=pred_start,
+        pred_length=pred_end - pred_start,
+        scores=scores,
+        reported=reported.reshape(n, 4),
+    )
+    return block, n
+
+
+def _separators(buf: npt.NDArray[np.uint8]) -> I64:
+    """Where ``str.split("||")`` cuts: in a run of pipes, every other pair from its start
+    (``a|||b`` splits into ``a`` and ``|b``)."""
+    pipe = buf == 124
+    pairs = np.flatnonzero(pipe[:-1] & pipe[1:])
+    if len(pairs) < 2 or not (np.diff(pairs) == 1).any():
+        return pairs.astype(np.int64)  # the usual case: no run of three pipes
+    pipes = np.flatnonzero(pipe)
+    new_run = np.ones(len(pipes), np.bool_)
+    new_run[1:] = pipes[1:] != pipes[:-1] + 1
+    run = np.cumsum(new_run) - 1
+    run_start = pipes[new_run][run]
+    run_length = np.bincount(run)[run]
+    offset = pipes - run_start
+    cut: I64 = pipes[(offset % 2 == 0) & (offset + 1 < run_length)].astype(np.int64)
+    return cut
+
+
+def _tokens(lo: I64, hi: I64, seps: I64, counts: I64) -> tuple[I64, I64, I64]:
+    """Flat starts and ends of the tokens of each field (``seps`` in field order), and
+    the index of each field's first token."""
+    total = int(counts.sum())
+    first = np.cumsum(counts) - counts
+    last = first + counts - 1
+    starts = np.empty(total, np.int64)
+    ends = np.empty(total, np.int64)
+    inner = np.ones(total, np.bool_)
+    inner[first] = False
+    starts[first] = lo
+    starts[inner] = seps + 2
+    inner[:] = True
+    inner[last] = False
+    ends[last] = hi
+    ends[inner] = seps
+    return starts, ends, first.astype(np.int64)
+
+
+def _fallback(padded: bytes, values: F64, ok: Bools, starts: I64, ends: I64) -> I64:
+    """Parse with ``float`` what the vectorised parser left (the same few texts recur:
+    GRAM's metric values); the positions that are not numbers at all."""
+    bad = []
+    seen: dict[bytes, float | None] = {}
+    for position in np.flatnonzero(~ok).tolist():
+        text = padded[FRONT + int(starts[position]) : FRONT + int(ends[position])]
+        if text in seen:
+            value = seen[text]
+        else:
+            try:
+                value = float(text.decode("utf-8"))
+            except ValueError:
+                value = None
+            seen[text] = value
+        if value is None:
+            bad.append(position)
+        else:
+            values[position] = value
+    return np.array(bad, np.int64)
+
+
+def _empty() -> RowBlock:
+    none = np.zeros(0, np.int64)
+    return RowBlock(
+        b"", none, none, none, none, none, none, none, none, none, np.zeros(0), np.zeros((0, 4))
+    )
+
+
+def pack(rows: list[PredictionRow]) -> RowBlock:
+    """Typed rows as a `RowBlock` (the columns of lines the numpy path did not take)."""
+    texts: list[bytes] = []
+    for row in rows:
+        texts.append(row.user.encode("utf-8"))
+        texts.append(row.gold.encode("utf-8"))
+        texts.extend(p.encode("utf-8") for p in row.predictions)
+    lengths = np.fromiter(map(len, texts), np.int64, count=len(texts))
+    starts = np.cumsum(lengths) - lengths
+    counts = np.array([len(row.predictions) for row in rows], np.int64)
+    # Each row holds 2 + count texts: user, gold, then its predictions.
+    row_first = np.cumsum(counts + 2) - (counts + 2)
+    is_pred = np.ones(len(texts), np.bool_)
+    is_pred[row_first] = False
+    is_pred[row_first + 1] = False
+    scores = [score for row in rows for score in row.scores]
+    return RowBlock(
+        data=b"\0" * FRONT + b"".join(texts) + b"\0" * PADDING,
+        lines=np.array([row.line for row in rows], np.int64),
+        user_start=starts[row_first],
+        user_length=lengths[row_first],
+        gold_start=starts[row_first + 1],
+        gold_length=lengths[row_first + 1],
+        counts=counts,
+        first=(np.cumsum(counts) - counts).astype(np.int64),
+        pred_start=starts[is_pred],
+        pred_length=lengths[is_pred],
+        scores=np.array(scores, np.float64),
+        reported=np.array([row.reported for row in rows], np.float64).reshape(len(rows), 4),
+    )
