@@ -1,0 +1,1 @@
+"""Analysis engines that need no report model: lexical resolution, ranking metrics."""
