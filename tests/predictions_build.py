@@ -417,7 +417,7 @@ def _write(
         }
     path.write_text(HEADER + "".join(lines), encoding="utf-8")
 
-    per_user = knobs.batch == 1
+    per_user = all(len(batch) == 1 for batch in batches)  # a batch of one is a user
     predictions = sum(len(row.predictions) for row in rows)
     truth_counts: dict[str, int | None] = {
         "rows": len(batches),

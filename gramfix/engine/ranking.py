@@ -17,7 +17,7 @@ item, both unambiguously, through `gramfix.engine.lexical.LexicalIndex`).
 Tolerances. A row's four values are the ``str`` of numpy float64 values GRAM computed
 with the same formula, so a faithful file agrees to the last bit; `ROW_TOLERANCE` (1e-9)
 only absorbs another log implementation (``math.log2`` differs from ``math.log(x, 2)`` by
-an ulp), while two different achievable values of ``ndcg@k`` differ by more than 1e-3
+an ulp), while two different achievable values of ``ndcg@10`` differ by at least 8.5e-5
 (`smallest_ndcg_gap`; a test pins both). A trailing total printed by torch is rounded to
 torch's print precision (4 decimals, or 4 in the mantissa in scientific notation):
 half a unit of its last printed digit is the most it can honestly differ by. A plain
@@ -376,19 +376,19 @@ class _TargetIndex:
 
     def __init__(self, targets: Targets, index: LexicalIndex) -> None:
         item_of = {item: code for code, item in enumerate(index.items)}
-        users = [u for u in targets.target if len(u.encode("utf-8")) <= MAX_BYTES]
-        self._odd = {u: i for i, u in enumerate(targets.target) if u not in set(users)}
-        order = users + list(self._odd)
+        fits = [u for u in targets.target if len(u.encode("utf-8")) <= MAX_BYTES]
+        odd = [u for u in targets.target if len(u.encode("utf-8")) > MAX_BYTES]
         self.target = np.array(
             [
                 self.NO_TARGET if (t := targets.target[u]) is None else item_of.get(t, NONE)
-                for u in order
+                for u in fits + odd
             ],
             np.int64,
         )
-        self._odd = {u: len(users) + i for i, u in enumerate(self._odd)}
-        self.size = len(order)
-        self._table = SpanTable(users)
+        # Users too long for a span table (none in real data) are looked up one by one.
+        self._odd = {u: len(fits) + i for i, u in enumerate(odd)}
+        self.size = len(fits) + len(odd)
+        self._table = SpanTable(fits)
 
     def users(self, block: RowBlock, rows: I64) -> I64:
         """Sequence position of each row's user (-1: not in the sequences)."""
@@ -857,6 +857,16 @@ class Audit:
                 found.append(Problem(name, count, message, tuple(examples.get(name, []))))
 
         wrong_totals = [c for c in checks if c.agrees is False]
+        for c in wrong_totals:
+            if len(examples.get("metric-mismatch", [])) < EXAMPLES:
+                examples.setdefault("metric-mismatch", []).append(
+                    Example(
+                        c.line,
+                        "",
+                        f"{c.name} total written {c.reported!r}, recomputed {c.recomputed!r} "
+                        f"(tolerance {c.tolerance:.1e})",
+                    )
+                )
         parts = []
         if counts.mismatched_rows:
             parts.append(
