@@ -188,7 +188,7 @@ class LexicalIndex:
         self._level = np.array([exact[f][1] for f in forms], np.int64)
 
     def lookup(
-        self, padded: bytes, starts: I64, lengths: I64, spans: Spans | None = None
+        self, padded: bytes | bytearray, starts: I64, lengths: I64, spans: Spans | None = None
     ) -> tuple[I64, I64]:
         """Entry and level of every span of ``padded`` (FRONT/PADDING layout), resolving
         the spans that are not a raw or decoded form as it stands through `resolve`.
@@ -207,7 +207,7 @@ class LexicalIndex:
             seen: dict[bytes, Resolution] = {}  # the same odd string often recurs
             for position in unknown.tolist():
                 start = FRONT + int(starts[position])
-                key = padded[start : start + int(lengths[position])]
+                key = bytes(padded[start : start + int(lengths[position])])
                 resolution = seen.get(key)
                 if resolution is None:
                     resolution = seen[key] = self.resolve(key.decode("utf-8"))

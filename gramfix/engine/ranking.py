@@ -983,4 +983,4 @@ def total_tolerance(total: ReportedTotal) -> float:
 
 
 def _span(block: RowBlock, start: int, length: int) -> bytes:
-    return block.data[FRONT + start : FRONT + start + length]
+    return bytes(block.data[FRONT + start : FRONT + start + length])

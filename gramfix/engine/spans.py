@@ -57,7 +57,7 @@ class Spans:
     rows: U64
 
     @classmethod
-    def of(cls, padded: bytes, starts: I64, lengths: I64) -> Spans:
+    def of(cls, padded: bytes | bytearray, starts: I64, lengths: I64) -> Spans:
         """Cut the spans ``[starts, starts + lengths)`` of ``padded`` (positions count
         after FRONT bytes; PADDING bytes must follow the last span)."""
         cut = np.flatnonzero(lengths <= MAX_BYTES)
@@ -104,8 +104,9 @@ class SpanTable:
         if len(spans.cut) != len(strings):
             raise ValueError("a string is longer than MAX_BYTES bytes")
         self.size = len(strings)
-        self._rows = spans.rows
-        bits = max(4, (2 * max(self.size, 1) - 1).bit_length())
+        # Column by column: a lookup reads only the words it compares.
+        self._columns = np.ascontiguousarray(spans.rows.T)
+        bits = max(4, (4 * max(self.size, 1) - 1).bit_length())  # load <= 1/4
         self._shift = _U(64 - bits)
         self._mask = (1 << bits) - 1
         self._hash = np.zeros(1 << bits, np.uint64)
@@ -136,8 +137,12 @@ class SpanTable:
             hit = stored == spans.hashes[todo]
             if hit.any():
                 who, code = todo[hit], self._code[at[hit]]
-                whole = len(who) == n  # the first round, every span found a candidate
-                equal = _rows_equal(spans.rows, None if whole else who, self._rows, code)
+                mine = spans.rows if len(who) == n else np.take(spans.rows, who, axis=0)
+                # Equal lengths (column 0) mean equal widths: the common columns decide.
+                differ = np.zeros(len(who), np.uint64)
+                for column in range(min(mine.shape[1], len(self._columns))):
+                    differ |= mine[:, column] ^ self._columns[column][code]
+                equal = differ == 0
                 codes[who[equal]] = code[equal]
                 hit[hit] = equal
             go_on = ~hit & (stored != 0)

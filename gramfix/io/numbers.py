@@ -50,7 +50,7 @@ _EXACT = _U(1 << 53)
 _BITS = np.array([bin(m).count("1") for m in range(1 << 16)], dtype=np.int64)
 
 
-def parse_numbers(padded: bytes, starts: I64, lengths: I64) -> tuple[F64, Bools]:
+def parse_numbers(padded: bytes | bytearray, starts: I64, lengths: I64) -> tuple[F64, Bools]:
     """``float`` of each span ``[starts, starts + lengths)`` of ``padded`` (positions
     count after FRONT bytes; PADDING bytes must follow the last span), and whether it
     was taken; values not taken are 0.0."""

@@ -21,15 +21,18 @@ costs speed, never meaning. Neither keeps more than one block of text.
 
 from __future__ import annotations
 
+import codecs
+import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 import numpy as np
 import numpy.typing as npt
 
+from gramfix import progress
 from gramfix.errors import InputError
 from gramfix.hashindex import FRONT
 from gramfix.io.numbers import parse_numbers
@@ -91,7 +94,7 @@ class RowBlock:
     ``counts[i]`` of them from ``first[i]`` on.
     """
 
-    data: bytes
+    data: bytes | bytearray
     lines: I64
     user_start: I64
     user_length: I64
@@ -129,10 +132,20 @@ class RowBlock:
 
 @dataclass(frozen=True)
 class Chunk:
-    """Whole lines of the file after its header, and the number of lines before them."""
+    """Whole lines of the file after its header (``size`` bytes from FRONT on in
+    ``buffer``, PADDING bytes of room after them) and the number of lines before them.
+
+    The file is read straight into ``buffer``: its text is never copied on the way to
+    the columns."""
 
     line_base: int
-    data: bytes
+    buffer: bytearray
+    size: int
+
+    @property
+    def data(self) -> bytes:
+        """The text (a copy)."""
+        return bytes(self.buffer[FRONT : FRONT + self.size])
 
 
 class PredictionFile:
@@ -156,7 +169,7 @@ class PredictionFile:
     def rows(self) -> Iterator[PredictionRow]:
         """Every prediction row, line by line; `InputError` on the first malformed line."""
         for chunk in self.chunks():
-            yield from self._slow(chunk.data, chunk.line_base)
+            yield from self._slow(chunk.buffer, FRONT, FRONT + chunk.size, chunk.line_base)
 
     def blocks(self) -> Iterator[RowBlock]:
         """The same rows as `rows`, as columns, a block of lines at a time."""
@@ -173,23 +186,29 @@ class PredictionFile:
         self._totals = []
         with open_input(self.path) as handle:
             line_base = 0
-            header_seen = False
-            for data in _blocks(self.path, handle):
-                if not data.isascii():
-                    decode_utf8(self.path, data, line_base)
-                lines = int(np.count_nonzero(np.frombuffer(data, np.uint8) == 10))
-                block = data
-                if not header_seen:
-                    header_seen = True
-                    cut = data.index(b"\n") + 1
-                    self._header(data[:cut])
-                    block = data[cut:]
-                    line_base = 1
-                    lines -= 1
-                if block:
-                    yield Chunk(line_base, block)
+            lines_seen = [0]  # lines before the block being read, for a NUL's line number
+            for buffer, read in _blocks(self.path, handle, lines_seen):
+                size = read
+                text = np.frombuffer(buffer, np.uint8, size, FRONT)
+                lines = int(np.count_nonzero(text == 10))
+                if not buffer.isascii():  # then refuse what is not UTF-8
+                    try:
+                        codecs.utf_8_decode(memoryview(buffer)[FRONT : FRONT + size], None, True)
+                    except UnicodeDecodeError:
+                        decode_utf8(self.path, bytes(buffer[FRONT : FRONT + size]), line_base)
+                if line_base == 0:
+                    cut = buffer.index(b"\n", FRONT) + 1
+                    self._header(bytes(buffer[FRONT:cut]))
+                    # The rows start at FRONT, as in every other block.
+                    buffer[FRONT : FRONT + size - (cut - FRONT)] = buffer[cut : FRONT + size]
+                    size -= cut - FRONT
+                    buffer[FRONT + size : FRONT + size + PADDING] = bytes(PADDING)
+                    line_base, lines = 1, lines - 1
+                if size:
+                    yield Chunk(line_base, buffer, size)
                 line_base += lines
-            if not header_seen:
+                lines_seen[0] = line_base
+            if line_base == 0:
                 raise InputError(self.path, "empty file (GRAM writes at least the header line)")
 
     def settle(self, chunk: Chunk, taken: RowBlock | None, used: int) -> RowBlock | None:
@@ -199,10 +218,11 @@ class PredictionFile:
             raise InputError(
                 self.path, "a prediction row after the trailing totals", line=int(taken.lines[0])
             )
-        if used >= len(chunk.data):
+        if used >= chunk.size:
             return None
-        done = chunk.data.count(b"\n", 0, used)
-        rows = list(self._slow(chunk.data[used:], chunk.line_base + done))
+        done = chunk.buffer.count(b"\n", FRONT, FRONT + used)
+        end = FRONT + chunk.size
+        rows = list(self._slow(chunk.buffer, FRONT + used, end, chunk.line_base + done))
         return pack(rows) if rows else None
 
     def _header(self, line: bytes) -> None:
@@ -216,8 +236,10 @@ class PredictionFile:
                 line=1,
             )
 
-    def _slow(self, block: bytes, line_base: int) -> Iterator[PredictionRow]:
-        lines = block.decode("utf-8").split("\n")
+    def _slow(
+        self, buffer: bytearray, start: int, end: int, line_base: int
+    ) -> Iterator[PredictionRow]:
+        lines = codecs.utf_8_decode(memoryview(buffer)[start:end], None, True)[0].split("\n")
         lines.pop()  # the block ends with a line break
         for offset, line in enumerate(lines):
             row = self._line(line.removesuffix("\r"), line_base + offset + 1)
@@ -294,36 +316,45 @@ def _show(text: str, limit: int = 40) -> str:
     return repr(text if len(text) <= limit else text[: limit - 1] + "…")
 
 
-def _blocks(path: Path, handle: BinaryIO) -> Iterator[bytes]:
-    """Blocks of whole lines; every block ends with ``\\n`` (one is added to the last)."""
-    pending = b""
-    lines_before = 0
+def _blocks(
+    path: Path, handle: BinaryIO, lines_seen: list[int]
+) -> Iterator[tuple[bytearray, int]]:
+    """Blocks of whole lines, read into fresh buffers: ``size`` bytes of text from FRONT
+    on, ending with ``\\n`` (one is added to the last line), then PADDING zero bytes.
+    ``lines_seen[0]``: the lines of the blocks already yielded (the caller counts them)."""
+    reader = cast(io.BufferedIOBase, handle)  # what open_input opens
+    pending = b""  # the start of a line the last block cut
     while True:
+        buffer = bytearray(FRONT + len(pending) + BLOCK_BYTES + PADDING)
+        start = FRONT + len(pending)
+        buffer[FRONT:start] = pending
         try:
-            data = handle.read(BLOCK_BYTES)
+            got = reader.readinto(memoryview(buffer)[start : start + BLOCK_BYTES])
         except OSError as error:
             raise InputError(path, describe_os_error(error)) from None
-        if not data:
-            break
+        progress.advance(got)  # readinto passes by the counting read
+        end = start + got
         # Refused before it is kept: a binary file without line breaks must not pile up.
-        refuse_binary(path, data, lines_before)
-        data = pending + data
-        cut = data.rfind(b"\n")
-        if cut < 0:
-            if len(data) > MAX_LINE_BYTES:
+        if buffer.find(b"\0", start, end) >= 0:  # the helper names the line
+            refuse_binary(path, bytes(buffer[FRONT:end]), lines_seen[0])
+        if got == 0:
+            if pending:
+                buffer[start] = 10
+                yield buffer, len(pending) + 1
+            return
+        cut = buffer.rfind(b"\n", FRONT, end) + 1
+        if cut == 0:
+            if end - FRONT > MAX_LINE_BYTES:
                 raise InputError(
                     path,
                     f"a line longer than {MAX_LINE_BYTES >> 20} MiB: not a prediction file",
-                    line=lines_before + 1,
+                    line=lines_seen[0] + 1,
                 )
-            pending = data
+            pending = bytes(buffer[FRONT:end])
             continue
-        pending = data[cut + 1 :]
-        block = data[: cut + 1]
-        lines_before += block.count(b"\n")
-        yield block
-    if pending:
-        yield pending + b"\n"
+        pending = bytes(buffer[cut:end])
+        buffer[cut : cut + PADDING] = bytes(PADDING)
+        yield buffer, cut - FRONT
 
 
 # -- the columnar reader -----------------------------------------------------------------
@@ -334,9 +365,8 @@ def parse_chunk(chunk: Chunk) -> tuple[RowBlock | None, int]:
     take (a pure function: safe in worker threads). A plain row has exactly 7 tabs, no
     CR before its line break, as many predictions as scores, and numbers that parse;
     the first other line ends the run, and `PredictionFile.settle` reads the rest."""
-    block = chunk.data
-    padded = b"\0" * FRONT + block + b"\0" * PADDING
-    buf = np.frombuffer(padded, np.uint8)[FRONT : FRONT + len(block)]
+    padded = chunk.buffer
+    buf = np.frombuffer(padded, np.uint8, chunk.size, FRONT)
     newlines = np.flatnonzero(buf == 10)
     n = len(newlines)
     starts = np.empty(n, np.int64)
@@ -366,7 +396,7 @@ def _first_false(mask: Bools) -> int:
 
 
 def _columns(
-    padded: bytes, buf: npt.NDArray[np.uint8], starts: I64, ends: I64, tabs: I64, line_base: int
+    padded: bytearray, buf: npt.NDArray[np.uint8], starts: I64, ends: I64, tabs: I64, line_base: int
 ) -> tuple[RowBlock, int]:
     """Columns of lines of exactly 7 tabs each (the first ``7 * len(ends)`` of ``tabs``),
     and how many of the leading lines are plain rows."""
@@ -389,7 +419,7 @@ def _columns(
 
     metric_lo = (tab[:, 0:4] + 1).ravel()
     metric_hi = tab[:, 1:5].ravel()
-    reported, ok = parse_numbers(padded, metric_lo, metric_hi - metric_lo)
+    reported, ok = _metric_values(padded, metric_lo, metric_hi)
     if not ok.all():
         good[_fallback(padded, reported, ok, metric_lo, metric_hi) // 4] = False
 
@@ -411,6 +441,21 @@ def _columns(
         reported=reported.reshape(n, 4),
     )
     return block, n
+
+
+#: A row's metric values are nearly all "0.0" (no hit): one 3-byte compare, no parsing.
+_ZERO = int.from_bytes(b"0.0", "little")
+
+
+def _metric_values(padded: bytearray, lo: I64, hi: I64) -> tuple[F64, Bools]:
+    words = np.ndarray((len(padded) - 7,), dtype="<u8", buffer=padded, strides=(1,))
+    zero = ((hi - lo) == 3) & ((words[FRONT + lo] & np.uint64(0xFFFFFF)) == np.uint64(_ZERO))
+    values = np.zeros(len(lo), np.float64)
+    ok = zero.copy()
+    rest = np.flatnonzero(~zero)
+    if len(rest):
+        values[rest], ok[rest] = parse_numbers(padded, lo[rest], hi[rest] - lo[rest])
+    return values, ok
 
 
 def _separators(buf: npt.NDArray[np.uint8]) -> I64:
@@ -450,13 +495,20 @@ def _tokens(lo: I64, hi: I64, seps: I64, counts: I64) -> tuple[I64, I64, I64]:
     return starts, ends, first.astype(np.int64)
 
 
-def _fallback(padded: bytes, values: F64, ok: Bools, starts: I64, ends: I64) -> I64:
-    """Parse with ``float`` what the vectorised parser left (the same few texts recur:
-    GRAM's metric values); the positions that are not numbers at all."""
+#: Texts ``float`` parsed lately: GRAM's row values repeat (an ndcg@10 is one of at most
+#: 1024 sums), so most long ones are found here. Bounded; shared by worker threads
+#: (a dict's get and set are atomic).
+_PARSED: dict[bytes, float | None] = {}
+_PARSED_MAX = 1 << 14
+
+
+def _fallback(padded: bytearray, values: F64, ok: Bools, starts: I64, ends: I64) -> I64:
+    """Parse with ``float`` what the vectorised parser left; the positions that are not
+    numbers at all."""
     bad = []
-    seen: dict[bytes, float | None] = {}
+    seen = _PARSED if len(_PARSED) < _PARSED_MAX else {}
     for position in np.flatnonzero(~ok).tolist():
-        text = padded[FRONT + int(starts[position]) : FRONT + int(ends[position])]
+        text = bytes(padded[FRONT + int(starts[position]) : FRONT + int(ends[position])])
         if text in seen:
             value = seen[text]
         else:
