@@ -160,7 +160,15 @@ def test_bulk_lookup_is_resolve(index: LexicalIndex, seed: int) -> None:
 
 
 @settings(max_examples=100)
-@given(st.lists(st.text(max_size=MAX_BYTES // 2), min_size=1, max_size=40, unique=True), st.data())
+@given(
+    st.lists(
+        st.text(max_size=MAX_BYTES // 4),  # at most 4 bytes a character: it fits
+        min_size=1,
+        max_size=40,
+        unique=True,
+    ),
+    st.data(),
+)
 def test_span_table_is_exact(strings: list[str], data: st.DataObject) -> None:
     table = SpanTable(strings)
     queries = data.draw(st.lists(st.sampled_from(strings) | st.text(max_size=40), max_size=40))

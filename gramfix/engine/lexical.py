@@ -24,6 +24,7 @@ GRAM itself could not tell those items apart.
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -117,24 +118,37 @@ class LexicalIndex:
         self.items = list(items)
         self.lexical = list(lexical)
         self.groups: list[tuple[int, ...]] = []
-        group_of: dict[tuple[int, ...], int] = {}
-        self._levels: list[dict[str, int]] = []
-        for normalise in NORMALISERS:
-            forms: dict[str, list[int]] = {}
-            for item, lexical_id in enumerate(self.lexical):
-                forms.setdefault(normalise(lexical_id), []).append(item)
-            level: dict[str, int] = {}
-            for form, owners in forms.items():
-                if len(owners) == 1:
-                    level[form] = owners[0]
-                else:
-                    key = tuple(owners)
-                    if key not in group_of:
-                        group_of[key] = len(self.groups)
-                        self.groups.append(key)
-                    level[form] = AMBIGUOUS - group_of[key]
-            self._levels.append(level)
+        self._group_of: dict[tuple[int, ...], int] = {}
+        # The looser levels are built when a string first needs them: a file GRAM wrote
+        # unchanged resolves every string at "raw" or "decoded".
+        self._levels: list[dict[str, int] | None] = [None] * len(NORMALISERS)
+        self._lock = threading.Lock()
         self._build_exact()
+
+    def _level(self, level: int) -> dict[str, int]:
+        """``{normal form: entry}`` of one level (built once, thread-safe)."""
+        built = self._levels[level]
+        if built is not None:
+            return built
+        with self._lock:
+            built = self._levels[level]
+            if built is None:
+                normalise = NORMALISERS[level]
+                forms: dict[str, list[int]] = {}
+                for item, lexical_id in enumerate(self.lexical):
+                    forms.setdefault(normalise(lexical_id), []).append(item)
+                built = {form: self._entry_of(owners) for form, owners in forms.items()}
+                self._levels[level] = built
+            return built
+
+    def _entry_of(self, owners: list[int]) -> int:
+        if len(owners) == 1:
+            return owners[0]
+        key = tuple(owners)
+        if key not in self._group_of:
+            self._group_of[key] = len(self.groups)
+            self.groups.append(key)
+        return AMBIGUOUS - self._group_of[key]
 
     @classmethod
     def from_file(cls, path: Path) -> LexicalIndex:
@@ -151,8 +165,8 @@ class LexicalIndex:
 
     def resolve(self, text: str) -> Resolution:
         """The first level at which ``text`` names one item or several."""
-        for level, (normalise, forms) in enumerate(zip(NORMALISERS, self._levels, strict=True)):
-            entry = forms.get(normalise(text))
+        for level, normalise in enumerate(NORMALISERS):
+            entry = self._level(level).get(normalise(text))
             if entry is not None:
                 return Resolution(entry, level)
         return Resolution(NONE, -1)
@@ -169,7 +183,7 @@ class LexicalIndex:
         """Per level: items that share their normal form with another item."""
         return [
             sum(len(self.groups[AMBIGUOUS - e]) for e in set(forms.values()) if e <= AMBIGUOUS)
-            for forms in self._levels
+            for forms in map(self._level, range(len(NORMALISERS)))
         ]
 
     # -- bulk lookup of the strings GRAM writes ------------------------------------------
@@ -180,12 +194,12 @@ class LexicalIndex:
         own decoded form). Only spans outside it need the Python levels."""
         exact: dict[str, tuple[int, int]] = {}
         for level in (1, 0):  # raw last: it wins where a string is a form of both
-            for form, entry in self._levels[level].items():
+            for form, entry in self._level(level).items():
                 exact[form] = (entry, level)
         forms = [f for f in exact if len(f.encode("utf-8")) <= MAX_BYTES]
         self._table = SpanTable(forms)
-        self._entry = np.array([exact[f][0] for f in forms], np.int64)
-        self._level = np.array([exact[f][1] for f in forms], np.int64)
+        self._form_entry = np.array([exact[f][0] for f in forms], np.int64)
+        self._form_level = np.array([exact[f][1] for f in forms], np.int64)
 
     def lookup(
         self, padded: bytes | bytearray, starts: I64, lengths: I64, spans: Spans | None = None
@@ -200,8 +214,8 @@ class LexicalIndex:
         levels = np.full(n, -1, np.int64)
         codes = self._table.find(spans)
         found = codes >= 0
-        entries[spans.cut[found]] = self._entry[codes[found]]
-        levels[spans.cut[found]] = self._level[codes[found]]
+        entries[spans.cut[found]] = self._form_entry[codes[found]]
+        levels[spans.cut[found]] = self._form_level[codes[found]]
         unknown = np.flatnonzero(levels < 0)
         if len(unknown):
             seen: dict[bytes, Resolution] = {}  # the same odd string often recurs

@@ -65,22 +65,23 @@ def parse_numbers(padded: bytes | bytearray, starts: I64, lengths: I64) -> tuple
         return values, taken
     words = np.ndarray((len(padded) - 7,), dtype="<u8", buffer=padded, strides=(1,))
     at = FRONT + starts
-    lo = words[at] & _KEEP[np.minimum(lengths, 8)]
-    hi = words[at + 8] & _KEEP[np.clip(lengths - 8, 0, 8)]
-    inside = (_U(1) << lengths.astype(np.uint64)) - _U(1)
-    nondigit = _mask(_nondigit(lo), _nondigit(hi)) & inside
+    keep_lo = _KEEP[np.minimum(lengths, 8)]
+    keep_hi = _KEEP[np.clip(lengths - 8, 0, 8)]
+    lo = words[at] & keep_lo
+    hi = words[at + 8] & keep_hi
     # GRAM's numbers nearly all read "-d.ddd" or "d.ddd" (one digit before the dot):
-    # the sign and the dot are the only non-digits, at fixed places.
+    # made all digits by writing '0' over the sign, the dot and the bytes past the end,
+    # they are taken when every byte is then a digit and the sign and dot were there.
     negative = (lo & _U(0xFF)) == _U(0x2D)
-    dot_at = negative.astype(np.uint64) + _U(1)
-    simple = nondigit == np.where(negative, _U(0b101), _U(0b10))
-    simple &= ((lo >> (_U(8) * dot_at)) & _U(0xFF)) == _U(0x2E)
-    simple &= lengths > dot_at.astype(np.int64) + 1
-    keep = ~nondigit & inside
-    whole = _eight(_digits_only(lo, keep & _U(0xFF))) * _U(100_000_000)
-    whole += _eight(_digits_only(hi, keep >> _U(8)))
+    marks = np.where(negative, _U(0xFF00FF), _U(0xFF00))  # the sign and dot bytes
+    lo_digits = (lo & ~marks) | (_ZEROS & (marks | ~keep_lo))
+    hi_digits = hi | (_ZEROS & ~keep_hi)
+    simple = (_nondigit(lo_digits) | _nondigit(hi_digits)) == _U(0)
+    simple &= (lo & marks) == np.where(negative, _U(0x2E002D), _U(0x2E00))
+    dot = negative.astype(np.int64) + 1
+    simple &= lengths > dot + 1
+    whole = _eight(lo_digits) * _U(100_000_000) + _eight(hi_digits)
     # Byte j weighs 10**(15 - j): close the gap of the dot, drop the padding zeros.
-    dot = dot_at.astype(np.int64)
     right = whole % _UPOW10[15 - dot]
     mantissa = ((whole - right) // _U(10) + right) // _UPOW10[16 - lengths]
     fraction = np.clip(lengths - dot - 1, 0, 22)

@@ -316,9 +316,7 @@ def _show(text: str, limit: int = 40) -> str:
     return repr(text if len(text) <= limit else text[: limit - 1] + "…")
 
 
-def _blocks(
-    path: Path, handle: BinaryIO, lines_seen: list[int]
-) -> Iterator[tuple[bytearray, int]]:
+def _blocks(path: Path, handle: BinaryIO, lines_seen: list[int]) -> Iterator[tuple[bytearray, int]]:
     """Blocks of whole lines, read into fresh buffers: ``size`` bytes of text from FRONT
     on, ending with ``\\n`` (one is added to the last line), then PADDING zero bytes.
     ``lines_seen[0]``: the lines of the blocks already yielded (the caller counts them)."""
@@ -367,12 +365,15 @@ def parse_chunk(chunk: Chunk) -> tuple[RowBlock | None, int]:
     the first other line ends the run, and `PredictionFile.settle` reads the rest."""
     padded = chunk.buffer
     buf = np.frombuffer(padded, np.uint8, chunk.size, FRONT)
-    newlines = np.flatnonzero(buf == 10)
+    # Tabs and line breaks in one pass (the other control bytes are field text).
+    control = np.flatnonzero(buf < 11)
+    byte = buf[control]
+    newlines = control[byte == 10]
+    tabs = control[byte == 9]
     n = len(newlines)
     starts = np.empty(n, np.int64)
     starts[:1] = 0
     starts[1:] = newlines[:-1] + 1
-    tabs = np.flatnonzero(buf == 9)
     if len(tabs) == 7 * n:
         # Each line's 7 tabs lie between its start and its line break, or some do not.
         grid = tabs.reshape(n, 7)
