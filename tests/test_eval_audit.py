@@ -303,3 +303,35 @@ def test_the_example_shows_a_strict_undercount() -> None:
     assert result.metrics.item.hit_10 > result.metrics.strict.hit_10
     assert all(t.agrees for t in result.totals)  # the file's own totals are GRAM's
     assert ranking.EXAMPLES >= len(undercount.examples) > 0
+
+
+def test_strings_longer_than_a_span_compare_byte_for_byte(tmp_path: Path) -> None:
+    index = next(SYNTHETIC.glob("item_generative_indexing_*.txt"))
+    long = next(
+        line.split(" ", 1)[1]
+        for line in index.read_text(encoding="utf-8").splitlines()
+        if line.startswith("B00LONG001 ")
+    )
+    gold = " ".join(piece.lstrip("▁") for piece in long.split("|") if piece)
+    assert len(gold.encode("utf-8")) > 128  # past the span table: the byte path
+    rows = [
+        # a strict hit at rank 2, then a near miss at rank 1 (case), then a miss
+        ("u1", "1.0\t1.0\t0.6309297535714574\t0.6309297535714574", gold, ["solo", gold]),
+        ("u2", "0.0\t0.0\t0.0\t0.0", gold, [gold.upper(), "solo"]),
+        ("u3", "0.0\t0.0\t0.0\t0.0", gold, [gold + " x", gold[:-1]]),
+    ]
+    path = tmp_path / "long.tsv"
+    path.write_text(
+        "idx\tH@5\tH@10\tNDCG@5\tNDCG@10\tgold\tpred\tscores\n"
+        + "".join(f"{u}\t{m}\t{g}\t{'||'.join(p)}\t-0.5||-1.5\n" for u, m, g, p in rows),
+        encoding="utf-8",
+    )
+    result = audit(path, index, generate_num=2)
+    assert result.metrics.strict is not None
+    assert result.metrics.item is not None
+    assert result.metrics.strict.hit_10 == 1 / 3
+    assert result.metrics.item.hit_10 == 2 / 3
+    assert result.metrics.item.hit_1 == 1 / 3
+    assert result.counts.near_miss_hits == 1
+    assert result.counts.invalid_predictions == 2
+    assert result.counts.mismatched_rows == 0
