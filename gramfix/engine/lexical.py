@@ -189,17 +189,25 @@ class LexicalIndex:
     # -- bulk lookup of the strings GRAM writes ------------------------------------------
 
     def _build_exact(self) -> None:
-        """A table of every string that resolves at ``raw`` or ``decoded`` as it stands:
+        """Tables of every string that resolves at ``raw`` or ``decoded`` as it stands:
         the forms of those two levels (a decoded form has no ``|`` or ``▁``, so it is its
-        own decoded form). Only spans outside it need the Python levels."""
+        own decoded form). Only spans outside them need the Python levels. The decoded
+        forms, what GRAM writes, come first; a span not among them is then looked for
+        among the raw lexical IDs."""
         exact: dict[str, tuple[int, int]] = {}
         for level in (1, 0):  # raw last: it wins where a string is a form of both
             for form, entry in self._level(level).items():
                 exact[form] = (entry, level)
-        forms = [f for f in exact if len(f.encode("utf-8")) <= MAX_BYTES]
-        self._table = SpanTable(forms)
-        self._form_entry = np.array([exact[f][0] for f in forms], np.int64)
-        self._form_level = np.array([exact[f][1] for f in forms], np.int64)
+        decoded_forms = self._level(1)
+        short = [f for f in exact if len(f.encode("utf-8")) <= MAX_BYTES]
+        self._tables: list[tuple[SpanTable, I64, I64]] = []
+        for forms in (
+            [f for f in short if f in decoded_forms],
+            [f for f in short if f not in decoded_forms],
+        ):
+            entries = np.array([exact[f][0] for f in forms], np.int64)
+            levels = np.array([exact[f][1] for f in forms], np.int64)
+            self._tables.append((SpanTable(forms), entries, levels))
 
     def lookup(
         self, padded: bytes | bytearray, starts: I64, lengths: I64, spans: Spans | None = None
@@ -212,10 +220,15 @@ class LexicalIndex:
         n = len(starts)
         entries = np.full(n, NONE, np.int64)
         levels = np.full(n, -1, np.int64)
-        codes = self._table.find(spans)
-        found = codes >= 0
-        entries[spans.cut[found]] = self._form_entry[codes[found]]
-        levels[spans.cut[found]] = self._form_level[codes[found]]
+        todo = spans
+        for table, form_entry, form_level in self._tables:
+            codes = table.find(todo)
+            found = codes >= 0
+            entries[todo.cut[found]] = form_entry[codes[found]]
+            levels[todo.cut[found]] = form_level[codes[found]]
+            if found.all():
+                break
+            todo = todo.take(np.flatnonzero(~found))
         unknown = np.flatnonzero(levels < 0)
         if len(unknown):
             seen: dict[bytes, Resolution] = {}  # the same odd string often recurs

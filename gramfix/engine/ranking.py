@@ -952,10 +952,13 @@ def _equal_to_gold(
     """``prediction == gold`` as strings (equal UTF-8 bytes), shape ``at.shape``: ``at``
     and ``gold_at`` index the spans that ``spans`` was cut from."""
     n, g = at.shape
-    where = np.full(len(starts), -1, np.int64)
-    where[spans.cut] = np.arange(len(spans.cut))
-    mine = where[at]
-    theirs = np.broadcast_to(where[gold_at][:, None], (n, g))
+    if len(spans.cut) == len(starts):  # every span was cut: span i is row i
+        mine, theirs = at, np.broadcast_to(gold_at[:, None], (n, g))
+    else:
+        where = np.full(len(starts), -1, np.int64)
+        where[spans.cut] = np.arange(len(spans.cut))
+        mine = where[at]
+        theirs = np.broadcast_to(where[gold_at][:, None], (n, g))
     both = (mine >= 0) & (theirs >= 0)
     equal = np.zeros((n, g), np.bool_)
     equal[both] = spans.same(mine[both], theirs[both])

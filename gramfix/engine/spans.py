@@ -85,6 +85,10 @@ class Spans:
         h |= _U(1)  # never 0: 0 marks an empty slot
         return cls(cut, h, rows)
 
+    def take(self, positions: I64) -> Spans:
+        """The cut spans at ``positions`` (indices into ``cut``)."""
+        return Spans(self.cut[positions], self.hashes[positions], self.rows[positions])
+
     def same(self, a: I64, b: I64) -> Bools:
         """Whether the cut spans at indices ``a`` and ``b`` (into ``cut``) are equal."""
         equal: Bools = self.hashes[a] == self.hashes[b]
@@ -110,7 +114,7 @@ class SpanTable:
         self._shift = _U(64 - bits)
         self._mask = (1 << bits) - 1
         self._hash = np.zeros(1 << bits, np.uint64)
-        self._code = np.full(1 << bits, -1, np.int64)
+        self._code = np.full(1 << bits, -1, np.int32)
         slot = (spans.hashes >> self._shift).astype(np.int64)
         todo = np.arange(self.size)
         while len(todo):  # linear probing: a batch claims free slots, the losers move on
@@ -136,7 +140,7 @@ class SpanTable:
             stored = self._hash[at]
             hit = stored == spans.hashes[todo]
             if hit.any():
-                who, code = todo[hit], self._code[at[hit]]
+                who, code = todo[hit], self._code[at[hit]].astype(np.int64)
                 mine = spans.rows if len(who) == n else np.take(spans.rows, who, axis=0)
                 # Equal lengths (column 0) mean equal widths: the common columns decide.
                 differ = np.zeros(len(who), np.uint64)

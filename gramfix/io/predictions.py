@@ -404,15 +404,11 @@ def _columns(
     n = len(ends)
     tab = tabs[: 7 * n].reshape(n, 7)
     seps = _separators(buf[: int(ends[-1])])
-    line_of = np.searchsorted(ends, seps)
-    in_pred = (seps > tab[line_of, 5]) & (seps < tab[line_of, 6])
-    in_score = seps > tab[line_of, 6]
-    counts = np.bincount(line_of[in_pred], minlength=n) + 1
-    score_counts = np.bincount(line_of[in_score], minlength=n) + 1
+    pred_seps, score_seps, counts, score_counts = _fields(seps, tab, starts, ends)
     good = counts == score_counts
 
-    pred_start, pred_end, first = _tokens(tab[:, 5] + 1, tab[:, 6], seps[in_pred], counts)
-    score_start, score_end, _ = _tokens(tab[:, 6] + 1, ends, seps[in_score], score_counts)
+    pred_start, pred_end, first = _tokens(tab[:, 5] + 1, tab[:, 6], pred_seps, counts)
+    score_start, score_end, _ = _tokens(tab[:, 6] + 1, ends, score_seps, score_counts)
     scores, ok = parse_numbers(padded, score_start, score_end - score_start)
     if not ok.all():
         bad = _fallback(padded, scores, ok, score_start, score_end)
@@ -457,6 +453,33 @@ def _metric_values(padded: bytearray, lo: I64, hi: I64) -> tuple[F64, Bools]:
     if len(rest):
         values[rest], ok[rest] = parse_numbers(padded, lo[rest], hi[rest] - lo[rest])
     return values, ok
+
+
+def _fields(seps: I64, tab: I64, starts: I64, ends: I64) -> tuple[I64, I64, I64, I64]:
+    """The separators of the prediction fields and of the score fields, and how many
+    predictions and scores each line has."""
+    n = len(ends)
+    per_line, extra = divmod(len(seps), n)
+    if not extra and per_line % 2 == 0:
+        # The usual file: every line as many separators, half in each field.
+        grid = seps.reshape(n, per_line)
+        half = per_line // 2
+        if per_line == 0 or (
+            bool((grid[:, 0] > tab[:, 5]).all())
+            and bool((grid[:, half - 1] < tab[:, 6]).all() if half else True)
+            and bool((grid[:, half] > tab[:, 6]).all())
+            and bool((grid[:, -1] < ends).all())
+        ):
+            counts = np.full(n, half + 1, np.int64)
+            pred = grid[:, :half].ravel()
+            score = grid[:, half:].ravel()
+            return pred, score, counts, counts
+    line_of = np.searchsorted(ends, seps)
+    in_pred = (seps > tab[line_of, 5]) & (seps < tab[line_of, 6])
+    in_score = seps > tab[line_of, 6]
+    counts = np.bincount(line_of[in_pred], minlength=n) + 1
+    score_counts = np.bincount(line_of[in_score], minlength=n) + 1
+    return seps[in_pred], seps[in_score], counts, score_counts
 
 
 def _separators(buf: npt.NDArray[np.uint8]) -> I64:
