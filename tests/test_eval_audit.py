@@ -210,6 +210,9 @@ def test_an_edited_total_is_a_mismatch(tmp_path: Path) -> None:
     assert_truth(built, result)
     wrong = [t for t in result.totals if t.agrees is False]
     assert [t.name for t in wrong] == ["hit@10"]
+    mismatch = result.problem("metric-mismatch")
+    assert mismatch is not None
+    assert mismatch.examples[0].line == wrong[0].line  # the total is shown first
     assert all(t.agrees for t in result.totals if t.name != "hit@10")
 
 

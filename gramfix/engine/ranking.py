@@ -815,7 +815,7 @@ class Audit:
             if per_user
             else None,
             totals=checks,
-            problems=self._problems(counts, metrics, checks, per_user),
+            problems=self._problems(counts, metrics, checks),
         )
 
     def _means(self, first: I64, rel: I64, rows: int) -> Metrics | None:
@@ -846,27 +846,28 @@ class Audit:
         return TotalCheck(total.name, total.line, total.value, recomputed, tolerance, agrees)
 
     def _problems(
-        self, counts: Counts, metrics: MetricSet, checks: tuple[TotalCheck, ...], per_user: bool
+        self, counts: Counts, metrics: MetricSet, checks: tuple[TotalCheck, ...]
     ) -> tuple[Problem, ...]:
         found: list[Problem] = []
-        examples = self.total.examples
+        examples = {name: list(rows) for name, rows in self.total.examples.items()}
         split = self.targets.split if self.targets else "test"
 
         def add(name: str, count: int | None, message: str) -> None:
             if count:
-                found.append(Problem(name, count, message, tuple(examples.get(name, []))))
+                shown = tuple(examples.get(name, [])[:EXAMPLES])
+                found.append(Problem(name, count, message, shown))
 
         wrong_totals = [c for c in checks if c.agrees is False]
-        for c in wrong_totals:
-            if len(examples.get("metric-mismatch", [])) < EXAMPLES:
-                examples.setdefault("metric-mismatch", []).append(
-                    Example(
-                        c.line,
-                        "",
-                        f"{c.name} total written {c.reported!r}, recomputed {c.recomputed!r} "
-                        f"(tolerance {c.tolerance:.1e})",
-                    )
-                )
+        # A wrong total says more than a wrong row: its lines come first.
+        examples["metric-mismatch"] = [
+            Example(
+                c.line,
+                "",
+                f"{c.name} total written {c.reported!r}, recomputed {c.recomputed!r} "
+                f"(tolerance {c.tolerance:.1e})",
+            )
+            for c in wrong_totals
+        ] + examples.get("metric-mismatch", [])
         parts = []
         if counts.mismatched_rows:
             parts.append(
@@ -932,7 +933,6 @@ class Audit:
             "above 1): their metric values are sums over the batch and only the first user "
             "and gold are written, so the file cannot be audited per user",
         )
-        del per_user
         return tuple(found)
 
 
