@@ -49,6 +49,9 @@ NONE = -1
 #: Entries at or below this are ambiguous: group ``AMBIGUOUS - entry`` of `groups`.
 AMBIGUOUS = -2
 
+#: Strings outside the exact tables whose resolution is remembered (per index).
+RESOLVED_MAX = 1 << 16
+
 _WORD = "▁"  # U+2581, SentencePiece's word-boundary mark
 _SEPARATOR = "|"
 _PUNCTUATION_SPACE = re.compile(r"\s*([^\w\s])\s*")
@@ -123,6 +126,7 @@ class LexicalIndex:
         # unchanged resolves every string at "raw" or "decoded".
         self._levels: list[dict[str, int] | None] = [None] * len(NORMALISERS)
         self._lock = threading.Lock()
+        self._resolved: dict[bytes, Resolution] = {}
         self._build_exact()
 
     def _level(self, level: int) -> dict[str, int]:
@@ -231,7 +235,9 @@ class LexicalIndex:
             todo = todo.take(np.flatnonzero(~found))
         unknown = np.flatnonzero(levels < 0)
         if len(unknown):
-            seen: dict[bytes, Resolution] = {}  # the same odd string often recurs
+            # The same odd string often recurs (a model's favourite non-item, one gold in
+            # another form): remembered across blocks, up to a bound.
+            seen = self._resolved if len(self._resolved) < RESOLVED_MAX else {}
             for position in unknown.tolist():
                 start = FRONT + int(starts[position])
                 key = bytes(padded[start : start + int(lengths[position])])
