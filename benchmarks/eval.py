@@ -12,7 +12,8 @@ beam scores in ``str`` form, GRAM's row values and ``tensor(...)`` totals. Deter
 
 Then measures, as child processes, interleaved round by round so that every contender
 meets the same load: ``csv.reader`` over the file and nothing else (the issue's bar);
-the audit (`gramfix.engine.ranking.audit`) with 1 worker thread; with 2. Each figure is
+the audit (`gramfix.engine.ranking.audit`) with 1 worker thread; with 2; with ``--naive``,
+a minimal pure-Python audit (csv, split, float, sort, dict lookups). Each figure is
 the best of ``--repeat`` runs after one warm-up run (the file is then in the page cache
 for every contender alike): wall seconds, CPU seconds (user + system) and peak RSS.
 """
@@ -39,6 +40,31 @@ CSV_ONLY = """
 import csv, sys
 with open(sys.argv[1], newline="", encoding="utf-8") as handle:
     print(sum(1 for _ in csv.reader(handle, delimiter="\\t")))
+"""
+
+# For scale: the least a pure-Python audit does per row (strict and item hits only).
+NAIVE_AUDIT = """
+import csv, sys
+forms = {}
+for line in open(sys.argv[2], encoding="utf-8"):
+    item, lexical = line.rstrip("\\n").split(" ", 1)
+    joined = lexical.replace("|", "")
+    forms[joined.removeprefix("\\u2581").replace("\\u2581", " ")] = item
+rows = strict = identity = 0
+with open(sys.argv[1], newline="", encoding="utf-8") as handle:
+    reader = csv.reader(handle, delimiter="\\t")
+    next(reader)
+    for row in reader:
+        if len(row) != 8:
+            continue
+        predictions = row[6].split("||")
+        scores = [float(s) for s in row[7].split("||")]
+        ranked = sorted(range(len(scores)), key=scores.__getitem__, reverse=True)[:10]
+        gold, item = row[5], forms.get(row[5])
+        rows += 1
+        strict += any(predictions[j] == gold for j in ranked)
+        identity += item is not None and any(forms.get(predictions[j]) == item for j in ranked)
+print(rows, strict / rows, identity / rows)
 """
 
 AUDIT = """
@@ -147,6 +173,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, default=HERE / "data")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--markdown", action="store_true")
+    parser.add_argument(
+        "--naive", action="store_true", help="also time a minimal pure-Python audit, for scale"
+    )
     parser.add_argument("--generate", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
@@ -168,6 +197,9 @@ def main(argv: list[str] | None = None) -> int:
         Contender("audit, 1 thread", [python, "-c", AUDIT, str(path), str(indexing), "1"]),
         Contender("audit, 2 threads", [python, "-c", AUDIT, str(path), str(indexing), "2"]),
     ]
+    if args.naive:
+        naive = [python, "-c", NAIVE_AUDIT, str(path), str(indexing)]
+        contenders.append(Contender("naive pure-Python audit", naive))
     for round_ in range(args.repeat + 1):
         for contender in contenders:
             run_once(contender, record=round_ > 0)  # round 0 warms the page cache
