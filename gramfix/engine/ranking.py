@@ -523,20 +523,25 @@ class Audit:
         item = entries[at]
         part.gold_levels = np.bincount(gold.levels[gold.levels >= 0], minlength=len(LEVELS))
 
-        order = np.argsort(-scores, axis=1, kind="stable")
-        nan_rows = np.flatnonzero(np.isnan(scores).any(axis=1))
-        for r in nan_rows.tolist():  # NaN: reproduce Python's sort exactly
-            order[r] = gram_order(scores[r].tolist())
-        ranked_scores = np.take_along_axis(scores, order, axis=1)
-        tied = (ranked_scores[:, 1:] == ranked_scores[:, :-1]).any(axis=1)
-        for r in nan_rows.tolist():
-            finite = [v for v in scores[r].tolist() if not math.isnan(v)]
-            tied[r] = len(set(finite)) < len(finite)
-
         strict = _equal_to_gold(block, at, gold.position + np.arange(n), spans, starts, lengths)
         identity = (item == gold.entries[:, None]) & (gold.entries[:, None] >= 0)
-        strict_ranked = np.take_along_axis(strict, order, axis=1)
-        item_ranked = np.take_along_axis(identity, order, axis=1)
+        if bool((scores[:, :-1] >= scores[:, 1:]).all()):  # NaN compares False: not here
+            # Beam search returns its sequences by score: the stable sort keeps each row.
+            order: I64 = np.broadcast_to(np.arange(g), (n, g))
+            strict_ranked, item_ranked = strict, identity
+            tied = (scores[:, 1:] == scores[:, :-1]).any(axis=1)
+        else:
+            order = np.argsort(-scores, axis=1, kind="stable")
+            nan_rows = np.flatnonzero(np.isnan(scores).any(axis=1))
+            for r in nan_rows.tolist():  # NaN: reproduce Python's sort exactly
+                order[r] = gram_order(scores[r].tolist())
+            ranked_scores = np.take_along_axis(scores, order, axis=1)
+            tied = (ranked_scores[:, 1:] == ranked_scores[:, :-1]).any(axis=1)
+            for r in nan_rows.tolist():
+                finite = [v for v in scores[r].tolist() if not math.isnan(v)]
+                tied[r] = len(set(finite)) < len(finite)
+            strict_ranked = np.take_along_axis(strict, order, axis=1)
+            item_ranked = np.take_along_axis(identity, order, axis=1)
         part.strict_first, part.strict_rel = self._positions(strict_ranked)
         part.item_first, part.item_rel = self._positions(item_ranked)
 
