@@ -162,6 +162,7 @@ def audit(
             accumulator.merge(part)
         if rest is not None:
             accumulator.merge(accumulator.measure(rest))
+        source.recycle(chunk)  # counted and merged: nothing reads its buffer again
 
     if workers <= 1:
         for chunk in source.chunks():

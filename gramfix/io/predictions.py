@@ -48,6 +48,8 @@ HEADER = "\t".join(COLUMNS)
 REPORTED = ("hit@5", "hit@10", "ndcg@5", "ndcg@10")
 SEPARATOR = "||"
 BLOCK_BYTES = 1 << 22
+#: Buffers kept for reuse by `PredictionFile.recycle`.
+RECYCLED = 8
 #: A line longer than this is not a prediction row (a batch of 1000 users x 50
 #: predictions is about 3 MB); refusing it bounds the memory a file without line breaks
 #: can take.
@@ -160,6 +162,14 @@ class PredictionFile:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._totals: list[ReportedTotal] = []
+        self._free: list[bytearray] = []  # buffers of settled chunks, for later blocks
+
+    def recycle(self, chunk: Chunk) -> None:
+        """Give back the buffer of a chunk that nothing will read again: the next blocks
+        are read into it, which spares a fresh allocation (zeroing and page faults cost
+        as much as reading the file)."""
+        if len(self._free) < RECYCLED:
+            self._free.append(chunk.buffer)
 
     @property
     def totals(self) -> tuple[ReportedTotal, ...]:
@@ -187,7 +197,7 @@ class PredictionFile:
         with open_input(self.path) as handle:
             line_base = 0
             lines_seen = [0]  # lines before the block being read, for a NUL's line number
-            for buffer, read in _blocks(self.path, handle, lines_seen):
+            for buffer, read in _blocks(self.path, handle, lines_seen, self._free):
                 size = read
                 text = np.frombuffer(buffer, np.uint8, size, FRONT)
                 lines = int(np.count_nonzero(text == 10))
@@ -316,14 +326,17 @@ def _show(text: str, limit: int = 40) -> str:
     return repr(text if len(text) <= limit else text[: limit - 1] + "…")
 
 
-def _blocks(path: Path, handle: BinaryIO, lines_seen: list[int]) -> Iterator[tuple[bytearray, int]]:
-    """Blocks of whole lines, read into fresh buffers: ``size`` bytes of text from FRONT
-    on, ending with ``\\n`` (one is added to the last line), then PADDING zero bytes.
-    ``lines_seen[0]``: the lines of the blocks already yielded (the caller counts them)."""
+def _blocks(
+    path: Path, handle: BinaryIO, lines_seen: list[int], free: list[bytearray]
+) -> Iterator[tuple[bytearray, int]]:
+    """Blocks of whole lines, each read into a buffer (a recycled one from ``free`` when
+    one is large enough): ``size`` bytes of text from FRONT on, ending with ``\\n`` (one
+    is added to the last line), then PADDING zero bytes. ``lines_seen[0]``: the lines
+    of the blocks already yielded (the caller counts them)."""
     reader = cast(io.BufferedIOBase, handle)  # what open_input opens
     pending = b""  # the start of a line the last block cut
     while True:
-        buffer = bytearray(FRONT + len(pending) + BLOCK_BYTES + PADDING)
+        buffer = _buffer(free, FRONT + len(pending) + BLOCK_BYTES + PADDING)
         start = FRONT + len(pending)
         buffer[FRONT:start] = pending
         try:
@@ -338,6 +351,7 @@ def _blocks(path: Path, handle: BinaryIO, lines_seen: list[int]) -> Iterator[tup
         if got == 0:
             if pending:
                 buffer[start] = 10
+                buffer[start + 1 : start + 1 + PADDING] = bytes(PADDING)
                 yield buffer, len(pending) + 1
             return
         cut = buffer.rfind(b"\n", FRONT, end) + 1
@@ -353,6 +367,17 @@ def _blocks(path: Path, handle: BinaryIO, lines_seen: list[int]) -> Iterator[tup
         pending = bytes(buffer[cut:end])
         buffer[cut : cut + PADDING] = bytes(PADDING)
         yield buffer, cut - FRONT
+
+
+def _buffer(free: list[bytearray], size: int) -> bytearray:
+    """A recycled buffer of at least ``size`` bytes, or a new one with room to spare (the
+    carried-over start of a line varies). Its first FRONT bytes are zero: nothing is
+    ever written there."""
+    while free:
+        buffer = free.pop()
+        if len(buffer) >= size:
+            return buffer
+    return bytearray(size + (1 << 16))
 
 
 # -- the columnar reader -----------------------------------------------------------------
