@@ -47,7 +47,11 @@ HEADER = "\t".join(COLUMNS)
 #: The four per-row metric columns, as metric names (the order GRAM writes them in).
 REPORTED = ("hit@5", "hit@10", "ndcg@5", "ndcg@10")
 SEPARATOR = "||"
-BLOCK_BYTES = 1 << 22
+#: 2 MiB: each block's temporary arrays then stay under glibc's trim threshold. With
+#: 4 MiB blocks malloc gave the memory back to the kernel after every block and faulted
+#: it in again: 600,000 page faults and a quarter of the CPU for a million users
+#: (benchmarks/eval.py; 1 MiB blocks cost more in per-block overhead).
+BLOCK_BYTES = 1 << 21
 #: Buffers kept for reuse by `PredictionFile.recycle`.
 RECYCLED = 8
 #: A line longer than this is not a prediction row (a batch of 1000 users x 50
