@@ -19,9 +19,9 @@ from gramfix.engine.lexical import (
     folded,
     whitespace_collapsed,
 )
-from gramfix.engine.spans import MAX_BYTES, Spans, SpanTable
 from gramfix.errors import InputError
 from gramfix.hashindex import FRONT
+from gramfix.io.spans import MAX_BYTES, Spans, SpanTable
 from tests.predictions_build import SYNTHETIC
 
 SYNTHETIC_INDEX = next(SYNTHETIC.glob("item_generative_indexing_*.txt"))

@@ -10,9 +10,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gramfix.engine import spans
 from gramfix.errors import InputError
-from gramfix.io import numbers, predictions
+from gramfix.io import numbers, predictions, spans
 from gramfix.io.predictions import PredictionFile, PredictionRow, parse_chunk
 from tests.predictions_build import SYNTHETIC, Knobs, build
 
@@ -256,3 +255,24 @@ def test_a_line_without_end_is_refused_before_it_fills_memory(
 def test_a_missing_file(tmp_path: Path) -> None:
     error = _error(_by_blocks, tmp_path / "nope.tsv")
     assert error.problem == "no such file"
+
+
+def test_every_row_value_gram_writes_reads_as_float_does() -> None:
+    # ndcg sums over every set of relevant positions, as GRAM adds them up.
+    import math
+
+    log = [math.log(j + 2, 2) for j in range(10)]
+    texts = ["0.0", "1.0", "2.0", "0.5", "nan"]
+    for mask in range(1 << 10):
+        total = 0.0
+        for j in range(10):
+            total += ((mask >> j) & 1) / log[j]
+        texts.append(str(np.float64(total)))
+    encoded = [t.encode() for t in texts]
+    lengths = np.array([len(e) for e in encoded], np.int64)
+    lo = np.cumsum(lengths) - lengths
+    padded = bytearray(b"\0" * 8 + b"".join(encoded) + b"\0" * predictions.PADDING)
+    values, ok = predictions._metric_values(padded, lo, lo + lengths)
+    for text, value, taken in zip(texts, values.tolist(), ok.tolist(), strict=True):
+        assert not taken or repr(value) == repr(float(text)), text
+    assert sum(ok) >= len(texts) - 1  # all but nan, which float reads in the fallback

@@ -34,9 +34,9 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
-from gramfix.engine.spans import MAX_BYTES, Spans, SpanTable
 from gramfix.errors import InputError
 from gramfix.hashindex import FRONT
+from gramfix.io.spans import MAX_BYTES, Spans, SpanTable
 
 I64 = npt.NDArray[np.int64]
 I8 = npt.NDArray[np.int8]

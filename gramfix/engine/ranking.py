@@ -51,7 +51,6 @@ from gramfix.engine.results import (
     Problem,
     TotalCheck,
 )
-from gramfix.engine.spans import MAX_BYTES, Spans, SpanTable
 from gramfix.errors import InputError, UsageError
 from gramfix.hashindex import FRONT
 from gramfix.io.predictions import (
@@ -62,6 +61,7 @@ from gramfix.io.predictions import (
     RowBlock,
     parse_chunk,
 )
+from gramfix.io.spans import MAX_BYTES, Spans, SpanTable
 from gramfix.io.targets import SPLITS, Targets, read_targets
 
 __all__ = [

@@ -22,7 +22,9 @@ costs speed, never meaning. Neither keeps more than one block of text.
 from __future__ import annotations
 
 import codecs
+import functools
 import io
+import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -35,7 +37,10 @@ import numpy.typing as npt
 from gramfix import progress
 from gramfix.errors import InputError
 from gramfix.hashindex import FRONT
+from gramfix.io.numbers import PADDING as NUMBER_PADDING
 from gramfix.io.numbers import parse_numbers
+from gramfix.io.spans import PADDING as SPAN_PADDING
+from gramfix.io.spans import Spans, SpanTable
 from gramfix.readers.source import decode_utf8, describe_os_error, open_input, refuse_binary
 
 I64 = npt.NDArray[np.int64]
@@ -59,9 +64,9 @@ RECYCLED = 8
 #: can take.
 MAX_LINE_BYTES = 1 << 28
 
-#: Zero bytes after a block's text: the most that span hashing (`gramfix.engine.spans`,
-#: 128) or number parsing (`gramfix.io.numbers`, 16) reads past a span (a test pins it).
-PADDING = 128
+#: Zero bytes after a block's text: the most that span hashing (`gramfix.io.spans`) or
+#: number parsing (`gramfix.io.numbers`) reads past a span.
+PADDING = max(SPAN_PADDING, NUMBER_PADDING)
 
 _TOTAL = re.compile(r"([^\s:]+)\s*:\s*(.*?)\s*")
 _TENSOR = re.compile(r"tensor\(\s*([^\s,()]+)\s*(?:,[^()]*(?:\([^()]*\))?[^()]*)?\)")
@@ -473,6 +478,24 @@ def _columns(
 _ZERO = int.from_bytes(b"0.0", "little")
 
 
+@functools.cache
+def _known_values() -> tuple[SpanTable, F64]:
+    """Every text GRAM writes as a user's row value, and its value: ``str`` of the
+    numpy float64 of 0, 1, and of ``ndcg@5`` / ``ndcg@10`` for each set of relevant
+    positions, summed in GRAM's order. Most are 17 digits long, past the exact fast
+    path of `parse_numbers`; a table finds them all at once (built on first use)."""
+    log = [math.log(j + 2, 2) for j in range(10)]
+    values = {0.0, 1.0}
+    for k in (5, 10):
+        for mask in range(1 << k):
+            total = 0.0
+            for j in range(k):
+                total += ((mask >> j) & 1) / log[j]
+            values.add(total)
+    texts = {str(np.float64(v)): v for v in values}
+    return SpanTable(list(texts)), np.array(list(texts.values()), np.float64)
+
+
 def _metric_values(padded: bytearray, lo: I64, hi: I64) -> tuple[F64, Bools]:
     words = np.ndarray((len(padded) - 7,), dtype="<u8", buffer=padded, strides=(1,))
     zero = ((hi - lo) == 3) & ((words[FRONT + lo] & np.uint64(0xFFFFFF)) == np.uint64(_ZERO))
@@ -480,6 +503,14 @@ def _metric_values(padded: bytearray, lo: I64, hi: I64) -> tuple[F64, Bools]:
     ok = zero.copy()
     rest = np.flatnonzero(~zero)
     if len(rest):
+        table, known = _known_values()
+        spans = Spans.of(padded, lo[rest], hi[rest] - lo[rest])
+        codes = np.full(len(rest), -1, np.int64)
+        codes[spans.cut] = table.find(spans)
+        found = codes >= 0
+        values[rest[found]] = known[codes[found]]
+        ok[rest[found]] = True
+        rest = rest[~found]
         values[rest], ok[rest] = parse_numbers(padded, lo[rest], hi[rest] - lo[rest])
     return values, ok
 
