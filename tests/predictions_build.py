@@ -445,6 +445,10 @@ def _write(
                 problems.add(name)
         if ambiguous or counts["gold_ambiguous"]:
             problems.add("ambiguous-ids")
+        if counts["unknown_users"]:
+            problems.add("unknown-users")
+        if counts["repeated_users"]:
+            problems.add("repeated-users")
     else:
         strict_means = item_means = None
         problems.add("batched-rows")

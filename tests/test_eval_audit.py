@@ -10,18 +10,19 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gramfix.engine import ranking
-from gramfix.engine.ranking import (
-    PROBLEM_NAMES,
+from gramfix.engine.audit_rows import EXAMPLES
+from gramfix.engine.gram_metrics import (
     ROW_TOLERANCE,
-    AuditResult,
-    audit,
     ndcg_at,
     smallest_ndcg_gap,
     total_tolerance,
 )
+from gramfix.engine.prediction_rows import ReportedTotal
+from gramfix.evaluate import audit, evaluate_file
 from gramfix.model.errors import InputError, UsageError
-from gramfix.io.predictions import ReportedTotal
+from gramfix.model.eval_report import EvalReport
+from gramfix.model.options import EvalSettings
+from gramfix.model.rules import rules_of
 from tests.predictions_build import (
     EXAMPLE,
     EXAMPLE_KNOBS,
@@ -54,22 +55,29 @@ EVERYTHING = Knobs(
 )
 
 
-def _audit(built: Built, **options: Any) -> AuditResult:
+#: The names of eval's findings.
+NAMES = [entry.name for entry in rules_of("eval").values()]
+
+
+def _audit(built: Built, **options: Any) -> EvalReport:
     k = built.knobs
-    return audit(
+    return evaluate_file(
         built.predictions,
-        built.indexing,
-        built.sequences,
-        split=k.split,
-        generate_num=k.generate_num,
+        indexing=built.indexing,
+        sequences=built.sequences,
+        settings=EvalSettings(split=k.split, generate_num=k.generate_num),  # type: ignore[arg-type]
         **options,
     )
 
 
-def assert_truth(built: Built, result: AuditResult) -> None:
-    """Every figure of the result equals the truth: metrics to 1e-9, counts exactly."""
+def found(report: EvalReport) -> set[str]:
+    return {f.name for f in report.findings}
+
+
+def assert_truth(built: Built, result: EvalReport) -> None:
+    """Every figure of the report equals the truth: metrics to 1e-9, counts exactly."""
     truth = built.truth
-    got = result.to_dict()
+    got = result.model_dump(mode="json")
     assert got["per_user"] == truth.per_user
     assert {k: got["counts"][k] for k in truth.counts} == truth.counts
     for kind in ("strict", "item"):
@@ -87,10 +95,10 @@ def assert_truth(built: Built, result: AuditResult) -> None:
     assert got["metrics"]["reported"] == truth.reported
     assert got["levels"]["predictions"] == truth.prediction_levels
     assert got["levels"]["golds"] == (truth.gold_levels if truth.per_user else None)
-    assert {p["name"] for p in got["problems"]} == truth.problems
-    for problem in result.problems:
-        assert problem.name in PROBLEM_NAMES
-        assert problem.examples, problem.name  # every problem shows where
+    assert {f["name"] for f in got["findings"]} == truth.problems
+    for finding in result.findings:
+        assert finding.examples, finding.name  # every finding shows where
+        assert finding.line is not None
 
 
 CASES = {
@@ -173,9 +181,9 @@ def test_threads_do_not_change_the_result(tmp_path: Path, monkeypatch: pytest.Mo
 
     monkeypatch.setattr(predictions, "BLOCK_BYTES", 512)  # many chunks in flight
     built = build(SYNTHETIC, tmp_path, EVERYTHING)
-    alone = _audit(built, threads=1).to_dict()
-    assert _audit(built, threads=2).to_dict() == alone
-    assert _audit(built, threads=4).to_dict() == alone
+    alone = _audit(built, threads=1).model_dump(mode="json")
+    assert _audit(built, threads=2).model_dump(mode="json") == alone
+    assert _audit(built, threads=4).model_dump(mode="json") == alone
 
 
 # -- each problem on its own ---------------------------------------------------------------
@@ -190,18 +198,23 @@ ALONE = {
     "gold-not-target": Knobs(wrong_golds=0.1),
     "ambiguous-ids": Knobs(collisions=2, ambiguous=0.05),
     "batched-rows": Knobs(batch=8),
+    "unknown-users": Knobs(unknown_users=0.1),
+    "repeated-users": Knobs(repeat_users=0.1),
 }
 
 
-@pytest.mark.parametrize("name", PROBLEM_NAMES)
+def test_every_finding_has_a_case_of_its_own() -> None:
+    assert sorted(ALONE) == sorted(set(NAMES) - {"no-rows"})  # no-rows: a file of its own
+
+
+@pytest.mark.parametrize("name", sorted(ALONE))
 def test_each_problem_is_found_alone(tmp_path: Path, name: str) -> None:
     built = build(SYNTHETIC, tmp_path, ALONE[name])
     result = _audit(built)
     assert_truth(built, result)
-    found = {p.name for p in result.problems}
     # Random draws may add ties or repeats of their own; the injected one is there.
-    assert name in found
-    assert found <= {name, "tied-scores", "duplicate-predictions", "ambiguous-ids"}
+    assert name in found(result)
+    assert found(result) <= {name, "tied-scores", "duplicate-predictions", "ambiguous-ids"}
 
 
 def test_an_edited_total_is_a_mismatch(tmp_path: Path) -> None:
@@ -210,9 +223,9 @@ def test_an_edited_total_is_a_mismatch(tmp_path: Path) -> None:
     assert_truth(built, result)
     wrong = [t for t in result.totals if t.agrees is False]
     assert [t.name for t in wrong] == ["hit@10"]
-    mismatch = result.problem("metric-mismatch")
-    assert mismatch is not None
-    assert mismatch.examples[0].line == wrong[0].line  # the total is shown first
+    assert result.examples["metric-mismatch"][0].line == wrong[0].line  # the total first
+    mismatch = next(f for f in result.findings if f.name == "metric-mismatch")
+    assert mismatch.line == wrong[0].line
     assert all(t.agrees for t in result.totals if t.name != "hit@10")
 
 
@@ -220,10 +233,10 @@ def test_batched_rows_with_a_smaller_generate_num(tmp_path: Path) -> None:
     # Written with batch 2 and 5 predictions, audited as 10: rows look like one user each,
     # but a hit@5 of 2.0 is a sum over a batch.
     built = build(SYNTHETIC, tmp_path, Knobs(generate_num=5, batch=2, hit_rate=1.0))
-    result = audit(built.predictions, built.indexing, generate_num=10)
+    result = evaluate_file(built.predictions, indexing=built.indexing)
     assert not result.per_user
     assert result.metrics.strict is None
-    assert result.problem("batched-rows") is not None
+    assert "batched-rows" in found(result)
 
 
 def test_a_row_count_that_is_no_multiple(tmp_path: Path) -> None:
@@ -246,10 +259,11 @@ def test_a_file_without_rows(tmp_path: Path) -> None:
     path = tmp_path / "rank1.tsv"
     path.write_text("idx\tH@5\tH@10\tNDCG@5\tNDCG@10\tgold\tpred\tscores\n", encoding="utf-8")
     index = next(SYNTHETIC.glob("item_generative_indexing_*.txt"))
-    result = audit(path, index)
+    result = evaluate_file(path, indexing=index)
     assert result.counts.rows == 0
     assert result.metrics.strict is None
-    assert result.problems == ()
+    assert found(result) == {"no-rows"}
+    assert result.verdict == "fail"  # nothing audited is nothing passed
 
 
 # -- tolerances, calibrated ----------------------------------------------------------------
@@ -296,16 +310,13 @@ def test_the_example_is_what_the_builder_writes(tmp_path: Path) -> None:
 
 
 def test_the_example_shows_a_strict_undercount() -> None:
-    folder = ROOT / "examples" / "beauty-broken"
-    indexing = next(folder.glob("item_generative_indexing_*.txt"))
-    result = audit(EXAMPLE, indexing, folder / "user_sequence.txt")
-    undercount = result.problem("strict-undercount")
-    assert undercount is not None
+    result = evaluate_file(EXAMPLE, ROOT / "examples" / "beauty-broken")
+    undercount = next(f for f in result.findings if f.name == "strict-undercount")
     assert result.metrics.item is not None
     assert result.metrics.strict is not None
     assert result.metrics.item.hit_10 > result.metrics.strict.hit_10
     assert all(t.agrees for t in result.totals)  # the file's own totals are GRAM's
-    assert ranking.EXAMPLES >= len(undercount.examples) > 0
+    assert EXAMPLES >= len(undercount.examples) > 0
 
 
 def test_strings_longer_than_a_span_compare_byte_for_byte(tmp_path: Path) -> None:

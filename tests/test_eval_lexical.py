@@ -19,9 +19,10 @@ from gramfix.engine.lexical import (
     folded,
     whitespace_collapsed,
 )
-from gramfix.model.errors import InputError
+from gramfix.engine.spans import MAX_BYTES, Spans, SpanTable
 from gramfix.engine.tokens import FRONT
-from gramfix.io.spans import MAX_BYTES, Spans, SpanTable
+from gramfix.io.itemfiles import read_lexical_index
+from gramfix.model.errors import InputError
 from tests.predictions_build import SYNTHETIC
 
 SYNTHETIC_INDEX = next(SYNTHETIC.glob("item_generative_indexing_*.txt"))
@@ -29,7 +30,7 @@ SYNTHETIC_INDEX = next(SYNTHETIC.glob("item_generative_indexing_*.txt"))
 
 @pytest.fixture(scope="module")
 def index() -> LexicalIndex:
-    return LexicalIndex.from_file(SYNTHETIC_INDEX)
+    return read_lexical_index(SYNTHETIC_INDEX)
 
 
 def _level(index: LexicalIndex, text: str) -> tuple[str | None, tuple[str, ...]]:
@@ -110,7 +111,7 @@ def test_collisions_are_ambiguous_at_their_level(index: LexicalIndex) -> None:
 def test_an_item_on_two_lines_keeps_its_last_lexical_id(tmp_path: Path) -> None:
     path = tmp_path / "item_generative_indexing_x.txt"
     path.write_text("A |▁first\nB |▁other\nA |▁second\n", encoding="utf-8")
-    index = LexicalIndex.from_file(path)
+    index = read_lexical_index(path)
     assert index.items == ["A", "B"]
     assert _level(index, "second") == ("decoded", ("A",))
     assert _level(index, "first") == (None, ())
@@ -120,7 +121,7 @@ def test_an_indexing_file_without_items(tmp_path: Path) -> None:
     path = tmp_path / "item_generative_indexing_x.txt"
     path.write_text("\n\n", encoding="utf-8")
     with pytest.raises(InputError, match="no item line"):
-        LexicalIndex.from_file(path)
+        read_lexical_index(path)
 
 
 def _bulk(index: LexicalIndex, texts: list[str]) -> list[tuple[int, int]]:
@@ -184,7 +185,7 @@ def test_span_table_is_exact(strings: list[str], data: st.DataObject) -> None:
 @pytest.mark.parametrize("dataset", ["Beauty", "Toys", "Yelp"])
 def test_real_indexing_files(shared: Path, dataset: str) -> None:
     path = next((shared / "gram" / dataset).glob("item_generative_indexing_*.txt"))
-    index = LexicalIndex.from_file(path)
+    index = read_lexical_index(path)
     # Every item's own lexical ID and decoded ID name it alone; no collision exists.
     assert index.collisions() == [0, 0, 0, 0]
     sample = random.Random(7).sample(range(len(index.items)), 2000)

@@ -9,8 +9,8 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from gramfix.engine.numbers import MAX_BYTES, PADDING, parse_numbers
 from gramfix.engine.tokens import FRONT
-from gramfix.io.numbers import MAX_BYTES, PADDING, parse_numbers
 
 
 def _parse(texts: list[str]) -> tuple[list[float], list[bool]]:

@@ -10,9 +10,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from gramfix.engine import numbers, prediction_columns, spans
+from gramfix.engine.prediction_columns import parse_chunk
+from gramfix.engine.prediction_rows import PredictionRow
+from gramfix.io import predictions
+from gramfix.io.predictions import PredictionFile
 from gramfix.model.errors import InputError
-from gramfix.io import numbers, predictions, spans
-from gramfix.io.predictions import PredictionFile, PredictionRow, parse_chunk
 from tests.predictions_build import SYNTHETIC, Knobs, build
 
 HEADER = "idx\tH@5\tH@10\tNDCG@5\tNDCG@10\tgold\tpred\tscores\n"
@@ -272,7 +275,7 @@ def test_every_row_value_gram_writes_reads_as_float_does() -> None:
     lengths = np.array([len(e) for e in encoded], np.int64)
     lo = np.cumsum(lengths) - lengths
     padded = bytearray(b"\0" * 8 + b"".join(encoded) + b"\0" * predictions.PADDING)
-    values, ok = predictions._metric_values(padded, lo, lo + lengths)
+    values, ok = prediction_columns._metric_values(padded, lo, lo + lengths)
     for text, value, taken in zip(texts, values.tolist(), ok.tolist(), strict=True):
         assert not taken or repr(value) == repr(float(text)), text
     assert sum(ok) >= len(texts) - 1  # all but nan, which float reads in the fallback

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gramfix.model.errors import InputError
 from gramfix.io import targets as reader
 from gramfix.io.targets import read_targets
+from gramfix.model.errors import InputError
 
 
 def _write(tmp_path: Path, text: str | bytes) -> Path:

@@ -28,15 +28,13 @@ import threading
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
 
-from gramfix.model.errors import InputError
+from gramfix.engine.spans import MAX_BYTES, Spans, SpanTable
 from gramfix.engine.tokens import FRONT
-from gramfix.io.spans import MAX_BYTES, Spans, SpanTable
 
 I64 = npt.NDArray[np.int64]
 I8 = npt.NDArray[np.int8]
@@ -153,19 +151,6 @@ class LexicalIndex:
             self._group_of[key] = len(self.groups)
             self.groups.append(key)
         return AMBIGUOUS - self._group_of[key]
-
-    @classmethod
-    def from_file(cls, path: Path) -> LexicalIndex:
-        """The index of an ``item_generative_indexing_*.txt`` file (`InputError` when it
-        cannot be read or names no item)."""
-        from gramfix.io.itemfiles import read_item_file
-
-        item_file = read_item_file(path, "indexing")
-        assert item_file.values is not None
-        table = dict(zip(item_file.ids, item_file.values, strict=True))
-        if not table:
-            raise InputError(path, "no item line ('ITEM lexical-id') in the indexing file")
-        return cls(list(table), list(table.values()))
 
     def resolve(self, text: str) -> Resolution:
         """The first level at which ``text`` names one item or several."""

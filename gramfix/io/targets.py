@@ -12,13 +12,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 
-from gramfix.model.errors import InputError
 from gramfix.io.source import decode_utf8, describe_os_error, open_input, refuse_binary
+from gramfix.model.errors import InputError
+from gramfix.model.options import SPLITS, Split
 
-Split = Literal["test", "valid"]
-SPLITS: tuple[Split, ...] = ("test", "valid")
+__all__ = ["SPLITS", "Split", "Targets", "read_targets"]
+
 BLOCK_BYTES = 1 << 22
 _NEWLINE = re.compile("\r\n|\r|\n")
 
