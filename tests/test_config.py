@@ -186,9 +186,8 @@ def test_every_key_is_an_option_of_check_or_eval() -> None:
     from gramfix.model.options import config_keys
 
     keys = config_keys()
-    options = {
-        name for c in (check, evaluate) for p in c.params for name in p.opts if name.startswith("--")
-    }
+    params = [p for command in (check, evaluate) for p in command.params]
+    options = {name for p in params for name in p.opts if name.startswith("--")}
     not_configurable = {"--format", "--output", "--config", "--no-config", "--help"}
     assert {f"--{key}" for key in keys} | {"--dataset"} >= options - not_configurable
     assert {f"--{key}" for key in keys} - {"--dataset"} <= options
