@@ -31,7 +31,7 @@ def _rules_table(command: str) -> str:
     specs = registered() if command == "check" else eval_registry.registered()
     owner = {code: spec.name for spec in specs for code in spec.codes}
     column = "check" if command == "check" else "audit"
-    lines = [f"| code | name | severity | {column} | needs | meaning |", "|---|---|---|---|---|---|"]
+    lines = [f"| code | name | severity | {column} | needs | meaning |", "|---" * 6 + "|"]
     lines += [
         f"| `{r.code}` | `{r.name}` | {r.severity.value} | {owner[r.code]} "
         f"| {', '.join(n.value for n in r.needs) or '-'} | {r.title} |"

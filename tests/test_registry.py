@@ -80,7 +80,5 @@ def test_checked_is_what_the_catalogue_says_for_the_inputs_read(case: str) -> No
     report = check_dataset(CASES / case)
     read = set(report.inputs.read)
     assert report.checked == [
-        code
-        for code, rule in rules_of("check").items()
-        if all(n.value in read for n in rule.needs)
+        code for code, rule in rules_of("check").items() if all(n.value in read for n in rule.needs)
     ]
