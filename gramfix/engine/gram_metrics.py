@@ -43,16 +43,6 @@ def gram_order(scores: Sequence[float]) -> list[int]:
     return sorted(range(len(scores)), key=scores.__getitem__, reverse=True)
 
 
-def rel_results(predictions: Sequence[str], gold: str, scores: Sequence[float]) -> list[int]:
-    """GRAM's ``rel_results`` for one user: 1 where the ranked prediction equals the gold."""
-    return [1 if predictions[j] == gold else 0 for j in gram_order(scores)]
-
-
-def hit_at(relevance: Sequence[int], k: int) -> float:
-    """GRAM's ``hit@k`` of one ranked relevance list."""
-    return 1.0 if sum(relevance[:k]) > 0 else 0.0
-
-
 def ndcg_at(relevance: Sequence[int], k: int) -> float:
     """GRAM's ``ndcg@k`` of one ranked relevance list (its very summation order)."""
     total = 0.0

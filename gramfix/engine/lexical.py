@@ -37,7 +37,6 @@ from gramfix.engine.spans import MAX_BYTES, Spans, SpanTable
 from gramfix.engine.tokens import FRONT
 
 I64 = npt.NDArray[np.int64]
-I8 = npt.NDArray[np.int8]
 
 Level = Literal["raw", "decoded", "whitespace", "folded"]
 LEVELS: tuple[Level, ...] = ("raw", "decoded", "whitespace", "folded")
