@@ -141,7 +141,7 @@ def audit(
         raise UsageError(f"split must be one of {', '.join(SPLITS)}, not {split!r}")
     if generate_num < 1:
         raise UsageError(f"generate_num must be at least 1, not {generate_num}")
-    progress.expect([Path(predictions)])
+    progress.expect([Path(p) for p in (predictions, indexing, sequences) if p is not None])
     index = read_lexical_index(Path(indexing))
     targets = None
     if sequences is not None:

@@ -62,16 +62,22 @@ class EvalReport(ReportBase):
         if c.rows == 0 or m.strict is None or m.item is None:
             return "The file holds no prediction row: nothing was audited."
         mismatch = any(f.name == "metric-mismatch" for f in self.findings)
-        if m.difference is not None and c.near_miss_hits:
+        s, i = m.strict, m.item
+        if c.near_miss_hits:
             sentence = (
-                f"Exact matching under-counts: hit@10 {m.strict.hit_10:.4f} as GRAM counts it, "
-                f"{m.item.hit_10:.4f} on item identity ({c.near_miss_hits:,} of {c.rows:,} rows "
+                f"Exact matching under-counts: hit@10 {s.hit_10:.4f} as GRAM counts it, "
+                f"{i.hit_10:.4f} on item identity ({c.near_miss_hits:,} of {c.rows:,} rows "
                 "name the gold in another form)."
+            )
+        elif i != s:
+            sentence = (
+                f"hit@10 {s.hit_10:.4f} as GRAM counts it, {i.hit_10:.4f} on item identity "
+                f"(ndcg@10 {s.ndcg_10:.4f} and {i.ndcg_10:.4f}) over {c.rows:,} rows."
             )
         else:
             sentence = (
-                f"hit@10 {m.strict.hit_10:.4f}, ndcg@10 {m.strict.ndcg_10:.4f} over {c.rows:,} "
-                "rows; matching on item identity changes nothing."
+                f"hit@10 {s.hit_10:.4f} and ndcg@10 {s.ndcg_10:.4f} over {c.rows:,} rows: item "
+                "identity gives the same."
             )
         if mismatch:
             sentence += " The file's own metrics do not follow from its predictions."
