@@ -355,7 +355,7 @@ def test_library_settings_are_validated_as_flags(in_case: Callable[[str], list[s
     from gramfix.model.errors import UsageError
     from gramfix.model.options import EvalSettings
 
-    with pytest.raises(UsageError, match="^generate-num must be at least 1"):
+    with pytest.raises(UsageError, match=r"^generate-num must be at least 1"):
         EvalSettings(generate_num=0)
     settings: dict[str, Any] = {"split": "valid", "generate-num": 10}
     assert EvalSettings(**settings).split == "valid"

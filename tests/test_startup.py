@@ -46,8 +46,10 @@ def _cli(*args: str) -> str:
         (_cli("eval", "--help"), ("pydantic",)),
         (_cli("schema", "--help"), ()),
     ],
-    ids=["import", "import-package", "version", "help", "check-help", "repair-help", "eval-help"]
-    + ["schema-help"],
+    ids=[
+        *("import", "import-package", "version", "help"),
+        *("check-help", "repair-help", "eval-help", "schema-help"),
+    ],
 )
 def test_the_command_line_imports_only_what_it_needs(code: str, allowed: tuple[str, ...]) -> None:
     assert set(_loaded(code)) <= set(allowed)
