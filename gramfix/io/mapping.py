@@ -138,7 +138,7 @@ _EXPECTED = {
     "Expecting value": "a value",
     "Expecting property name enclosed in double quotes": "a key in double quotes",
     "Expecting ':' delimiter": "':' after the key",
-    "Expecting ',' delimiter": "',' or a closing bracket",
+    "Expecting ',' delimiter": "',' or the closing '}' (or ']' in a list)",
 }
 #: json's other messages as whole clauses (some end in "at", the position being kept
 #: apart in lineno / colno, which the error's file:line:column prefix shows).
