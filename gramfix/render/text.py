@@ -242,7 +242,7 @@ def _findings(findings: list[Finding], *, rows: bool = False) -> RenderableType:
         if finding.examples and rows:
             text.append(f"    e.g. {_cut(finding.examples[0], 160)}\n", style="dim")
         elif finding.examples:
-            shown = "; ".join(_cut(e, 36) for e in finding.examples[:2])
+            shown = "; ".join(_cut(e, 72) for e in finding.examples[:2])
             text.append(f"    e.g. {shown}\n", style="dim")
     return text
 
