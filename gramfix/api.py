@@ -12,18 +12,25 @@ file), and an option given in the call wins over its key.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from gramfix.io.config import Resolved, resolve, shown
 from gramfix.io.discover import locate
 from gramfix.model.errors import UsageError
 from gramfix.model.flag import CHECK, REPAIR, kebab
-from gramfix.model.options import Arguments, Options, option_fields
+from gramfix.model.options import Options, option_fields
 from gramfix.model.report import Report
 from gramfix.pipeline import check_dataset
 from gramfix.repair import RepairPlan, plan_files
 
 PathLike = Path | str
+
+
+class Arguments(Options):
+    """The options as a call gives them: an invalid one is named as in any library call
+    (``max-his must be at least 0``), not as a flag (``--max-his``)."""
+
+    source: ClassVar[str] = ""
 
 
 def check(

@@ -19,9 +19,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import gramfix
+from gramfix.model.eval_report import EvalReport
+from gramfix.model.headline import headline
 from gramfix.model.markup import Html, escape, tag
 from gramfix.model.policy import share_text
-from gramfix.model.report import Report
+from gramfix.model.report import Report, ReportBase
 from gramfix.model.sections import MissingItem
 from gramfix.render import render
 from gramfix.render.charts import SERIES
@@ -31,6 +33,7 @@ from tests.conftest import ROOT, Run
 
 BROKEN = ROOT / "examples" / "beauty-broken"
 CASES = ROOT / "tests" / "cases"
+EVAL_CASES = ROOT / "tests" / "eval_cases"
 SCREENSHOT = ROOT / "docs" / "report-beauty-broken.png"
 UPDATE = bool(os.environ.get("GRAMFIX_UPDATE_DOCS"))
 HOSTILE = ("<script>alert(1)</script>", '"><img src=x onerror=alert(1)>')
@@ -68,11 +71,13 @@ def _report(folder: Path) -> Report:
     return gramfix.check(folder, config=False)
 
 
-def _golden_reports() -> list[Report]:
-    reports = []
-    for case in sorted(p for p in CASES.iterdir() if p.is_dir()):
-        if (case / "expected.json").exists():
-            reports.append(Report.model_validate_json((case / "expected.json").read_text()))
+def _golden_reports() -> list[ReportBase]:
+    """Every golden report: check's cases, and eval's (the page renders both)."""
+    reports: list[ReportBase] = []
+    for folder, model in ((CASES, Report), (EVAL_CASES, EvalReport)):
+        for case in sorted(p for p in folder.iterdir() if p.is_dir()):
+            if (case / "expected.json").exists():
+                reports.append(model.model_validate_json((case / "expected.json").read_text()))
     return reports
 
 
@@ -107,8 +112,8 @@ def test_the_detector_of_external_references_can_fail() -> None:
     assert len(external_references(page)) == 5
 
 
-@pytest.mark.parametrize("report", _golden_reports(), ids=lambda r: r.inputs.dataset or "-")
-def test_every_report_is_one_self_contained_accessible_page(report: Report) -> None:
+@pytest.mark.parametrize("report", _golden_reports(), ids=lambda r: f"{r.command} {r.subject()}")
+def test_every_report_is_one_self_contained_accessible_page(report: ReportBase) -> None:
     document = render(report, "html")
     assert document.startswith('<!DOCTYPE html>\n<html lang="en">')
     assert external_references(document) == []
@@ -130,6 +135,9 @@ def test_every_report_is_one_self_contained_accessible_page(report: Report) -> N
     for finding in report.findings:  # every finding, with its rule's help (the fix)
         assert finding.code in page.text
         assert " ".join(gramfix.RULES[finding.code].help.split()) in page.text
+    assert headline(report) in page.text
+    if isinstance(report, EvalReport) and report.metrics.strict is not None:
+        assert f"hit@10 {report.metrics.strict.hit_10:.4f}" in page.text
 
 
 def _luminance(colour: str) -> float:

@@ -15,7 +15,7 @@ from gramfix.model.policy import share_text
 from gramfix.model.rules import Severity
 
 if TYPE_CHECKING:
-    from gramfix.model.report import Finding, Report
+    from gramfix.model.report import Finding, Report, ReportBase
 
 #: Severity as a symbol and a word: never colour alone.
 MARK = {Severity.ERROR: "✗", Severity.WARNING: "!", Severity.INFO: "i"}
@@ -24,12 +24,7 @@ SPLITS = ("train", "valid", "test")
 SHOWN = 8
 
 
-def where(report: Report) -> str:
-    """What was checked: the folder, else the file."""
-    return report.inputs.dataset or report.inputs.sequences or report.inputs.mapping or "."
-
-
-def counts(report: Report) -> str:
+def counts(report: ReportBase) -> str:
     """``3 errors, 0 warnings, 1 info``."""
     s = report.summary
     return (
@@ -64,7 +59,7 @@ def ordered(findings: list[Finding]) -> list[Finding]:
 
 def short_repr(report: Report) -> str:
     """A few lines: verdict, counts and folder; headline; fill per split; findings."""
-    lines = [f"<gramfix Report {report.verdict}: {counts(report)} in {where(report)}"]
+    lines = [f"<gramfix Report {report.verdict}: {counts(report)} in {report.subject()}"]
     lines.append(" " + headline(report))
     shares = fill_shares(report)
     if shares:
@@ -84,7 +79,7 @@ def short_repr(report: Report) -> str:
 
 def failure(report: Report) -> str:
     """`CheckFailed`'s message: what failed, the headline and each failing finding."""
-    lines = [f"gramfix check failed ({counts(report)} in {where(report)}): {headline(report)}"]
+    lines = [f"gramfix check failed ({counts(report)} in {report.subject()}): {headline(report)}"]
     lines += [
         f"  {MARK[f.severity]} {f.code} {f.name}: {f.message}" for f in ordered(report.failing())
     ]
@@ -103,7 +98,7 @@ def notebook_html(report: Report) -> Html:
         + ";padding:0 .4em;border-radius:3px",
     )
     parts = [
-        tag("p", badge, " ", counts(report), " in ", tag("code", where(report))),
+        tag("p", badge, " ", counts(report), " in ", tag("code", report.subject())),
         tag("p", tag("strong", headline(report))),
     ]
     cell = "padding:2px 10px;text-align:right"

@@ -6,18 +6,19 @@ message all say the same thing first: what the model will get.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+from gramfix.model.eval_report import EvalReport
 from gramfix.model.flag import shown
-from gramfix.model.options import Settings, flag
+from gramfix.model.options import flag
+from gramfix.model.report import Report, ReportBase
 from gramfix.model.rules import Severity
 
-if TYPE_CHECKING:
-    from gramfix.model.report import Report
 
-
-def headline(report: Report) -> str:
-    """The one sentence that says what the model will get."""
+def headline(report: ReportBase) -> str:
+    """The one sentence that says what the model will get (or, of a prediction file,
+    what its metrics are worth)."""
+    if isinstance(report, EvalReport):
+        return report.headline()
+    assert isinstance(report, Report)
     fill = report.fill
     if fill is None:
         if report.mapping is None:
@@ -54,9 +55,9 @@ def headline(report: Report) -> str:
     return "Every recent-item slot of every sample reaches an embedding row."
 
 
-def hint(report: Report) -> str:
+def hint(report: ReportBase) -> str:
     """What to do next, when the safe key fixes would raise the fill ('' otherwise)."""
-    if report.fill is None or report.mapping is None:
+    if not isinstance(report, Report) or report.fill is None or report.mapping is None:
         return ""
     written, fixed = report.fill.as_written, report.fill.normalised
     improves = any(
@@ -73,11 +74,11 @@ def hint(report: Report) -> str:
     return "`gramfix repair` can fix the keys without touching a value (see the fill after fixes)."
 
 
-def policy(report: Report) -> str:
+def policy(report: ReportBase) -> str:
     """The settings that judged the report, when they are not the defaults ('' if none)."""
     s = report.settings
     parts = []
-    for name, info in Settings.model_fields.items():
+    for name, info in type(s).model_fields.items():
         value = getattr(s, name)
         if flag(name).policy and value != info.default:
             parts.append(_POLICY.get(name, f"{name.replace('_', '-')} {shown(value)}"))

@@ -16,58 +16,24 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from gramfix import __version__
-from gramfix.model.display import MARK, counts, fill_shares, ordered, where
+from gramfix.model.display import MARK, counts, fill_shares, ordered
+from gramfix.model.eval_report import EvalReport
+from gramfix.model.eval_sections import METRICS, MetricValues
 from gramfix.model.headline import headline, hint, policy
-from gramfix.model.markup import Html, join, tag, trusted
+from gramfix.model.markup import Html, join, tag
 from gramfix.model.policy import share_text
-from gramfix.model.report import Finding, Report
+from gramfix.model.report import Finding, Report, ReportBase
 from gramfix.model.rules import rule
 from gramfix.model.sections import Counts
 from gramfix.render.charts import Bar, grouped_bars, histograms, stacked_bar, swatch
+from gramfix.render.html_style import STYLE
 
 VIEWS = ("as written", "after fixes", "complete")
 
-STYLE = trusted(
-    """
-:root { color: #1a1a1a; background: #ffffff; }
-body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 0 auto;
-  max-width: 60rem; padding: 1.5rem; }
-h1 { font-size: 1.5rem; margin: 0 0 .4rem; }
-h2 { font-size: 1.2rem; border-bottom: 1px solid #c8c8c8; padding-bottom: .2rem;
-  margin-top: 2rem; }
-h3 { font-size: 1rem; margin: 1rem 0 .3rem; }
-code, .mono { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace;
-  font-size: .9em; overflow-wrap: anywhere; }
-.badge { display: inline-block; padding: .05rem .5rem; border-radius: .25rem; color: #fff;
-  font-weight: bold; }
-.fail { background: #b00020; } .pass { background: #1b5e20; }
-.headline { font-size: 1.15rem; font-weight: bold; }
-.muted { color: #4a4a4a; }
-table { border-collapse: collapse; margin: .5rem 0; }
-th, td { padding: .2rem .6rem; border-bottom: 1px solid #dedede; text-align: left;
-  vertical-align: top; }
-td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
-svg.chart { max-width: 100%; height: auto; display: block; margin: .5rem 0; }
-svg.swatch { display: inline-block; vertical-align: -1px; margin-right: .3rem; }
-.finding { border-left: 4px solid #8a8a8a; padding: .1rem .8rem .4rem; margin: 1rem 0; }
-.finding.error { border-color: #b00020; } .finding.warning { border-color: #9a4a00; }
-.sev { font-weight: bold; padding: 0 .35rem; border-radius: .2rem; }
-.sev.error { color: #b00020; background: #fde7ea; }
-.sev.warning { color: #7a4100; background: #fff1dc; }
-.sev.info { color: #0b4f71; background: #e6f3fa; }
-footer { margin-top: 2.5rem; font-size: .85rem; }
-@media print {
-  body { max-width: none; padding: 0; font-size: 11pt; }
-  section, .finding, svg.chart, table { break-inside: avoid; }
-  * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
-}
-"""
-)
 
-
-def render_html(report: Report) -> str:
+def render_html(report: ReportBase) -> str:
     """The report as one self-contained HTML page."""
-    title = f"gramfix check: {report.verdict} - {where(report)}"
+    title = f"gramfix {report.command}: {report.verdict} - {report.subject()}"
     head = join(
         [
             tag("meta", charset="utf-8"),
@@ -76,20 +42,25 @@ def render_html(report: Report) -> str:
             tag("style", STYLE),
         ]
     )
-    sections = join(part for section in SECTIONS if (part := section(report)) is not None)
+    parts: list[Html | None] = []
+    if isinstance(report, Report):
+        parts = [section(report) for section in SECTIONS]
+    elif isinstance(report, EvalReport):
+        parts = [section(report) for section in EVAL_SECTIONS]
+    sections = join(parts)
     body = tag("body", header(report), tag("main", sections), footer(report))
     page = tag("html", tag("head", head), body, lang="en")
     return f"<!DOCTYPE html>\n{page}\n"
 
 
-def header(report: Report) -> Html:
+def header(report: ReportBase) -> Html:
     failed = report.verdict == "fail"
     badge = tag(
         "span", "✗ FAIL" if failed else "✓ PASS", class_="badge fail" if failed else "badge pass"
     )
     judged = policy(report)
     lines = [
-        tag("h1", "gramfix check ", badge, " ", tag("code", where(report))),
+        tag("h1", f"gramfix {report.command} ", badge, " ", tag("code", report.subject())),
         tag("p", counts(report), f"; fails on {report.settings.fail_on.value}", class_="muted"),
         tag("p", headline(report), class_="headline", id="headline"),
         tag("p", _prose(hint(report))) if hint(report) else None,
@@ -341,7 +312,7 @@ def item_files(report: Report) -> Html | None:
     return _section("item-files", "Item files", *parts)
 
 
-def findings(report: Report) -> Html:
+def findings(report: ReportBase) -> Html:
     found = ordered(report.findings)
     parts: list[Html | None] = [tag("p", "No findings.")] if not found else []
     parts += [_finding(report, f) for f in found]
@@ -351,7 +322,7 @@ def findings(report: Report) -> Html:
     return _section("findings", f"Findings ({len(found)})", *parts)
 
 
-def _finding(report: Report, f: Finding) -> Html:
+def _finding(report: ReportBase, f: Finding) -> Html:
     sev = f.severity.value
     place = report.path(f)
     location = f"{place}:{f.line}" if place and f.line else place
@@ -368,17 +339,39 @@ def _finding(report: Report, f: Finding) -> Html:
     )
 
 
-def footer(report: Report) -> Html:
-    s = report.settings
+def footer(report: ReportBase) -> Html:
     text = (
-        f"gramfix {__version__}, report schema {report.schema_version}; recent-k "
-        f"{s.recent_k}, max-his {s.max_his}. The same report: gramfix check --format json."
+        f"gramfix {__version__}, report schema {report.schema_version}. The same report: "
+        f"gramfix {report.command} --format json."
     )
     return tag("footer", tag("p", text, class_="muted"))
 
 
+def metrics(report: EvalReport) -> Html | None:
+    """Eval: the metrics as GRAM counts them, on item identity, and as the file reports."""
+    m = report.metrics
+    if m.strict is None and not m.reported:
+        return None
+
+    def value(values: MetricValues | None, name: str) -> str:
+        return "—" if values is None else f"{values.by_name()[name]:.4f}"
+
+    reported = m.reported or {}
+    rows: list[list[Html | str]] = [
+        [
+            name,
+            value(m.strict, name),
+            value(m.item, name),
+            f"{reported[name]:.4f}" if name in reported else "—",
+        ]
+        for name in METRICS
+    ]
+    head = ["metric", "strict (GRAM)", "item identity", "reported"]
+    return _section("metrics", "Metrics", _table(head, rows, numeric={1, 2, 3}))
+
+
 #: The page's sections between its header and footer, in reading order: each function
-#: renders one part of the report (None: the report has no such part).
+#: renders one part of the report (None: the report has no such part). Check's report:
 SECTIONS: tuple[Callable[[Report], Html | None], ...] = (
     fill,
     coverage,
@@ -388,3 +381,5 @@ SECTIONS: tuple[Callable[[Report], Html | None], ...] = (
     item_files,
     findings,
 )
+#: Eval's report.
+EVAL_SECTIONS: tuple[Callable[[EvalReport], Html | None], ...] = (metrics, findings)

@@ -10,9 +10,10 @@ from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from gramfix.model.eval_report import EvalReport
 from gramfix.model.headline import headline, hint, policy
 from gramfix.model.policy import share_text
-from gramfix.model.report import Finding, Report
+from gramfix.model.report import Finding, Report, ReportBase
 from gramfix.model.rules import Severity
 from gramfix.model.sections import Counts, EmbeddingStats, Fill, FillSplit, MappingStats
 
@@ -27,7 +28,7 @@ _MARK = {
 }
 
 
-def render_text(report: Report, console: Console) -> None:
+def render_text(report: ReportBase, console: Console) -> None:
     """Print ``report`` for a person reading a terminal."""
     parts = build(report)
     spaced: list[RenderableType] = []
@@ -36,9 +37,14 @@ def render_text(report: Report, console: Console) -> None:
     console.print(Group(*spaced[:-1]))
 
 
-def build(report: Report) -> list[RenderableType]:
+def build(report: ReportBase) -> list[RenderableType]:
     """The renderables of the report, in reading order."""
     parts: list[RenderableType] = [_verdict(report)]
+    if isinstance(report, EvalReport):
+        from gramfix.render.eval_text import audit_tables
+
+        return [*parts, *audit_tables(report), _findings(report.findings, rows=True)]
+    assert isinstance(report, Report)
     if report.fill is not None:
         parts.append(_fill_table(report.fill))
     if report.mapping is not None:
@@ -50,7 +56,7 @@ def build(report: Report) -> list[RenderableType]:
     return parts
 
 
-def _verdict(report: Report) -> Text:
+def _verdict(report: ReportBase) -> Text:
     s = report.summary
     failed = report.verdict == "fail"
     text = Text()
@@ -62,8 +68,7 @@ def _verdict(report: Report) -> Text:
         f"  {s.errors} error{'s' * (s.errors != 1)}, {s.warnings} warning{'s' * (s.warnings != 1)}"
     )
     text.append(counts)
-    where = report.inputs.dataset or report.inputs.sequences or report.inputs.mapping or ""
-    text.append(f"  {where}\n", style="dim")
+    text.append(f"  {report.subject()}\n", style="dim")
     judged = policy(report)
     if judged:
         text.append(judged + "\n", style="dim")
@@ -144,7 +149,9 @@ def _coverage_table(report: Report) -> Table:
     return table
 
 
-def _findings(findings: list[Finding]) -> RenderableType:
+def _findings(findings: list[Finding], *, rows: bool = False) -> RenderableType:
+    """The findings, worst first; ``rows``: the examples are whole rows (eval's), one a
+    line, rather than keys."""
     if not findings:
         return Text("No findings.", style="green")
     text = Text()
@@ -154,8 +161,10 @@ def _findings(findings: list[Finding]) -> RenderableType:
         text.append(f"{mark} {finding.code} ", style=style)
         text.append(f"{finding.name}: ", style="bold")
         text.append(finding.message + "\n")
-        if finding.examples:
-            shown = "; ".join(_cut(e, 36) for e in finding.examples[:2])
+        if finding.examples and rows:
+            text.append(f"    e.g. {_cut(finding.examples[0], 160)}\n", style="dim")
+        elif finding.examples:
+            shown = "; ".join(_cut(e, 72) for e in finding.examples[:2])
             text.append(f"    e.g. {shown}\n", style="dim")
     return text
 
@@ -220,7 +229,7 @@ def console_for(stream: TextIO) -> Console:
     return Console(file=stream, highlight=False, width=UNWRAPPED)
 
 
-def render_plain(report: Report, width: int = UNWRAPPED) -> str:
+def render_plain(report: ReportBase, width: int = UNWRAPPED) -> str:
     """The human report as plain text (no colour, unwrapped by default), e.g. for a file."""
     console = Console(file=io.StringIO(), width=width, color_system=None, highlight=False)
     render_text(report, console)

@@ -28,6 +28,9 @@ class Input(str, Enum):
     TABLE = "embeddings"  # it was read as an array (a legacy .pt needs torch)
     ITEM_FILES = "item files"
     INDEXING = "indexing file"
+    # What eval reads and establishes:
+    PREDICTIONS = "predictions"
+    PER_USER = "rows of one user"  # the file was written with a test batch of 1
 
     @property
     def absent(self) -> str:
@@ -44,6 +47,9 @@ _ABSENT = {
     Input.ITEM_FILES: "no item files (item_plain_text.txt, item_generative_indexing_*.txt, "
     "similar_item_*.txt)",
     Input.INDEXING: "no indexing file (item_generative_indexing_*.txt)",
+    Input.PREDICTIONS: "no prediction file",
+    Input.PER_USER: "the rows hold batches of users (written with a test batch above 1): "
+    "not audited per user (GE001 says so)",
 }
 
 
@@ -59,6 +65,8 @@ class Rule:
     #: Inputs the check needs; without one of them the code is skipped, not passed. In the
     #: order a skipped rule names them (JUnit).
     needs: tuple[Input, ...] = ()
+    #: The command whose report holds its findings (its codes' prefix: GF check, GE eval).
+    command: str = "check"
 
 
 ERROR, WARNING, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
