@@ -11,11 +11,11 @@ import re
 
 from gramfix.model.eval_report import EvalReport
 from gramfix.model.eval_sections import METRICS, MetricValues
+from gramfix.model.headline import headline
 from gramfix.model.policy import share_text
 from gramfix.model.report import Finding, Report, ReportBase
 from gramfix.model.rules import Severity
 from gramfix.model.sections import Fill, FillSplit
-from gramfix.render.text import headline
 
 _MARK = {Severity.ERROR: "❌", Severity.WARNING: "⚠️", Severity.INFO: "ℹ️"}
 _SPECIAL = re.compile(r"([\\`*_\[\]|#~])")
