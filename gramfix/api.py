@@ -14,14 +14,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, ClassVar
 
+from gramfix.evaluation import evaluate_file
 from gramfix.io.config import Resolved, resolve, shown
 from gramfix.io.discover import locate
 from gramfix.model.errors import UsageError
-from gramfix.model.flag import CHECK, REPAIR, kebab
-from gramfix.model.options import Options, option_fields
+from gramfix.model.eval_report import EvalReport
+from gramfix.model.flag import CHECK, EVAL, REPAIR, kebab
+from gramfix.model.options import EvalSettings, Options, option_fields
 from gramfix.model.report import Report
 from gramfix.pipeline import check_dataset
-from gramfix.repair import RepairPlan, plan_files
+from gramfix.repairing import RepairPlan, plan_files
 
 PathLike = Path | str
 
@@ -110,6 +112,38 @@ def repair(
     o = resolved.options
     files = locate(o.dataset, sequences=o.sequences, mapping=o.mapping)
     return plan_files(files, resolved.settings, keep=True)
+
+
+def evaluate(
+    predictions: PathLike,
+    dataset: PathLike | None = None,
+    *,
+    indexing: PathLike | None = None,
+    sequences: PathLike | None = None,
+    config: PathLike | bool = True,
+    **options: Any,
+) -> EvalReport:
+    """Audit a GRAM prediction file (``--save_predictions``); return the report.
+
+    ``dataset`` is the folder whose ``item_generative_indexing_*.txt`` resolves golds and
+    predictions to items and whose ``user_sequence.txt`` tells each user's target;
+    ``indexing`` and ``sequences`` name files instead. ``options`` are those of
+    ``gramfix eval`` (``split``, ``generate_num``, ``select``, ``ignore``, ``fail_on``,
+    ``exit_zero``). Nothing is printed or written; ``report.metrics`` holds the strict,
+    item-identity and reported metrics, ``report.counts`` what the audit counted.
+    """
+    given = _inputs(dataset, predictions=predictions, indexing=indexing, sequences=sequences)
+    resolved = _resolve(EVAL, {**options, **given}, config)
+    o = resolved.options
+    assert o.predictions is not None  # given above
+    return evaluate_file(
+        o.predictions,
+        o.dataset,
+        indexing=o.indexing,
+        sequences=o.sequences,
+        settings=o.settings_of(EvalSettings),
+        config=shown(resolved.config) if resolved.config else None,
+    )
 
 
 def _inputs(dataset: PathLike | None, **files: PathLike | None) -> dict[str, PathLike]:

@@ -130,12 +130,17 @@ def test_exit_zero_warns_instead_of_raising() -> None:
     assert report.verdict == "fail"
 
 
-def test_the_package_names_its_functions_over_same_named_modules() -> None:
+def test_the_public_functions_are_not_shadowed_by_modules() -> None:
+    """No module of the package is named like a public function: importing every module
+    leaves ``gramfix.check``, ``gramfix.repair`` ... the functions."""
     code = (
-        "import gramfix.repair, gramfix, inspect\n"
-        "from gramfix.repair import repair_dataset\n"
-        "assert inspect.isfunction(gramfix.repair), gramfix.repair\n"
-        "assert gramfix.repair.__module__ == 'gramfix.api'\n"
+        "import gramfix, inspect, pkgutil, importlib\n"
+        "for m in pkgutil.walk_packages(gramfix.__path__, 'gramfix.'):\n"
+        "    if not m.name.startswith(('gramfix._native', 'gramfix.__main__')):\n"
+        "        importlib.import_module(m.name)\n"
+        "for name in ('check', 'preflight', 'repair', 'evaluate'):\n"
+        "    assert inspect.isfunction(getattr(gramfix, name)), name\n"
+        "    assert getattr(gramfix, name).__module__ == 'gramfix.api', name\n"
         "assert dir(gramfix) == sorted(gramfix.__all__)\n"
         "assert all(getattr(gramfix, name) is not None for name in gramfix.__all__)\n"
     )
@@ -241,3 +246,19 @@ def test_write_needs_one_place(broken: Path) -> None:
         plan.write(in_place=True, force=True)
     with pytest.raises(gf.UsageError, match="is an input"):
         plan.write(broken / "user_sequence.txt", force=True)
+
+
+def test_evaluate_is_the_eval_command(
+    gramfix: Callable[..., Run], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``gramfix.evaluate`` returns the report ``gramfix eval --format json`` prints."""
+    args = ["examples/beauty-predictions.tsv", "examples/beauty-broken"]
+    monkeypatch.chdir(ROOT)
+    run = gramfix("eval", *args, "--no-config", "--format", "json")
+    report = gf.evaluate(*(ROOT / a for a in args), config=False)
+    assert json.loads(run.out)["metrics"] == report.model_dump(mode="json")["metrics"]
+    assert report.exit_code() == run.code == 1
+    with pytest.raises(gf.UsageError, match="max-his: not an option of eval"):
+        gf.evaluate(*(ROOT / a for a in args), max_his=3, config=False)
+    with pytest.raises(gf.UsageError, match="generate-num"):
+        gf.evaluate(*(ROOT / a for a in args), generate_num=0, config=False)

@@ -65,6 +65,7 @@ API: list[tuple[str, object]] = [
     ("gramfix.check", gramfix.check),
     ("gramfix.preflight", gramfix.preflight),
     ("gramfix.repair", gramfix.repair),
+    ("gramfix.evaluate", gramfix.evaluate),
     *(
         (f"Report.{name}", getattr(gramfix.Report, name))
         for name in (

@@ -79,7 +79,7 @@ def eval(
     Exit status: 0 no failing finding (or --exit-zero), 1 failing findings, 2
     unreadable input, wrong options or configuration, 3 a bug in gramfix.
     """
-    from gramfix.evaluate import evaluate_file  # numpy and the audit: only to run
+    from gramfix.evaluation import evaluate_file  # numpy and the audit: only to run
     from gramfix.io.discover import locate_eval
 
     options = resolved(given, config_file, no_config)
