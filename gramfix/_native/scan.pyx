@@ -12,17 +12,20 @@ It takes what the numpy fast reader takes -- printable ASCII, spaces, ``\\n`` or
 non-ASCII, a lone CR) or a line starting with a space, which the line-by-line reader
 handles. Unlike the numpy reader it takes tokens of any length.
 
-Design (measured in benchmarks/native.py; lessons of the prototype in issue 15):
+Design (measured with benchmarks/native.py; lessons of the prototype in issue 15):
 
-* Two open-addressing tables (items, users) of 32-byte slots, 64-byte aligned, linear
-  probing, at most half full. A key of up to 16 bytes lives inline in its slot, so
-  a lookup is one cache line; longer keys live in an arena and are compared with
-  ``memcmp``. Matching compares the length and the bytes, never the hash alone: the
-  tables are exact.
+* Keys (items, and users apart) live in open-addressing tables with linear probing. A
+  key of up to 12 bytes -- ASINs, ISBNs, numbers -- sits inline in a 16-byte slot (four
+  per cache line; the item table of 10M interactions fits the L3 cache); longer keys
+  in 32-byte slots, inline up to 16 bytes, else in an arena compared with ``memcmp``.
+  Matching compares the bytes (a token has no NUL byte, so zero-padded words are
+  exact), never the hash alone: the tables are exact.
 * Tokens are found 8 bytes at a time (a word test for any byte below ``!`` or above
-  ``~``), hashed as they are cut, and their home slots prefetched; they are looked up
-  in batches, in file order, so the memory latency of one lookup hides behind the
-  others and codes are still numbered in order of first sighting.
+  ``~``) and hashed as they are cut; their home slots are prefetched and the lookups
+  wait until AHEAD newer tokens are cut, so memory latency hides behind the scan while
+  codes are still given in file order (order of first sighting).
+* Tables and large arrays ask for transparent huge pages: a page fault per 4 KiB of a
+  table touched at random cost as much as the lookups.
 * One thread: a second core did not pay for its merge in the prototype.
 
 Nothing here imports numpy at module level: ``import gramfix._native.scan`` must stay
@@ -41,13 +44,21 @@ cdef extern from *:
     """
     #include <stdint.h>
     #include <string.h>
-    #if defined(__GNUC__) || defined(__clang__)
+    #if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__)
+    /* GCC 12 at -O3 drops some __builtin_prefetch calls as dead code (seen here: the
+       prefetch of the home slot vanished and the scan ran 1.5x slower); a volatile asm
+       cannot be dropped. */
+    #define GF_PREFETCH(p) __asm__ volatile("prefetcht0 %0" : : "m"(*(const char *)(p)))
+    #elif defined(__GNUC__) || defined(__clang__)
     #define GF_PREFETCH(p) __builtin_prefetch((const void *)(p))
+    #else
+    #define GF_PREFETCH(p) ((void)0)
+    #endif
+    #if defined(__GNUC__) || defined(__clang__)
     #define GF_CTZ64(x) ((unsigned)__builtin_ctzll(x))
     #define GF_LIKELY(x) __builtin_expect(!!(x), 1)
     #define GF_UNLIKELY(x) __builtin_expect(!!(x), 0)
     #else
-    #define GF_PREFETCH(p) ((void)0)
     #define GF_LIKELY(x) (x)
     #define GF_UNLIKELY(x) (x)
     static unsigned GF_CTZ64(uint64_t x) { unsigned n = 0; while (!(x & 1)) { x >>= 1; n++; } return n; }
@@ -104,7 +115,8 @@ class NeedsExactReader(Exception):
 
 
 cdef enum:
-    BATCH = 32          # tokens looked up together (their slots prefetched meanwhile)
+    BATCH = 64          # tokens pending lookup at most (their slots being prefetched)
+    AHEAD = 32          # tokens always left pending: the prefetch distance
     GROW_BATCH = 64     # slots moved together when a table doubles
     PAD = 32            # zero bytes after the buffer: word loads never leave it
     EXAMPLES = 5
@@ -147,9 +159,9 @@ cdef inline uint64_t fmix(uint64_t h) noexcept nogil:
     return h
 
 
-cdef inline uint64_t hash_short(uint64_t w0, uint64_t w1, uint32_t n) noexcept nogil:
+cdef inline uint64_t hash_words(uint64_t w0, uint64_t w1) noexcept nogil:
     """Hash of a key of 1..16 bytes held in two zero-padded words."""
-    return fmix((w0 * K1) ^ ((w1 + n) * K2) ^ (w1 >> 29))
+    return fmix((w0 * K1) ^ (w1 * K2) ^ (w1 >> 29))
 
 
 cdef inline uint64_t load_tail(const uint8_t *p, uint32_t k) noexcept nogil:
@@ -188,155 +200,50 @@ cdef inline const uint8_t *find_special(const uint8_t *p) noexcept nogil:
 
 
 # ---------------------------------------------------------------------------------------
-# The table
+# The tables
 
-ctypedef struct Slot:  # 32 bytes: two per cache line
-    uint64_t w0        # bytes 0..7 of the key (zero-padded); for longer keys: arena offset
-    uint64_t w1        # bytes 8..15 (zero-padded); for longer keys: bytes 0..7
-    uint32_t length    # 0: empty slot
-    uint32_t hash32    # top 32 bits of the hash: the home slot, and a quick reject
-    int32_t id         # entry number (insertion order)
-    int32_t code       # dense code given by the owner (-1: none yet)
+ctypedef struct Token:
+    const uint8_t *p   # its bytes (in the padded buffer, or a string's data)
+    uint64_t h         # its hash
+    uint64_t w0        # bytes 0..7, zero-padded (keys of up to 16 bytes)
+    uint64_t w1        # bytes 8..15, zero-padded; for longer keys: bytes 0..7
+    uint32_t n         # its length
+    int64_t dest       # where its code goes: an index into the codes or the user lines
 
-ctypedef struct Table:
-    Slot *slots
-    void *raw          # the allocation (slots are aligned inside it)
-    uint32_t bits
-    uint64_t mask
-    int64_t size
-    uint8_t *arena     # bytes of keys longer than 16
+ctypedef struct Short:  # 16 bytes, four per cache line: a key of 1..12 bytes
+    uint64_t a         # bytes 0..7, zero-padded (0: empty; a token's first byte is > 32)
+    uint32_t b         # bytes 8..11, zero-padded (a token has no NUL byte: no ambiguity)
+    int32_t code
+
+ctypedef struct Slot:  # 32 bytes, two per cache line: a key of 13 bytes or more
+    uint64_t w0        # bytes 0..7; for keys of 17+ bytes: the offset in the arena
+    uint64_t w1        # bytes 8..15 (zero-padded); for keys of 17+ bytes: bytes 0..7
+    uint32_t length    # 0: empty
+    uint32_t hash32    # top 32 bits of the hash: the home slot on growth, a quick reject
+    int32_t code
+    int32_t unused
+
+ctypedef struct Keys:
+    # Two open-addressing tables (linear probing): most IDs (ASINs, ISBNs, numbers) fit
+    # the short one, whose 16-byte slots keep a table of a million items in the L3
+    # cache. Both are exact: a key matches on its length and bytes, never on its hash.
+    Short *short
+    void *short_raw
+    uint32_t short_bits
+    Slot *long
+    void *long_raw
+    uint32_t long_bits
+    int64_t n_short
+    int64_t n_long
+    uint8_t *arena     # bytes of the keys longer than 16
     int64_t arena_size
     int64_t arena_cap
 
 
-cdef int table_init(Table *t, uint32_t bits) except -1:
-    cdef size_t n = (<size_t>1) << bits
-    t.raw = calloc(n * sizeof(Slot) + 64, 1)
-    if t.raw == NULL:
-        raise MemoryError()
-    gf_advise_huge(t.raw, n * sizeof(Slot) + 64)
-    t.slots = <Slot *>(((<size_t>t.raw) + 63) & ~(<size_t>63))
-    t.bits = bits
-    t.mask = n - 1
-    t.size = 0
-    return 0
-
-
-cdef void table_free(Table *t) noexcept nogil:
-    free(t.raw)
-    free(t.arena)
-    t.raw = NULL
-    t.slots = NULL
-    t.arena = NULL
-    t.size = 0
-
-
-cdef inline bint same_key(Table *t, Slot *s, const uint8_t *p, uint32_t n,
-                          uint64_t w0, uint64_t w1, uint32_t h32) noexcept nogil:
-    if s.length != n:
-        return False
-    if n <= 16:
-        return s.w0 == w0 and s.w1 == w1
-    return s.hash32 == h32 and s.w1 == w1 and memcmp(t.arena + s.w0, p, n) == 0
-
-
-cdef inline Slot *table_probe(Table *t, const uint8_t *p, uint32_t n, uint64_t h,
-                              uint64_t w0, uint64_t w1) noexcept nogil:
-    """The slot holding the key, or the empty slot where it belongs."""
-    cdef uint64_t i = h >> (64 - t.bits)
-    cdef uint32_t h32 = <uint32_t>(h >> 32)
-    cdef Slot *s
-    while True:
-        s = &t.slots[i]
-        if s.length == 0 or same_key(t, s, p, n, w0, w1, h32):
-            return s
-        i = (i + 1) & t.mask
-
-
-cdef int table_grow(Table *t) except -1 nogil:
-    """Twice the slots, every entry re-placed by its stored hash (keys are not re-read).
-
-    The entries are moved a batch at a time, their new home slots prefetched first: a
-    rehash is then bound by memory bandwidth, not by one cache miss per entry.
-    """
-    cdef Slot *old = t.slots
-    cdef void *old_raw = t.raw
-    cdef uint64_t n_old = t.mask + 1
-    cdef uint32_t bits = t.bits + 1
-    cdef size_t n = (<size_t>1) << bits
-    cdef void *raw = calloc(n * sizeof(Slot) + 64, 1)
-    cdef Slot *slots
-    cdef uint64_t j, i, k, end, mask = n - 1
-    cdef uint64_t home[GROW_BATCH]
-    cdef Slot *moving[GROW_BATCH]
-    cdef int m, b
-    if raw == NULL:
-        with gil:
-            raise MemoryError()
-    gf_advise_huge(raw, n * sizeof(Slot) + 64)
-    slots = <Slot *>(((<size_t>raw) + 63) & ~(<size_t>63))
-    j = 0
-    while j < n_old:
-        m = 0
-        end = min(j + GROW_BATCH, n_old)
-        for k in range(j, end):
-            if old[k].length:
-                moving[m] = &old[k]
-                home[m] = (<uint64_t>old[k].hash32) >> (32 - bits)
-                GF_PREFETCH(&slots[home[m]])
-                m += 1
-        for b in range(m):
-            i = home[b]
-            while slots[i].length:
-                i = (i + 1) & mask
-            slots[i] = moving[b][0]
-        j = end
-    free(old_raw)
-    t.raw = raw
-    t.slots = slots
-    t.bits = bits
-    t.mask = mask
-    return 0
-
-
-cdef int table_insert(Table *t, Slot *s, const uint8_t *p, uint32_t n, uint64_t h,
-                      uint64_t w0, uint64_t w1, int32_t code) except -1 nogil:
-    """Fill the empty slot ``s`` with the key (its entry number is the table's size)."""
-    cdef int64_t need
-    cdef uint8_t *grown
-    if n > 16:
-        need = t.arena_size + n
-        if need > t.arena_cap:
-            t.arena_cap = max(2 * t.arena_cap, need, 1 << 16)
-            grown = <uint8_t *>realloc(t.arena, t.arena_cap)
-            if grown == NULL:
-                with gil:
-                    raise MemoryError()
-            t.arena = grown
-        memcpy(t.arena + t.arena_size, p, n)
-        w0 = <uint64_t>t.arena_size
-        t.arena_size = need
-    s.w0 = w0
-    s.w1 = w1
-    s.length = n
-    s.hash32 = <uint32_t>(h >> 32)
-    s.id = <int32_t>t.size
-    s.code = code
-    t.size += 1
-    return 0
-
-
-cdef inline int table_reserve(Table *t, int64_t more) except -1 nogil:
-    """Keep the table at most half full once ``more`` keys are added."""
-    while 2 * (t.size + more) > <int64_t>(t.mask + 1):
-        table_grow(t)
-    return 0
-
-
-cdef inline uint64_t words_of(const uint8_t *p, uint32_t n, uint64_t *w1) noexcept nogil:
-    """The two key words of a token in a padded buffer (reads up to 16 bytes from p);
-    for a token longer than 16 bytes, w1 is its first word and w0 is left 0."""
-    cdef uint64_t a, b
+cdef inline uint64_t token_words(const uint8_t *p, uint32_t n, uint64_t *w1) noexcept nogil:
+    """The key words of a token in a padded buffer (reads up to 16 bytes from p): w0 is
+    returned, w1 stored; for a token longer than 16 bytes w1 is its first word."""
+    cdef uint64_t a
     if n <= 8:
         w1[0] = 0
         return gf_load64(p) & KEEP[n]
@@ -348,10 +255,257 @@ cdef inline uint64_t words_of(const uint8_t *p, uint32_t n, uint64_t *w1) noexce
     return 0
 
 
-cdef inline uint64_t hash_token(const uint8_t *p, uint32_t n, uint64_t w0, uint64_t w1) noexcept nogil:
+cdef inline void token_hash(Token *t) noexcept nogil:
+    # Keys of up to 16 bytes are their zero-padded words (a token has no NUL byte), so
+    # the length adds nothing; the short table re-hashes its keys from the words alone.
+    if t.n <= 16:
+        t.h = hash_words(t.w0, t.w1)
+    else:
+        t.h = hash_long(t.p, t.n)
+
+
+cdef inline void token_of_buffer(Token *t, const uint8_t *p, uint32_t n) noexcept nogil:
+    cdef uint64_t w1
+    t.p = p
+    t.n = n
+    t.w0 = token_words(p, n, &w1)
+    t.w1 = w1
+    token_hash(t)
+
+
+cdef inline void token_of_string(Token *t, const uint8_t *p, uint32_t n) noexcept nogil:
+    """The same token from n bytes that are not followed by padding (a str's data)."""
+    cdef uint8_t local[24]
+    cdef uint64_t w1
+    t.p = p
+    t.n = n
     if n <= 16:
-        return hash_short(w0, w1, n)
-    return hash_long(p, n)
+        memset(local, 0, 24)
+        memcpy(local, p, n)
+        t.w0 = token_words(local, n, &w1)
+        t.w1 = w1
+    else:
+        t.w0 = 0
+        t.w1 = gf_load64(p)
+    token_hash(t)
+
+
+cdef void *aligned_zeros(size_t size, void **raw) noexcept nogil:
+    """``size`` zero bytes aligned to 64 (``raw``: the pointer to free), or NULL."""
+    raw[0] = calloc(size + 64, 1)
+    if raw[0] == NULL:
+        return NULL
+    gf_advise_huge(raw[0], size + 64)
+    return <void *>(((<size_t>raw[0]) + 63) & ~(<size_t>63))
+
+
+cdef int keys_init(Keys *k, int64_t expected) except -1:
+    cdef uint32_t bits = 12
+    while (<int64_t>1 << bits) * 7 < expected * 10:
+        bits += 1
+    memset(k, 0, sizeof(Keys))
+    k.short = <Short *>aligned_zeros((<size_t>1 << bits) * sizeof(Short), &k.short_raw)
+    k.short_bits = bits
+    k.long = <Slot *>aligned_zeros((<size_t>1 << 10) * sizeof(Slot), &k.long_raw)
+    k.long_bits = 10
+    if k.short == NULL or k.long == NULL:
+        raise MemoryError()
+    return 0
+
+
+cdef void keys_free(Keys *k) noexcept nogil:
+    free(k.short_raw)
+    free(k.long_raw)
+    free(k.arena)
+    memset(k, 0, sizeof(Keys))
+
+
+cdef inline void keys_prefetch(Keys *k, const Token *t) noexcept nogil:
+    if t.n <= 12:
+        GF_PREFETCH(&k.short[t.h >> (64 - k.short_bits)])
+    else:
+        GF_PREFETCH(&k.long[t.h >> (64 - k.long_bits)])
+
+
+cdef int keys_grow_short(Keys *k) except -1 nogil:
+    """Twice the short slots. Entries are re-hashed from their bytes a batch at a time,
+    their new slots prefetched first: a rehash is bound by memory bandwidth, not by one
+    cache miss per entry."""
+    cdef Short *old = k.short
+    cdef void *old_raw = k.short_raw
+    cdef uint64_t j, i, end, n_old = (<uint64_t>1) << k.short_bits
+    cdef uint32_t bits = k.short_bits + 1
+    cdef uint64_t mask = ((<uint64_t>1) << bits) - 1
+    cdef void *raw
+    cdef Short *slots = <Short *>aligned_zeros((mask + 1) * sizeof(Short), &raw)
+    cdef uint64_t home[GROW_BATCH]
+    cdef Short *moving[GROW_BATCH]
+    cdef int m, b
+    if slots == NULL:
+        with gil:
+            raise MemoryError()
+    j = 0
+    while j < n_old:
+        m = 0
+        end = min(j + GROW_BATCH, n_old)
+        while j < end:
+            if old[j].a:
+                moving[m] = &old[j]
+                home[m] = hash_words(old[j].a, old[j].b) >> (64 - bits)
+                GF_PREFETCH(&slots[home[m]])
+                m += 1
+            j += 1
+        for b in range(m):
+            i = home[b]
+            while slots[i].a:
+                i = (i + 1) & mask
+            slots[i] = moving[b][0]
+    free(old_raw)
+    k.short = slots
+    k.short_raw = raw
+    k.short_bits = bits
+    return 0
+
+
+cdef int keys_grow_long(Keys *k) except -1 nogil:
+    """Twice the long slots, entries re-placed by their stored hash (same batching)."""
+    cdef Slot *old = k.long
+    cdef void *old_raw = k.long_raw
+    cdef uint64_t j, i, end, n_old = (<uint64_t>1) << k.long_bits
+    cdef uint32_t bits = k.long_bits + 1
+    cdef uint64_t mask = ((<uint64_t>1) << bits) - 1
+    cdef void *raw
+    cdef Slot *slots = <Slot *>aligned_zeros((mask + 1) * sizeof(Slot), &raw)
+    cdef uint64_t home[GROW_BATCH]
+    cdef Slot *moving[GROW_BATCH]
+    cdef int m, b
+    if slots == NULL:
+        with gil:
+            raise MemoryError()
+    j = 0
+    while j < n_old:
+        m = 0
+        end = min(j + GROW_BATCH, n_old)
+        while j < end:
+            if old[j].length:
+                moving[m] = &old[j]
+                home[m] = (<uint64_t>old[j].hash32) >> (32 - bits)
+                GF_PREFETCH(&slots[home[m]])
+                m += 1
+            j += 1
+        for b in range(m):
+            i = home[b]
+            while slots[i].length:
+                i = (i + 1) & mask
+            slots[i] = moving[b][0]
+    free(old_raw)
+    k.long = slots
+    k.long_raw = raw
+    k.long_bits = bits
+    return 0
+
+
+cdef inline int keys_reserve(Keys *k, int64_t more) except -1 nogil:
+    """Room for ``more`` keys of each kind: the short table at most 70% full (its probes
+    mostly stay in one cache line), the long one at most half."""
+    while (k.n_short + more) * 10 > ((<int64_t>1) << k.short_bits) * 7:
+        keys_grow_short(k)
+    while (k.n_long + more) * 2 > ((<int64_t>1) << k.long_bits):
+        keys_grow_long(k)
+    return 0
+
+
+cdef inline int32_t *keys_slot(Keys *k, const Token *t, bint *added) except NULL nogil:
+    """The code of the token's key; a key not there yet is added (``added`` set, its
+    code -1). Needs `keys_reserve` room for one key."""
+    cdef uint64_t i, mask
+    cdef uint32_t b, h32
+    cdef Short *s
+    cdef Slot *l
+    cdef int64_t need
+    cdef uint8_t *grown
+    added[0] = False
+    if t.n <= 12:
+        mask = ((<uint64_t>1) << k.short_bits) - 1
+        i = t.h >> (64 - k.short_bits)
+        b = <uint32_t>t.w1
+        while True:
+            s = &k.short[i]
+            if s.a == t.w0 and s.b == b:
+                return &s.code
+            if s.a == 0:
+                s.a = t.w0
+                s.b = b
+                s.code = -1
+                k.n_short += 1
+                added[0] = True
+                return &s.code
+            i = (i + 1) & mask
+    mask = ((<uint64_t>1) << k.long_bits) - 1
+    i = t.h >> (64 - k.long_bits)
+    h32 = <uint32_t>(t.h >> 32)
+    while True:
+        l = &k.long[i]
+        if l.length == 0:
+            break
+        if l.length == t.n and l.w1 == t.w1 and (
+            (t.n <= 16 and l.w0 == t.w0)
+            or (t.n > 16 and l.hash32 == h32 and memcmp(k.arena + l.w0, t.p, t.n) == 0)
+        ):
+            return &l.code
+        i = (i + 1) & mask
+    l.w0 = t.w0
+    if t.n > 16:
+        need = k.arena_size + t.n
+        if need > k.arena_cap:
+            k.arena_cap = max(2 * k.arena_cap, need, 1 << 16)
+            grown = <uint8_t *>realloc(k.arena, k.arena_cap)
+            if grown == NULL:
+                with gil:
+                    raise MemoryError()
+            k.arena = grown
+        memcpy(k.arena + k.arena_size, t.p, t.n)
+        l.w0 = <uint64_t>k.arena_size
+        k.arena_size = need
+    l.w1 = t.w1
+    l.length = t.n
+    l.hash32 = h32
+    l.code = -1
+    k.n_long += 1
+    added[0] = True
+    return &l.code
+
+
+cdef inline int32_t keys_find(Keys *k, const Token *t) noexcept nogil:
+    """The code of the token's key, or -1 when it is absent (the tables are not changed)."""
+    cdef uint64_t i, mask
+    cdef uint32_t b, h32
+    cdef Short *s
+    cdef Slot *l
+    if t.n <= 12:
+        mask = ((<uint64_t>1) << k.short_bits) - 1
+        i = t.h >> (64 - k.short_bits)
+        b = <uint32_t>t.w1
+        while True:
+            s = &k.short[i]
+            if s.a == t.w0 and s.b == b:
+                return s.code
+            if s.a == 0:
+                return -1
+            i = (i + 1) & mask
+    mask = ((<uint64_t>1) << k.long_bits) - 1
+    i = t.h >> (64 - k.long_bits)
+    h32 = <uint32_t>(t.h >> 32)
+    while True:
+        l = &k.long[i]
+        if l.length == 0:
+            return -1
+        if l.length == t.n and l.w1 == t.w1 and (
+            (t.n <= 16 and l.w0 == t.w0)
+            or (t.n > 16 and l.hash32 == h32 and memcmp(k.arena + l.w0, t.p, t.n) == 0)
+        ):
+            return l.code
+        i = (i + 1) & mask
 
 
 # ---------------------------------------------------------------------------------------
@@ -420,15 +574,6 @@ cdef object grow_to_numpy(Grow *g, str dtype):
 # ---------------------------------------------------------------------------------------
 # The scanner
 
-ctypedef struct Pending:
-    const uint8_t *p
-    uint64_t h
-    uint64_t w0
-    uint64_t w1
-    uint32_t n
-    int64_t dest      # position in the codes (items) or line index (users)
-
-
 cdef class ScanResult:
     """What `Scanner.finish` returns: the raw material of a `Sequences`."""
 
@@ -451,34 +596,49 @@ cdef class ScanResult:
     cdef readonly int64_t longest_name
 
 
+cdef inline bint is_token(const uint8_t *p, uint32_t n) noexcept nogil:
+    """Whether n bytes can be a token: printable ASCII without space, at least one."""
+    cdef uint32_t i
+    if n == 0:
+        return False
+    for i in range(n):
+        if p[i] <= 32 or p[i] >= 127:
+            return False
+    return True
+
+
 cdef class Scanner:
     """Feed the file's bytes in blocks of any size, then `finish`.
 
     ``known`` (the mapping's keys) pre-fills the item table in key order, so that the
     universe code of every key comes out of the scan (``ScanResult.known_codes``).
+
+    Item codes in the table: a universe code (>= 0) once the item was seen in the
+    file; a pre-filled key not seen yet holds ``-2 - its entry number``.
     """
 
-    cdef Table items
-    cdef Table users
+    cdef Keys items
+    cdef Keys users
     cdef Grow codes, n_items, user_of_line, line_numbers, line_offsets
-    cdef Grow order            # int32: entry id of each universe code
-    cdef Grow entry_code       # int32: universe code of each entry (-1: not seen)
+    cdef Grow order            # int32: entry number of each universe code
+    cdef Grow entry_code       # int32: universe code of each pre-filled key (-1: not seen)
     cdef Grow user_last        # int64: last user line of each user
-    cdef Grow seed_pos         # int64: key position of each seeded entry
+    cdef Grow seed_pos         # int64: key position of each pre-filled key
     cdef int64_t n_seeded
+    cdef int64_t n_entries
     cdef int64_t n_known
-    cdef object seeded         # list[str]: the seeded keys, in entry order
+    cdef object seeded         # list[str]: the pre-filled keys, in entry order
     cdef bint has_known
     cdef uint8_t *buf          # carried partial line + the current block, PAD bytes spare
     cdef int64_t buf_len
     cdef int64_t buf_cap
     cdef int64_t offset        # file offset of buf[0]
-    cdef int64_t lines, crlf, n_empty, n_no_space, n_universe, longest_name
+    cdef int64_t lines, crlf, n_empty, n_no_space, n_universe, n_users, longest_name
     cdef int64_t empty_ex[EXAMPLES]
     cdef int64_t no_space_ex[EXAMPLES]
-    cdef Grow extra            # bytes of the entries added while scanning, '\n' after each
-    cdef Pending item_batch[BATCH]
-    cdef Pending user_batch[BATCH]
+    cdef Grow extra            # bytes of the items added while scanning, '\n' after each
+    cdef Token item_batch[BATCH]
+    cdef Token user_batch[BATCH]
     cdef int n_item_batch, n_user_batch
     cdef bint finished
     cdef bint failed
@@ -486,13 +646,9 @@ cdef class Scanner:
     def __cinit__(self, known=None, Py_ssize_t size_hint=0):
         cdef int64_t n_known = len(known) if known is not None else 0
         # Tables start small and double as they fill (a rehash costs little next to
-        # the scan): their pages are all touched, so a generous start costs memory.
-        cdef uint32_t bits = 16
-        while (<int64_t>1 << bits) < 2 * n_known:
-            bits += 1
-        table_init(&self.items, bits)
-        bits = 16
-        table_init(&self.users, bits)
+        # the scan): every page of a table is touched, so a generous start costs memory.
+        keys_init(&self.items, n_known)
+        keys_init(&self.users, 0)
         # An item takes at least two bytes of the file; a line at least one.
         grow_init(&self.codes, 4, size_hint // 2 + 1)
         grow_init(&self.n_items, 8, size_hint // 64 + 1)
@@ -500,7 +656,7 @@ cdef class Scanner:
         grow_init(&self.line_numbers, 8, size_hint // 64 + 1)
         grow_init(&self.line_offsets, 8, size_hint // 64 + 1)
         grow_init(&self.order, 4, 1024)
-        grow_init(&self.entry_code, 4, n_known + 1024)
+        grow_init(&self.entry_code, 4, n_known + 1)
         grow_init(&self.user_last, 8, 1024)
         grow_init(&self.seed_pos, 8, n_known + 1)
         grow_init(&self.extra, 1, 1 << 16)
@@ -515,8 +671,8 @@ cdef class Scanner:
             self._seed(known)
 
     def __dealloc__(self):
-        table_free(&self.items)
-        table_free(&self.users)
+        keys_free(&self.items)
+        keys_free(&self.users)
         free(self.codes.data)
         free(self.n_items.data)
         free(self.user_of_line.data)
@@ -530,57 +686,67 @@ cdef class Scanner:
         free(self.buf)
 
     cdef int _seed(self, known) except -1:
-        """Add the keys that can be tokens (non-empty printable ASCII without spaces),
-        entry numbers in key order; other keys can never be an item of a file this
-        scanner takes."""
+        """Pre-fill the keys that can be tokens (printable ASCII without spaces), entry
+        numbers in key order; other keys can never be an item of a file this scanner
+        takes. Keys go in batches, their slots prefetched first."""
         cdef Py_ssize_t position = -1
         cdef const uint8_t *p
-        cdef uint32_t n, i
-        cdef uint64_t w0, w1, h
-        cdef uint8_t local[24]
-        cdef Slot *s
-        cdef int32_t *entry_code
-        cdef int64_t *seed_pos
+        cdef uint32_t n
+        cdef Token batch[BATCH]
+        cdef int64_t where[BATCH]
+        cdef int m = 0
+        seeded = self.seeded
+        alive = []  # bytes of str subclasses, until their batch is placed
         for key in known:
             position += 1
-            if not PyUnicode_Check(key) or not PyUnicode_IS_COMPACT_ASCII(key):
-                continue
-            n = <uint32_t>PyUnicode_GET_LENGTH(key)
-            p = <const uint8_t *>PyUnicode_DATA(key)
-            if n == 0:
-                continue
-            for i in range(n):
-                if p[i] <= 32 or p[i] >= 127:
-                    break
+            if PyUnicode_Check(key) and PyUnicode_IS_COMPACT_ASCII(key):
+                n = <uint32_t>PyUnicode_GET_LENGTH(key)
+                p = <const uint8_t *>PyUnicode_DATA(key)
+            elif isinstance(key, str) and key.isascii():
+                encoded = key.encode("ascii")
+                alive.append(encoded)
+                n = <uint32_t>len(encoded)
+                p = <const uint8_t *><const char *>encoded
             else:
-                if n <= 16:
-                    memset(local, 0, 24)
-                    memcpy(local, p, n)
-                    w0 = words_of(local, n, &w1)
-                else:
-                    w0 = 0
-                    w1 = gf_load64(p)
-                h = hash_token(p, n, w0, w1)
-                table_reserve(&self.items, 1)
-                s = table_probe(&self.items, p, n, h, w0, w1)
-                if s.length:
-                    raise ValueError("known keys must be distinct")
-                table_insert(&self.items, s, p, n, h, w0, w1, -1)
-                grow_reserve(&self.entry_code, 1)
-                grow_reserve(&self.seed_pos, 1)
-                (<int32_t *>self.entry_code.data)[self.entry_code.size] = -1
-                self.entry_code.size += 1
-                (<int64_t *>self.seed_pos.data)[self.seed_pos.size] = position
-                self.seed_pos.size += 1
-                self.seeded.append(key)
-        self.n_seeded = self.items.size
+                continue  # not ASCII: never a token of a file this scanner takes
+            if not is_token(p, n):
+                continue
+            seeded.append(key)
+            token_of_string(&batch[m], p, n)
+            keys_prefetch(&self.items, &batch[m])
+            where[m] = position
+            m += 1
+            if m == BATCH:
+                self._seed_batch(batch, where, m)
+                m = 0
+                alive.clear()
+        self._seed_batch(batch, where, m)
+        self.n_seeded = self.n_entries
+        return 0
+
+    cdef int _seed_batch(self, Token *batch, int64_t *where, int m) except -1:
+        cdef int j
+        cdef bint added
+        cdef int32_t *code
+        keys_reserve(&self.items, m)
+        grow_reserve(&self.entry_code, m)
+        grow_reserve(&self.seed_pos, m)
+        for j in range(m):
+            code = keys_slot(&self.items, &batch[j], &added)
+            if not added:
+                raise ValueError("known keys must be distinct")
+            code[0] = <int32_t>(-2 - self.n_entries)
+            (<int32_t *>self.entry_code.data)[self.n_entries] = -1
+            (<int64_t *>self.seed_pos.data)[self.n_entries] = where[j]
+            self.n_entries += 1
+        self.entry_code.size = self.seed_pos.size = self.n_entries
         return 0
 
     def feed(self, data) -> None:
         """Scan the next block of the file (any size; lines may cross blocks)."""
         cdef const uint8_t[::1] view_ = data
         cdef int64_t n = view_.shape[0]
-        cdef int64_t start = self.buf_len, cut, status
+        cdef int64_t start = self.buf_len, cut
         cdef int64_t i
         if self.finished or self.failed:
             raise ValueError("the scanner is finished")
@@ -618,8 +784,8 @@ cdef class Scanner:
         with nogil:
             status = self._lines(end)
             if status == 0:
-                self._flush_items()
-                self._flush_users()
+                self._flush_items(self.n_item_batch)
+                self._flush_users(self.n_user_batch)
         if status:
             self.failed = True
             raise NeedsExactReader(
@@ -705,89 +871,86 @@ cdef class Scanner:
         return 0
 
     cdef inline int _item(self, const uint8_t *p, uint32_t n) except -1 nogil:
-        cdef Pending *t = &self.item_batch[self.n_item_batch]
-        cdef uint64_t w1
-        t.w0 = words_of(p, n, &w1)
-        t.w1 = w1
-        t.h = hash_token(p, n, t.w0, w1)
-        t.p = p
-        t.n = n
+        cdef Token *t = &self.item_batch[self.n_item_batch]
+        token_of_buffer(t, p, n)
         grow_reserve(&self.codes, 1)
         t.dest = self.codes.size
         self.codes.size += 1
-        GF_PREFETCH(&self.items.slots[t.h >> (64 - self.items.bits)])
+        keys_prefetch(&self.items, t)
         self.n_item_batch += 1
         if self.n_item_batch == BATCH:
-            self._flush_items()
+            self._flush_items(BATCH - AHEAD)
         return 0
 
     cdef inline int _user(self, const uint8_t *p, uint32_t n, int64_t line) except -1 nogil:
-        cdef Pending *t = &self.user_batch[self.n_user_batch]
-        cdef uint64_t w1
-        t.w0 = words_of(p, n, &w1)
-        t.w1 = w1
-        t.h = hash_token(p, n, t.w0, w1)
-        t.p = p
-        t.n = n
+        cdef Token *t = &self.user_batch[self.n_user_batch]
+        token_of_buffer(t, p, n)
         t.dest = line
-        GF_PREFETCH(&self.users.slots[t.h >> (64 - self.users.bits)])
+        keys_prefetch(&self.users, t)
         self.n_user_batch += 1
         if self.n_user_batch == BATCH:
-            self._flush_users()
+            self._flush_users(BATCH - AHEAD)
         return 0
 
-    cdef int _flush_items(self) except -1 nogil:
-        """Look the pending items up in file order: new items get the next universe code."""
+    cdef int _flush_items(self, int m) except -1 nogil:
+        """Look the ``m`` oldest pending items up, in file order (an item seen for the
+        first time gets the next universe code); the newer ones stay pending, so that
+        every lookup comes at least AHEAD tokens after its prefetch."""
         cdef int j
-        cdef Pending *t
-        cdef Slot *s
+        cdef Token *t
+        cdef int32_t *code
         cdef int32_t *codes
-        cdef int32_t code
-        table_reserve(&self.items, self.n_item_batch)
+        cdef int64_t entry
+        cdef bint added
+        keys_reserve(&self.items, m)
         codes = <int32_t *>self.codes.data
-        for j in range(self.n_item_batch):
+        for j in range(m):
             t = &self.item_batch[j]
-            s = table_probe(&self.items, t.p, t.n, t.h, t.w0, t.w1)
-            if GF_UNLIKELY(s.length == 0):
-                table_insert(&self.items, s, t.p, t.n, t.h, t.w0, t.w1, -1)
-                grow_reserve(&self.entry_code, 1)
-                (<int32_t *>self.entry_code.data)[self.entry_code.size] = -1
-                self.entry_code.size += 1
-                grow_reserve(&self.extra, t.n + 1)
-                memcpy(self.extra.data + self.extra.size, t.p, t.n)
-                self.extra.data[self.extra.size + t.n] = 10
-                self.extra.size += t.n + 1
-            code = s.code
-            if GF_UNLIKELY(code < 0):
-                code = s.code = <int32_t>self.n_universe
+            code = keys_slot(&self.items, t, &added)
+            if GF_UNLIKELY(code[0] < 0):
+                if added:  # an item no key named: its name goes to the extra names
+                    entry = self.n_entries
+                    self.n_entries += 1
+                    grow_reserve(&self.extra, t.n + 1)
+                    memcpy(self.extra.data + self.extra.size, t.p, t.n)
+                    self.extra.data[self.extra.size + t.n] = 10
+                    self.extra.size += t.n + 1
+                else:  # a pre-filled key, seen for the first time
+                    entry = -2 - code[0]
+                    (<int32_t *>self.entry_code.data)[entry] = <int32_t>self.n_universe
+                code[0] = <int32_t>self.n_universe
                 self.n_universe += 1
                 grow_reserve(&self.order, 1)
-                (<int32_t *>self.order.data)[self.order.size] = s.id
+                (<int32_t *>self.order.data)[self.order.size] = <int32_t>entry
                 self.order.size += 1
-                (<int32_t *>self.entry_code.data)[s.id] = code
                 if t.n > self.longest_name:
                     self.longest_name = t.n
-            codes[t.dest] = code
-        self.n_item_batch = 0
+            codes[t.dest] = code[0]
+        self.n_item_batch -= m
+        memmove(self.item_batch, self.item_batch + m, self.n_item_batch * sizeof(Token))
         return 0
 
-    cdef int _flush_users(self) except -1 nogil:
-        """Look the pending users up in file order: a new user gets the next user code."""
+    cdef int _flush_users(self, int m) except -1 nogil:
+        """Look the ``m`` oldest pending users up, in file order: a new user gets the
+        next user code (the newer ones stay pending, as with items)."""
         cdef int j
-        cdef Pending *t
-        cdef Slot *s
+        cdef Token *t
+        cdef int32_t *code
+        cdef bint added
         cdef int32_t *user_of_line = <int32_t *>self.user_of_line.data
-        table_reserve(&self.users, self.n_user_batch)
-        for j in range(self.n_user_batch):
+        keys_reserve(&self.users, m)
+        grow_reserve(&self.user_last, m)
+        for j in range(m):
             t = &self.user_batch[j]
-            s = table_probe(&self.users, t.p, t.n, t.h, t.w0, t.w1)
-            if s.length == 0:
-                table_insert(&self.users, s, t.p, t.n, t.h, t.w0, t.w1, <int32_t>self.users.size)
-                grow_reserve(&self.user_last, 1)
-                self.user_last.size += 1
-            user_of_line[t.dest] = s.code
-            (<int64_t *>self.user_last.data)[s.code] = t.dest
-        self.n_user_batch = 0
+            code = keys_slot(&self.users, t, &added)
+            if added:
+                code[0] = <int32_t>self.n_users
+                self.n_users += 1
+            user_of_line[t.dest] = code[0]
+            (<int64_t *>self.user_last.data)[code[0]] = t.dest
+        self.user_last.size = self.n_users
+        self.n_user_batch -= m
+        memmove(self.user_batch, self.user_batch + m, self.n_user_batch * sizeof(Token))
         return 0
 
     def finish(self) -> ScanResult:
@@ -796,7 +959,7 @@ cdef class Scanner:
         import numpy as np
 
         cdef ScanResult r = ScanResult()
-        cdef int64_t i, n_lines, n_keep
+        cdef int64_t i, n_lines
         cdef int64_t *last
         cdef int32_t *owner
         cdef Grow keep
@@ -811,9 +974,9 @@ cdef class Scanner:
             self.offset += self.buf_len
             self.buf_len = 0
         self.finished = True
-        table_free(&self.users)  # only the item table serves lookups afterwards
+        keys_free(&self.users)  # only the item table serves lookups afterwards
         n_lines = self.n_items.size
-        r.n_users = self.user_last.size
+        r.n_users = self.n_users
         r.keep = None
         if r.n_users < n_lines:  # a user on several lines: the last one wins
             grow_init(&keep, 1, n_lines)
@@ -849,7 +1012,7 @@ cdef class Scanner:
         return r
 
     cdef list _names(self):
-        """The universe's names in code order: seeded keys are the very key objects."""
+        """The universe's names in code order: pre-filled keys are the very key objects."""
         cdef list extra = []
         cdef list seeded = self.seeded
         cdef int32_t *order = <int32_t *>self.order.data
@@ -872,10 +1035,9 @@ cdef class Scanner:
 
         cdef Py_ssize_t i, m = len(strings)
         cdef const uint8_t *p
-        cdef uint32_t n, j
-        cdef uint64_t w0, w1, h
-        cdef uint8_t local[24]
-        cdef Slot *s
+        cdef uint32_t n
+        cdef int32_t code
+        cdef Token t
         cdef bytes encoded
         if not self.finished:
             raise ValueError("lookup comes after finish")
@@ -887,24 +1049,16 @@ cdef class Scanner:
             if PyUnicode_Check(string) and PyUnicode_IS_COMPACT_ASCII(string):
                 n = <uint32_t>PyUnicode_GET_LENGTH(string)
                 p = <const uint8_t *>PyUnicode_DATA(string)
-            else:
-                try:
-                    encoded = string.encode("ascii")
-                except (UnicodeEncodeError, AttributeError):
-                    continue  # the universe of a scanned file is ASCII
+            elif isinstance(string, str) and string.isascii():
+                encoded = string.encode("ascii")
                 n = <uint32_t>len(encoded)
                 p = <const uint8_t *><const char *>encoded
-            if n == 0:
-                continue
-            if n <= 16:
-                memset(local, 0, 24)
-                memcpy(local, p, n)
-                w0 = words_of(local, n, &w1)
             else:
-                w0 = 0
-                w1 = gf_load64(p)
-            h = hash_token(p, n, w0, w1)
-            s = table_probe(&self.items, p, n, h, w0, w1)
-            if s.length:
-                codes[i] = s.code
+                continue  # the universe of a file the scan takes is ASCII
+            if not is_token(p, n):
+                continue
+            token_of_string(&t, p, n)
+            code = keys_find(&self.items, &t)
+            if code >= 0:
+                codes[i] = code
         return out
