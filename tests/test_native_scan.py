@@ -9,6 +9,7 @@ GRAMFIX_REQUIRE_NATIVE=1 so that the compiled path is really tested there.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import random
@@ -52,7 +53,7 @@ def test_the_engine_says_why_the_pure_path_runs(monkeypatch: pytest.MonkeyPatch)
     assert _native._load()[1] == "compiled (Cython)"
     # A build older than its source (an editable install whose scan.pyx changed) is not
     # run: its results would not be those of the code under test.
-    monkeypatch.setattr(_native.zlib, "crc32", lambda data: 0)
+    monkeypatch.setattr("gramfix._native.zlib.crc32", lambda data: 0)
     module, engine = _native._load()
     assert module is None
     assert "older than scan.pyx" in engine
@@ -335,3 +336,100 @@ def test_real_beauty_reports_are_byte_identical(
     pure = check_dataset(sequences=sequences, mapping=mapping).model_dump_json(indent=2)
     _with_native(monkeypatch)
     assert check_dataset(sequences=sequences, mapping=mapping).model_dump_json(indent=2) == pure
+
+
+# The other per-token passes: each equal to its numpy reference and to a plain loop.
+
+NAMES = st.lists(
+    st.text(alphabet="AB9\x01~ _0", min_size=1, max_size=40)
+    | st.from_regex(r"[0-9]{1,19}", fullmatch=True)
+    | st.sampled_from(["B000000001", "0786959916", "786959916", "X" * 17, "X" * 16 + "Y"]),
+    max_size=60,
+)
+
+
+@native
+@settings(max_examples=300, deadline=None)
+@given(NAMES, st.booleans())
+def test_compiled_id_ranks_equal_the_numpy_ones(names: list[str], digits_only: bool) -> None:
+    from gramfix._native.scan import id_ranks as compiled
+    from gramfix.itemorder import id_ranks
+
+    if digits_only:  # the numeric order (ties between 07 and 7 keep the names' order)
+        names = [n for n in names if n.isascii() and n.isdigit() and len(n) <= 18] or ["0"]
+    got = compiled(names)
+    assert got is not None
+    assert got.tolist() == id_ranks(names).tolist()
+
+
+@native
+def test_compiled_id_ranks_leave_non_ascii_names_to_numpy() -> None:
+    from gramfix._native.scan import id_ranks as compiled
+
+    assert compiled(["B1", "café"]) is None
+    empty = compiled([])
+    assert empty is not None
+    assert empty.tolist() == []
+
+
+@st.composite
+def histories(draw: st.DrawFn) -> tuple[np.ndarray, np.ndarray, int]:
+    n_items = draw(st.integers(1, 12))
+    lengths = draw(st.lists(st.integers(0, 15), max_size=25))
+    codes = draw(
+        st.lists(st.integers(0, n_items - 1), min_size=sum(lengths), max_size=sum(lengths))
+    )
+    return np.array(codes, np.int32), np.array(lengths, np.int64), n_items
+
+
+@native
+@settings(max_examples=300, deadline=None)
+@given(histories(), st.randoms(use_true_random=False))
+def test_compiled_unsorted_users_equal_a_plain_loop(
+    data: tuple[np.ndarray, np.ndarray, int], rng: random.Random
+) -> None:
+    from gramfix._native.scan import unsorted_users
+
+    codes, lengths, n_items = data
+    ranks = np.array(rng.sample(range(n_items), n_items), np.int64)
+    expected, start = [], 0
+    for n in lengths.tolist():
+        items = codes[start : start + n].tolist()
+        expected.append(any(ranks[b] < ranks[a] for a, b in itertools.pairwise(items)))
+        start += n
+    assert unsorted_users(codes, lengths, ranks).tolist() == expected
+
+
+@native
+@settings(max_examples=300, deadline=None)
+@given(histories(), st.integers(1, 6), st.randoms(use_true_random=False))
+def test_compiled_window_hits_equal_the_numpy_pass_and_the_oracle(
+    data: tuple[np.ndarray, np.ndarray, int], window: int, rng: random.Random
+) -> None:
+    from gramfix._native.scan import window_hits
+    from gramfix.samples import _window_hits
+
+    codes, lengths, n_items = data
+    resolved = np.array([rng.random() < 0.5 for _ in range(n_items)], np.bool_)
+    hits, dead = window_hits(codes, lengths, window, resolved.view(np.uint8))
+    reference = _window_hits(codes, lengths, window, resolved)
+    assert hits.tolist() == reference[0].tolist()
+    assert dead.tolist() == reference[1].tolist()
+    tables = oracle.sample_tables(codes, lengths, n_items, window, [resolved])
+    for label, split in ((1, "train"), (2, "valid"), (3, "test")):
+        sums = tables.windows[0][split]
+        assert (hits[label], dead[label]) == (sums.resolved_slots, sums.dead_samples)
+
+
+@native
+def test_the_passes_refuse_arrays_that_do_not_fit() -> None:
+    from gramfix._native.scan import unsorted_users, window_hits
+
+    codes = np.array([0, 1, 2], np.int32)
+    ranks = np.arange(2, dtype=np.int64)
+    with pytest.raises(ValueError, match="outside the items"):
+        unsorted_users(codes, np.array([3], np.int64), ranks)
+    with pytest.raises(ValueError, match="more than the codes"):
+        unsorted_users(codes, np.array([2, 2], np.int64), ranks)
+    with pytest.raises(ValueError, match="negative"):
+        window_hits(codes, np.array([-1], np.int64), 3, np.ones(3, np.uint8))

@@ -1062,3 +1062,244 @@ cdef class Scanner:
             if code >= 0:
                 codes[i] = code
         return out
+
+
+# ---------------------------------------------------------------------------------------
+# The other per-token passes of `check` (each equal to its numpy reference, tested)
+
+ctypedef struct IdKey:
+    uint64_t k0        # the sort key: bytes 0..7 big-endian, zero-padded (or the number)
+    uint64_t k1        # bytes 8..15
+    const uint8_t *p   # the name's bytes (beyond 16: compared when k0, k1 tie)
+    uint32_t n
+    int64_t index      # position in the names: ties keep the names' order (stable)
+
+
+cdef int compare_ids(const void *x, const void *y) noexcept nogil:
+    cdef const IdKey *a = <const IdKey *>x
+    cdef const IdKey *b = <const IdKey *>y
+    cdef uint32_t i, n
+    cdef uint8_t ca, cb
+    if a.k0 != b.k0:
+        return -1 if a.k0 < b.k0 else 1
+    if a.k1 != b.k1:
+        return -1 if a.k1 < b.k1 else 1
+    if a.n > 16 or b.n > 16:  # zero-padded comparison of the rest, as `id_keys` does
+        n = max(a.n, b.n)
+        for i in range(16, n):
+            ca = a.p[i] if i < a.n else 0
+            cb = b.p[i] if i < b.n else 0
+            if ca != cb:
+                return -1 if ca < cb else 1
+    if a.index != b.index:
+        return -1 if a.index < b.index else 1
+    return 0
+
+
+cdef extern from "stdlib.h":
+    void qsort(void *base, size_t n, size_t size,
+               int (*compare)(const void *, const void *) noexcept nogil) nogil
+
+
+cdef bint radix_sort(IdKey *keys, Py_ssize_t m, bint by_k1) noexcept nogil:
+    """Sort by (k0, k1) with a stable LSD radix sort (16-bit digits; a digit all keys
+    share costs one counting pass), then sort each run of equal words that holds a name
+    longer than 16 bytes by its full key. False when memory ran out (then use qsort)."""
+    cdef IdKey *tmp = <IdKey *>malloc(m * sizeof(IdKey))
+    cdef int64_t *count = <int64_t *>malloc(65536 * sizeof(int64_t))
+    cdef IdKey *src = keys
+    cdef IdKey *dst = tmp
+    cdef IdKey *swap
+    cdef Py_ssize_t i, start
+    cdef int64_t total, c
+    cdef int word, shift
+    cdef uint64_t key
+    cdef bint longer
+    if tmp == NULL or count == NULL:
+        free(tmp)
+        free(count)
+        return False
+    for word in range(2):
+        if word == 0 and not by_k1:
+            continue
+        for shift in range(0, 64, 16):
+            memset(count, 0, 65536 * sizeof(int64_t))
+            for i in range(m):
+                key = src[i].k1 if word == 0 else src[i].k0
+                count[(key >> shift) & 0xFFFF] += 1
+            if count[((src[0].k1 if word == 0 else src[0].k0) >> shift) & 0xFFFF] == m:
+                continue  # every key has this digit: the order stays
+            total = 0
+            for i in range(65536):
+                c = count[i]
+                count[i] = total
+                total += c
+            for i in range(m):
+                key = src[i].k1 if word == 0 else src[i].k0
+                c = (key >> shift) & 0xFFFF
+                dst[count[c]] = src[i]
+                count[c] += 1
+            swap = src
+            src = dst
+            dst = swap
+    if src != keys:
+        memcpy(keys, src, m * sizeof(IdKey))
+    free(tmp)
+    free(count)
+    start = 0
+    while start < m:  # runs of equal words: only names beyond 16 bytes may differ
+        i = start + 1
+        longer = keys[start].n > 16
+        while i < m and keys[i].k0 == keys[start].k0 and keys[i].k1 == keys[start].k1:
+            longer = longer or keys[i].n > 16
+            i += 1
+        if longer and i - start > 1:
+            qsort(keys + start, i - start, sizeof(IdKey), compare_ids)
+        start = i
+    return True
+
+
+cdef inline uint64_t big_endian_word(const uint8_t *p, uint32_t n) noexcept nogil:
+    """Bytes p[0:min(n, 8)] as a big-endian word, zero-padded on the right."""
+    cdef uint64_t w = 0
+    cdef uint32_t i
+    for i in range(8):
+        w = (w << 8) | (p[i] if i < n else 0)
+    return w
+
+
+def id_ranks(names) -> object:
+    """`gramfix.itemorder.id_ranks` compiled: the rank of every name when the IDs are
+    sorted (numerically when every name is a number of at most 18 digits, else by
+    zero-padded bytes; ties keep the names' order). None when a name is not ASCII:
+    the numpy reference handles those."""
+    import numpy as np
+
+    cdef Py_ssize_t m = len(names), i
+    cdef IdKey *keys
+    cdef const uint8_t *p
+    cdef uint32_t n, j
+    cdef bint numeric = True
+    cdef uint64_t value
+    if m == 0:
+        return np.zeros(0, np.int64)
+    keys = <IdKey *>malloc(m * sizeof(IdKey))
+    if keys == NULL:
+        raise MemoryError()
+    try:
+        i = -1
+        for name in names:
+            i += 1
+            if not PyUnicode_Check(name) or not PyUnicode_IS_COMPACT_ASCII(name):
+                return None
+            n = <uint32_t>PyUnicode_GET_LENGTH(name)
+            p = <const uint8_t *>PyUnicode_DATA(name)
+            keys[i].p = p
+            keys[i].n = n
+            keys[i].index = i
+            if numeric and (n == 0 or n > 18):
+                numeric = False
+            j = 0
+            while numeric and j < n:
+                if p[j] < 48 or p[j] > 57:
+                    numeric = False
+                j += 1
+        with nogil:
+            for i in range(m):
+                if numeric:
+                    value = 0
+                    for j in range(keys[i].n):
+                        value = value * 10 + (keys[i].p[j] - 48)
+                    keys[i].k0 = value
+                    keys[i].k1 = 0
+                    keys[i].n = 0  # numbers compare by value alone
+                else:
+                    keys[i].k0 = big_endian_word(keys[i].p, keys[i].n)
+                    keys[i].k1 = (big_endian_word(keys[i].p + 8, keys[i].n - 8)
+                                  if keys[i].n > 8 else 0)
+            if not radix_sort(keys, m, not numeric):
+                qsort(keys, m, sizeof(IdKey), compare_ids)
+        ranks = np.empty(m, np.int64)
+        fill_ranks(keys, m, ranks)
+        return ranks
+    finally:
+        free(keys)
+
+
+cdef void fill_ranks(const IdKey *keys, Py_ssize_t m, int64_t[::1] ranks) noexcept:
+    cdef Py_ssize_t r
+    for r in range(m):
+        ranks[keys[r].index] = r
+
+
+def unsorted_users(const int32_t[::1] codes, const int64_t[::1] lengths,
+                   const int64_t[::1] ranks) -> object:
+    """Per user (histories of ``lengths`` items, one after another in ``codes``):
+    whether some item has a lower rank than the item before it."""
+    import numpy as np
+
+    cdef Py_ssize_t u, n_users = lengths.shape[0]
+    cdef int64_t p, start = 0, end
+    out = np.zeros(n_users, np.uint8)
+    cdef uint8_t[::1] unsorted = out
+    check_histories(codes, lengths, ranks.shape[0])
+    with nogil:
+        for u in range(n_users):
+            end = start + lengths[u]
+            p = start + 1
+            while p < end:
+                if ranks[codes[p]] < ranks[codes[p - 1]]:
+                    unsorted[u] = 1
+                    break
+                p += 1
+            start = end
+    return out.view(np.bool_)
+
+
+cdef int check_histories(const int32_t[::1] codes, const int64_t[::1] lengths,
+                         Py_ssize_t n_items) except -1:
+    """Refuse arguments that would make a pass read outside its arrays."""
+    cdef int64_t total = 0
+    cdef Py_ssize_t i
+    for i in range(lengths.shape[0]):
+        if lengths[i] < 0:
+            raise ValueError("a negative history length")
+        total += lengths[i]
+    if total > codes.shape[0]:
+        raise ValueError("the lengths add up to more than the codes")
+    for i in range(total):
+        if codes[i] < 0 or codes[i] >= n_items:
+            raise ValueError("an item code outside the items")
+    return 0
+
+
+def window_hits(const int32_t[::1] codes, const int64_t[::1] lengths, int64_t window,
+                const uint8_t[::1] resolved) -> object:
+    """`gramfix.samples._window_hits` compiled: per label (0 none, 1 train, 2 valid,
+    3 test), the resolved slots of the recent windows and the samples whose window
+    resolves nothing. ``resolved`` holds one byte (0 or 1) per item."""
+    import numpy as np
+
+    cdef Py_ssize_t u, n_users = lengths.shape[0]
+    cdef int64_t p, n, start = 0, s, label
+    cdef int64_t hits[4]
+    cdef int64_t dead[4]
+    if window < 0:
+        raise ValueError("a negative window")
+    check_histories(codes, lengths, resolved.shape[0])
+    memset(hits, 0, sizeof(hits))
+    memset(dead, 0, sizeof(dead))
+    with nogil:
+        for u in range(n_users):
+            n = lengths[u]
+            s = 0  # resolved items among the last min(p, window) before position p
+            for p in range(1, n):
+                s += resolved[codes[start + p - 1]]
+                if p > window:
+                    s -= resolved[codes[start + p - 1 - window]]
+                label = 3 if p == n - 1 else (2 if p == n - 2 else 1)
+                hits[label] += s
+                dead[label] += s == 0
+            start += n
+    return (np.array([hits[0], hits[1], hits[2], hits[3]], np.int64),
+            np.array([dead[0], dead[1], dead[2], dead[3]], np.int64))

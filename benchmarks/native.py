@@ -1,0 +1,176 @@
+"""The compiled scan against the numpy reader and ``wc -w``, each in a child process.
+
+    python benchmarks/native.py --data /work/bench/data --sizes 10000000 100000000
+    python benchmarks/native.py --sizes 10000000 --repeat 5
+
+For each synthetic dataset (ASIN keys, made by benchmarks/generate.py when absent):
+
+* ``wc -w`` (default locale, and ``LC_ALL=C``): the baseline of issue 15;
+* the compiled scan alone (every block fed to `Scanner`, then `finish`: codes, users,
+  duplicate users, hygiene), without and with the mapping's keys pre-filled;
+* ``read_sequences`` (numpy) and ``read_sequences_native`` with the mapping's keys, as
+  ``check`` calls them (the mapping is loaded with orjson first, timed apart);
+* the whole ``gramfix check`` as today (numpy reader) and with the compiled reader put
+  in its place (the wiring issue 11's restructure will make permanent).
+
+Every command runs as a child process, interpreter start-up included; each runs once to
+warm the page cache, then ``--repeat`` times, and the best wall and CPU (user + system)
+times are kept: other work on a shared machine only ever adds time, so the minimum is
+the least disturbed figure (the load average is printed with each group). Peak memory is
+the child's maximum resident set size.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+
+import run  # noqa: E402  (benchmarks/run.py: the dataset generator call and the machine)
+
+SCAN = """
+import os, sys
+from gramfix import _native
+assert _native.AVAILABLE, _native.ENGINE
+from gramfix._native.scan import Scanner
+keys = None
+if len(sys.argv) > 2:
+    import orjson
+    keys = orjson.loads(open(sys.argv[2], "rb").read())
+with open(sys.argv[1], "rb", buffering=0) as f:
+    scanner = Scanner(keys, os.path.getsize(sys.argv[1]))
+    while data := f.read(1 << 20):
+        scanner.feed(data)
+    result = scanner.finish()
+print(len(result.codes), len(result.names))
+"""
+
+READ = """
+import sys, orjson
+from pathlib import Path
+keys = orjson.loads(open(sys.argv[2], "rb").read())
+if sys.argv[3] == "native":
+    from gramfix import _native
+    assert _native.AVAILABLE, _native.ENGINE
+    from gramfix._native.adapter import read_sequences_native as read
+else:
+    from gramfix.readers.sequences import read_sequences as read
+s = read(Path(sys.argv[1]), keys)
+print(s.interactions, len(s.items))
+"""
+
+LOAD = """
+import sys, orjson
+print(len(orjson.loads(open(sys.argv[1], "rb").read())))
+"""
+
+CHECK_NATIVE = """
+import sys
+from gramfix import _native
+assert _native.AVAILABLE, _native.ENGINE
+import gramfix.check
+from gramfix._native.adapter import read_sequences_native
+gramfix.check.read_sequences = read_sequences_native
+from gramfix.cli import run
+sys.argv = ["gramfix", *sys.argv[1:]]
+run()
+"""
+
+
+@dataclass
+class Row:
+    name: str
+    wall: float
+    cpu: float
+    peak_mb: float
+
+
+def best(command: list[str], repeat: int) -> Row:
+    """Best wall and CPU time of ``repeat`` runs after a warm-up, and the peak RSS.
+
+    Only ``gramfix check`` may exit 1 (failing findings); for the other commands 1 is a
+    Python exception (e.g. the compiled scan is not available) and stops the run."""
+    allowed = (0, 1) if "check" in command else (0,)
+    walls, cpus, peak = [], [], 0.0
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    for attempt in range(repeat + 1):
+        start = time.perf_counter()
+        process = subprocess.Popen(
+            command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env
+        )
+        _, status, usage = os.wait4(process.pid, 0)
+        wall = time.perf_counter() - start
+        code = os.waitstatus_to_exitcode(status)
+        if code not in allowed:
+            error = process.stderr.read().decode() if process.stderr else ""
+            raise SystemExit(f"{' '.join(command)} failed with {code}: {error}")
+        if process.stderr:
+            process.stderr.close()
+        if attempt:
+            walls.append(wall)
+            cpus.append(usage.ru_utime + usage.ru_stime)
+            peak = max(peak, usage.ru_maxrss / 1024)
+    return Row("", min(walls), min(cpus), peak)
+
+
+def group(folder: Path, repeat: int) -> list[Row]:
+    sequences = folder / "user_sequence.txt"
+    mapping = folder / "item_id_to_gcn_index.json"
+    py = sys.executable
+    seq, mapped = str(sequences), str(mapping)
+    check = ["check", str(folder), "--format", "json", "--no-config"]
+    commands = [
+        ("`wc -w`", ["wc", "-w", seq]),
+        ("`LC_ALL=C wc -w`", ["env", "LC_ALL=C", "wc", "-w", seq]),
+        ("compiled scan alone", [py, "-c", SCAN, seq]),
+        ("compiled scan, keys pre-filled (+ orjson load)", [py, "-c", SCAN, seq, mapped]),
+        ("orjson load of the mapping", [py, "-c", LOAD, mapped]),
+        ("`read_sequences` numpy (+ orjson load)", [py, "-c", READ, seq, mapped, "numpy"]),
+        ("`read_sequences_native` (+ orjson load)", [py, "-c", READ, seq, mapped, "native"]),
+        ("`gramfix check` today (numpy reader)", [py, "-m", "gramfix", *check]),
+        ("`gramfix check`, compiled reader", [py, "-c", CHECK_NATIVE, *check]),
+    ]
+    rows = []
+    for name, command in commands:
+        row = best(command, repeat)
+        row.name = name
+        rows.append(row)
+        print(f"  {name:55} {row.wall:7.3f} s  cpu {row.cpu:7.3f} s  {row.peak_mb:7.0f} MB",
+              file=sys.stderr)  # fmt: skip
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="*", default=[10_000_000])
+    parser.add_argument("--data", type=Path, default=HERE / "data")
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args(argv)
+    print(run.machine(), file=sys.stderr)
+    for size in args.sizes:
+        folder = run.dataset(args.data, size, "asin")
+        load = os.getloadavg()
+        print(f"{folder.name}: load average {load[0]:.2f} before", file=sys.stderr)
+        rows = group(folder, args.repeat)
+        base = rows[0]
+        print(f"\n### {size:,} interactions, ASIN keys (load average {load[0]:.1f} before)\n")
+        print("| command | best wall | × `wc -w` | best CPU | × `wc -w` CPU | peak RSS |")
+        print("|---|---:|---:|---:|---:|---:|")
+        for row in rows:
+            print(
+                f"| {row.name} | {row.wall:.3f} s | {row.wall / base.wall:.2f} | "
+                f"{row.cpu:.3f} s | {row.cpu / base.cpu:.2f} | {row.peak_mb:,.0f} MB |"
+            )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
