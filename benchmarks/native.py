@@ -148,15 +148,75 @@ def group(folder: Path, repeat: int) -> list[Row]:
     return rows
 
 
+def passes(folder: Path, repeat: int) -> None:
+    """In this process (CPU time, best of ``repeat``): each per-token pass of ``check``
+    as today (numpy) and compiled, on the sequences of ``folder``."""
+    from types import SimpleNamespace
+
+    import numpy as np
+    import orjson
+
+    from gramfix._native import scan
+    from gramfix._native.adapter import read_sequences_native
+    from gramfix.checks import history_order
+    from gramfix.itemorder import id_ranks
+    from gramfix.readers.sequences import read_sequences
+    from gramfix.samples import _window_hits
+
+    keys = orjson.loads((folder / "item_id_to_gcn_index.json").read_bytes())
+    path = folder / "user_sequence.txt"
+
+    def timed(call: object) -> float:
+        assert callable(call)
+        times = []
+        for _ in range(repeat):
+            start = time.process_time()
+            call()
+            times.append(time.process_time() - start)
+        return min(times)
+
+    s = read_sequences_native(path, keys)
+    ranks = id_ranks(s.items.names)
+    resolved = np.random.default_rng(1).random(len(s.items)) < 0.7  # a mixed view
+    analysis = SimpleNamespace(sequences=s, sequences_first_id=None, name=lambda kind: kind)
+    original = history_order.id_ranks
+    history_order.id_ranks = lambda names: ranks  # the loop alone
+    try:
+        loop = timed(lambda: history_order.check_history_order(analysis))  # type: ignore[arg-type]
+    finally:
+        history_order.id_ranks = original
+    rows = [
+        ("read the sequences (keys pre-filled)",
+         timed(lambda: read_sequences(path, keys)),
+         timed(lambda: read_sequences_native(path, keys))),
+        ("history order: sort the item IDs (`id_ranks`)",
+         timed(lambda: id_ranks(s.items.names)), timed(lambda: scan.id_ranks(s.items.names))),
+        ("history order: the per-user pass", loop,
+         timed(lambda: scan.unsorted_users(s.codes, s.lengths, ranks))),
+        ("sample windows, a mixed view (`_window_hits`, window 5)",
+         timed(lambda: _window_hits(s.codes, s.lengths, 5, resolved)),
+         timed(lambda: scan.window_hits(s.codes, s.lengths, 5, resolved.view(np.uint8)))),
+    ]  # fmt: skip
+    print(f"\n### Passes in one process, {folder.name} (CPU, best of {repeat})\n")
+    print("| pass | numpy (today) | compiled | speed-up |")
+    print("|---|---:|---:|---:|")
+    for name, before, after in rows:
+        print(f"| {name} | {before:.3f} s | {after:.3f} s | {before / after:.1f}× |")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="*", default=[10_000_000])
     parser.add_argument("--data", type=Path, default=HERE / "data")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--passes", action="store_true", help="time each pass in-process instead")
     args = parser.parse_args(argv)
     print(run.machine(), file=sys.stderr)
     for size in args.sizes:
         folder = run.dataset(args.data, size, "asin")
+        if args.passes:
+            passes(folder, args.repeat)
+            continue
         load = os.getloadavg()
         print(f"{folder.name}: load average {load[0]:.2f} before", file=sys.stderr)
         rows = group(folder, args.repeat)

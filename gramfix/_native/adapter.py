@@ -27,7 +27,6 @@ from gramfix.readers.sequences import (
     Sequences,
     _ExactReader,
     _file_size,
-    _read_users,
     read_sequences,
 )
 from gramfix.readers.source import describe_os_error, ensure_fits, file_size, open_input
@@ -113,7 +112,7 @@ def _read(path: Path, handle: BinaryIO, known: Collection[str] | None) -> Sequen
         raise InputError(path, "no item IDs on any line (not a sequence file)")
 
     def user_names(positions: I64) -> list[str]:
-        return _read_users(handle, scan.line_offsets[positions])
+        return _users_of_lines(handle, numbers[positions].tolist())
 
     names, known_codes, remap = scan.names, scan.known_codes, None
     kept: I64 | None = None
@@ -150,3 +149,38 @@ def _read(path: Path, handle: BinaryIO, known: Collection[str] | None) -> Sequen
         known=known if known_codes is not None else None,
         known_codes=known_codes,
     )
+
+
+def _users_of_lines(handle: BinaryIO, numbers: list[int]) -> list[str]:
+    """The user IDs on the lines ``numbers`` (1-based, a handful: the examples of a
+    report), found by counting line breaks in a second pass over the file; the scan
+    keeps no per-line offsets for them."""
+    wanted = sorted(set(numbers))
+    found: dict[int, str] = {}
+    position = handle.tell()
+    handle.seek(0)
+    first = 1  # the line number of the first line in `data`
+    carry = b""
+    while len(found) < len(wanted):
+        block = handle.read(BLOCK_BYTES)
+        data = carry + block if block else carry + b"\n"
+        cut = data.rfind(b"\n")
+        if cut < 0:
+            carry = data
+            continue
+        whole, carry = data[: cut + 1], data[cut + 1 :]
+        last = first + whole.count(b"\n")  # one past the last line number in `whole`
+        start, number = 0, first
+        for target in wanted:
+            if not first <= target < last:
+                continue
+            while number < target:
+                start = whole.index(b"\n", start) + 1
+                number += 1
+            line = whole[start : whole.index(b"\n", start)]
+            found[target] = line.split(b" ", 1)[0].decode("ascii", "replace")
+        first = last
+        if not block:
+            break
+    handle.seek(position)
+    return [found[n] for n in numbers]

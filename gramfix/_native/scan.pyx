@@ -123,6 +123,7 @@ cdef enum:
     NEEDS_EXACT_BYTE = 1
     NEEDS_EXACT_LONE_CR = 2
     NEEDS_EXACT_EMPTY_USER = 3
+    NEEDS_EXACT_LINES = 4
 
 
 # ---------------------------------------------------------------------------------------
@@ -415,6 +416,17 @@ cdef inline int keys_reserve(Keys *k, int64_t more) except -1 nogil:
     return 0
 
 
+cdef int keys_presize(Keys *k, double factor) except -1 nogil:
+    """Grow each table to hold ``factor`` times its keys (an estimate from a sample)."""
+    cdef int64_t want = <int64_t>(k.n_short * factor)
+    while want * 10 > ((<int64_t>1) << k.short_bits) * 7:
+        keys_grow_short(k)
+    want = <int64_t>(k.n_long * factor)
+    while want * 2 > ((<int64_t>1) << k.long_bits):
+        keys_grow_long(k)
+    return 0
+
+
 cdef inline int32_t *keys_slot(Keys *k, const Token *t, bint *added) except NULL nogil:
     """The code of the token's key; a key not there yet is added (``added`` set, its
     code -1). Needs `keys_reserve` room for one key."""
@@ -579,9 +591,7 @@ cdef class ScanResult:
 
     cdef readonly object codes          # int32, universe code of every item token, file order
     cdef readonly object n_items        # int64, items on each user line (a line with a space)
-    cdef readonly object user_of_line   # int32, user code of each user line (first-seen order)
     cdef readonly object line_numbers   # int64, 1-based line number of each user line
-    cdef readonly object line_offsets   # int64, byte offset of each user line in the file
     cdef readonly object keep           # bool per user line (last line of its user), or None
     cdef readonly object names          # list[str], the universe in order of first sighting
     cdef readonly object known_codes    # int64 universe code of every known key (-1), or None
@@ -619,10 +629,11 @@ cdef class Scanner:
 
     cdef Keys items
     cdef Keys users
-    cdef Grow codes, n_items, user_of_line, line_numbers, line_offsets
+    cdef Grow codes, n_items, line_numbers
     cdef Grow order            # int32: entry number of each universe code
     cdef Grow entry_code       # int32: universe code of each pre-filled key (-1: not seen)
-    cdef Grow user_last        # int64: last user line of each user
+    cdef Grow overridden       # int64: user lines whose user has a later line
+    cdef int64_t size_hint
     cdef Grow seed_pos         # int64: key position of each pre-filled key
     cdef int64_t n_seeded
     cdef int64_t n_entries
@@ -652,12 +663,11 @@ cdef class Scanner:
         # An item takes at least two bytes of the file; a line at least one.
         grow_init(&self.codes, 4, size_hint // 2 + 1)
         grow_init(&self.n_items, 8, size_hint // 64 + 1)
-        grow_init(&self.user_of_line, 4, size_hint // 64 + 1)
         grow_init(&self.line_numbers, 8, size_hint // 64 + 1)
-        grow_init(&self.line_offsets, 8, size_hint // 64 + 1)
+        self.size_hint = size_hint
         grow_init(&self.order, 4, 1024)
         grow_init(&self.entry_code, 4, n_known + 1)
-        grow_init(&self.user_last, 8, 1024)
+        grow_init(&self.overridden, 8, 1024)
         grow_init(&self.seed_pos, 8, n_known + 1)
         grow_init(&self.extra, 1, 1 << 16)
         self.buf_cap = (1 << 20) + PAD
@@ -675,12 +685,10 @@ cdef class Scanner:
         keys_free(&self.users)
         free(self.codes.data)
         free(self.n_items.data)
-        free(self.user_of_line.data)
         free(self.line_numbers.data)
-        free(self.line_offsets.data)
         free(self.order.data)
         free(self.entry_code.data)
-        free(self.user_last.data)
+        free(self.overridden.data)
         free(self.seed_pos.data)
         free(self.extra.data)
         free(self.buf)
@@ -762,6 +770,10 @@ cdef class Scanner:
             return  # no line ends in this block yet
         cut = i + 1
         self._scan(cut)
+        if self.offset == 0 and self.size_hint > 2 * cut:
+            # The user table would double its way up to one slot per line, re-placing
+            # every user each time: size it once, from the lines of the first block.
+            keys_presize(&self.users, self.size_hint / <double>cut)
         memmove(self.buf, self.buf + cut, self.buf_len - cut)
         self.buf_len -= cut
         self.offset += cut
@@ -793,6 +805,7 @@ cdef class Scanner:
                     NEEDS_EXACT_BYTE: "a byte other than printable ASCII, space, LF or CRLF",
                     NEEDS_EXACT_LONE_CR: "a lone CR",
                     NEEDS_EXACT_EMPTY_USER: "a line starting with a space",
+                    NEEDS_EXACT_LINES: "more than 2**31 - 1 lines with a user",
                 }[status]
             )
         return 0
@@ -814,10 +827,10 @@ cdef class Scanner:
             if c == 32:
                 if q == p:
                     return NEEDS_EXACT_EMPTY_USER
+                if self.n_items.size >= 0x7FFFFFFF:  # the user table keeps int32 lines
+                    return NEEDS_EXACT_LINES
                 grow_reserve(&self.n_items, 1)
-                grow_reserve(&self.user_of_line, 1)
                 grow_reserve(&self.line_numbers, 1)
-                grow_reserve(&self.line_offsets, 1)
                 k = self.n_items.size
                 self._user(p, <uint32_t>(q - p), k)
                 count = 0
@@ -845,11 +858,8 @@ cdef class Scanner:
                         return NEEDS_EXACT_BYTE
                 (<int64_t *>self.n_items.data)[k] = count
                 (<int64_t *>self.line_numbers.data)[k] = self.lines
-                (<int64_t *>self.line_offsets.data)[k] = self.offset + (line - buf)
                 self.n_items.size += 1
-                self.user_of_line.size += 1
                 self.line_numbers.size += 1
-                self.line_offsets.size += 1
             else:
                 if c == 10:
                     p = q + 1
@@ -931,24 +941,24 @@ cdef class Scanner:
         return 0
 
     cdef int _flush_users(self, int m) except -1 nogil:
-        """Look the ``m`` oldest pending users up, in file order: a new user gets the
-        next user code (the newer ones stay pending, as with items)."""
+        """Look the ``m`` oldest pending users up, in file order (the newer ones stay
+        pending, as with items). A user's code in the table is its latest line: a user
+        seen again marks that line overridden (the trainer's dict keeps the last)."""
         cdef int j
         cdef Token *t
         cdef int32_t *code
         cdef bint added
-        cdef int32_t *user_of_line = <int32_t *>self.user_of_line.data
         keys_reserve(&self.users, m)
-        grow_reserve(&self.user_last, m)
         for j in range(m):
             t = &self.user_batch[j]
             code = keys_slot(&self.users, t, &added)
             if added:
-                code[0] = <int32_t>self.n_users
                 self.n_users += 1
-            user_of_line[t.dest] = code[0]
-            (<int64_t *>self.user_last.data)[code[0]] = t.dest
-        self.user_last.size = self.n_users
+            else:
+                grow_reserve(&self.overridden, 1)
+                (<int64_t *>self.overridden.data)[self.overridden.size] = code[0]
+                self.overridden.size += 1
+            code[0] = <int32_t>t.dest
         self.n_user_batch -= m
         memmove(self.user_batch, self.user_batch + m, self.n_user_batch * sizeof(Token))
         return 0
@@ -960,8 +970,7 @@ cdef class Scanner:
 
         cdef ScanResult r = ScanResult()
         cdef int64_t i, n_lines
-        cdef int64_t *last
-        cdef int32_t *owner
+        cdef int64_t *lines
         cdef Grow keep
         if self.finished or self.failed:
             raise ValueError("the scanner is finished")
@@ -978,21 +987,19 @@ cdef class Scanner:
         n_lines = self.n_items.size
         r.n_users = self.n_users
         r.keep = None
-        if r.n_users < n_lines:  # a user on several lines: the last one wins
+        if self.overridden.size:  # a user on several lines: the last one wins
             grow_init(&keep, 1, n_lines)
-            last = <int64_t *>self.user_last.data
-            owner = <int32_t *>self.user_of_line.data
-            for i in range(n_lines):
-                keep.data[i] = last[owner[i]] == i
+            memset(keep.data, 1, n_lines)
+            lines = <int64_t *>self.overridden.data
+            for i in range(self.overridden.size):
+                keep.data[lines[i]] = 0
             keep.size = n_lines
             r.keep = grow_to_numpy(&keep, "bool")
-        free(self.user_last.data)
-        self.user_last.data = NULL
+        free(self.overridden.data)
+        self.overridden.data = NULL
         r.codes = grow_to_numpy(&self.codes, "int32")
         r.n_items = grow_to_numpy(&self.n_items, "int64")
-        r.user_of_line = grow_to_numpy(&self.user_of_line, "int32")
         r.line_numbers = grow_to_numpy(&self.line_numbers, "int64")
-        r.line_offsets = grow_to_numpy(&self.line_offsets, "int64")
         r.names = self._names()
         r.known_codes = None
         if self.has_known:
