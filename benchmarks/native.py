@@ -10,8 +10,10 @@ For each synthetic dataset (ASIN keys, made by benchmarks/generate.py when absen
   duplicate users, hygiene), without and with the mapping's keys pre-filled;
 * ``read_sequences`` (numpy) and ``read_sequences_native`` with the mapping's keys, as
   ``check`` calls them (the mapping is loaded with orjson first, timed apart);
-* the whole ``gramfix check`` as today (numpy reader) and with the compiled reader put
-  in its place (the wiring issue 11's restructure will make permanent).
+* the whole ``gramfix check`` as today (numpy reader), with the compiled reader put in
+  its place (the wiring issue 11's restructure will make permanent), and with the
+  compiled ``id_ranks`` and sample-window pass put in too (the history-order check's
+  per-user loop cannot be swapped from outside: ``--passes`` times it alone).
 
 Every command runs as a child process, interpreter start-up included; each runs once to
 warm the page cache, then ``--repeat`` times, and the best wall and CPU (user + system)
@@ -85,6 +87,23 @@ run()
 """
 
 
+CHECK_PASSES = CHECK_NATIVE.replace(
+    "from gramfix.cli import run",
+    """import numpy as np
+from gramfix._native import scan
+from gramfix import itemorder, samples
+import gramfix.checks.history_order as history_order
+import gramfix.checks.embeddings as embeddings
+numpy_ranks = itemorder.id_ranks
+def id_ranks(names):
+    ranks = scan.id_ranks(names)
+    return numpy_ranks(names) if ranks is None else ranks
+history_order.id_ranks = embeddings.id_ranks = id_ranks
+samples._window_hits = lambda c, l, w, r: scan.window_hits(c, l, w, r.view(np.uint8))
+from gramfix.cli import run""",
+)
+
+
 @dataclass
 class Row:
     name: str
@@ -137,6 +156,7 @@ def group(folder: Path, repeat: int) -> list[Row]:
         ("`read_sequences_native` (+ orjson load)", [py, "-c", READ, seq, mapped, "native"]),
         ("`gramfix check` today (numpy reader)", [py, "-m", "gramfix", *check]),
         ("`gramfix check`, compiled reader", [py, "-c", CHECK_NATIVE, *check]),
+        ("`gramfix check`, compiled reader, id_ranks, windows", [py, "-c", CHECK_PASSES, *check]),
     ]
     rows = []
     for name, command in commands:
@@ -148,11 +168,37 @@ def group(folder: Path, repeat: int) -> list[Row]:
     return rows
 
 
+def beauty(repeat: int) -> None:
+    """Real Beauty (../shared): the naive script of benchmarks/run.py against ``check``."""
+    sequences = run.SHARED / "gram" / "Beauty" / "user_sequence.txt"
+    mapping = run.SHARED / "gram-c" / "Beauty" / "item_id_to_gcn_index.json"
+    if not sequences.exists():
+        return
+    py = sys.executable
+    check = ["check", "--sequences", str(sequences), "--mapping", str(mapping)]
+    check += ["--format", "json", "--no-config"]
+    commands = [
+        ("naive `json.load` + count hits", [py, "-c", run.NAIVE, str(mapping), str(sequences)]),
+        ("`gramfix check` today", [py, "-m", "gramfix", *check]),
+        ("`gramfix check`, compiled reader", [py, "-c", CHECK_NATIVE, *check]),
+    ]
+    rows = [best(command, repeat) for _, command in commands]
+    print(f"\n### Beauty, real GRAM-C mapping (load average {os.getloadavg()[0]:.1f})\n")
+    print("| command | best wall | × naive | best CPU | peak RSS |")
+    print("|---|---:|---:|---:|---:|")
+    for (name, _), row in zip(commands, rows, strict=True):
+        print(
+            f"| {name} | {row.wall:.3f} s | {row.wall / rows[0].wall:.2f} | "
+            f"{row.cpu:.3f} s | {row.peak_mb:,.0f} MB |"
+        )
+
+
 def passes(folder: Path, repeat: int) -> None:
     """In this process (CPU time, best of ``repeat``): each per-token pass of ``check``
     as today (numpy) and compiled, on the sequences of ``folder``."""
     from types import SimpleNamespace
 
+    sys.path.insert(0, str(ROOT))  # this checkout's gramfix, as in the child processes
     import numpy as np
     import orjson
 
@@ -212,6 +258,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--passes", action="store_true", help="time each pass in-process instead")
     args = parser.parse_args(argv)
     print(run.machine(), file=sys.stderr)
+    if not args.passes:
+        beauty(args.repeat)
     for size in args.sizes:
         folder = run.dataset(args.data, size, "asin")
         if args.passes:

@@ -1008,7 +1008,14 @@ cdef class Scanner:
                 seed_pos = np.asarray(<int64_t[:self.n_seeded]>(<int64_t *>self.seed_pos.data))
                 entry_code = np.asarray(<int32_t[:self.n_seeded]>(<int32_t *>self.entry_code.data))
                 known_codes[seed_pos] = entry_code
+                del seed_pos, entry_code  # views of the arrays freed below
             r.known_codes = known_codes
+        # Only the item table serves `lookup` from now on: give the rest back.
+        self.seeded = None
+        free(self.order.data)
+        free(self.entry_code.data)
+        free(self.seed_pos.data)
+        self.order.data = self.entry_code.data = self.seed_pos.data = NULL
         r.lines = self.lines
         r.crlf_lines = self.crlf
         r.empty_lines = self.n_empty
