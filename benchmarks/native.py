@@ -28,6 +28,7 @@ import argparse
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -115,9 +116,9 @@ class Row:
 def best(command: list[str], repeat: int) -> Row:
     """Best wall and CPU time of ``repeat`` runs after a warm-up, and the peak RSS.
 
-    Only ``gramfix check`` may exit 1 (failing findings); for the other commands 1 is a
+    Only ``gramfix check`` and ``repair`` may exit 1 (findings); for the others 1 is a
     Python exception (e.g. the compiled scan is not available) and stops the run."""
-    allowed = (0, 1) if "check" in command else (0,)
+    allowed = (0, 1) if {"check", "repair"} & set(command) else (0,)
     walls, cpus, peak = [], [], 0.0
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     for attempt in range(repeat + 1):
@@ -140,7 +141,7 @@ def best(command: list[str], repeat: int) -> Row:
     return Row("", min(walls), min(cpus), peak)
 
 
-def group(folder: Path, repeat: int) -> list[Row]:
+def group(folder: Path, repeat: int, keys: str) -> list[Row]:
     sequences = folder / "user_sequence.txt"
     mapping = folder / "item_id_to_gcn_index.json"
     py = sys.executable
@@ -158,6 +159,18 @@ def group(folder: Path, repeat: int) -> list[Row]:
         ("`gramfix check`, compiled reader", [py, "-c", CHECK_NATIVE, *check]),
         ("`gramfix check`, compiled reader, id_ranks, windows", [py, "-c", CHECK_PASSES, *check]),
     ]
+    if keys == "whole-line":  # the original bug: repair's baseline is orjson load + dump
+        out = Path(tempfile.gettempdir()) / f"gramfix-native-bench-{os.getpid()}.json"
+        repair = ["repair", str(folder), "-o", str(out), "--force", "--no-config"]
+        round_trip = [py, "-c", run.ORJSON_ROUND_TRIP, mapped, str(out)]
+        commands = [
+            *commands[:2],
+            ("orjson load + dump of the mapping", round_trip),
+            ("`gramfix check` today (numpy reader)", [py, "-m", "gramfix", *check]),
+            ("`gramfix check`, compiled reader", [py, "-c", CHECK_NATIVE, *check]),
+            ("`gramfix repair -o` today (numpy reader)", [py, "-m", "gramfix", *repair]),
+            ("`gramfix repair -o`, compiled reader", [py, "-c", CHECK_NATIVE, *repair]),
+        ]
     rows = []
     for name, command in commands:
         row = best(command, repeat)
@@ -254,6 +267,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="*", default=[10_000_000])
     parser.add_argument("--data", type=Path, default=HERE / "data")
+    parser.add_argument("--keys", default="asin", choices=["asin", "whole-line"])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--passes", action="store_true", help="time each pass in-process instead")
     args = parser.parse_args(argv)
@@ -261,15 +275,17 @@ def main(argv: list[str] | None = None) -> int:
     if not args.passes:
         beauty(args.repeat)
     for size in args.sizes:
-        folder = run.dataset(args.data, size, "asin")
+        folder = run.dataset(args.data, size, args.keys)
         if args.passes:
             passes(folder, args.repeat)
             continue
         load = os.getloadavg()
         print(f"{folder.name}: load average {load[0]:.2f} before", file=sys.stderr)
-        rows = group(folder, args.repeat)
+        rows = group(folder, args.repeat, args.keys)
         base = rows[0]
-        print(f"\n### {size:,} interactions, ASIN keys (load average {load[0]:.1f} before)\n")
+        print(
+            f"\n### {size:,} interactions, {args.keys} keys (load average {load[0]:.1f} before)\n"
+        )
         print("| command | best wall | × `wc -w` | best CPU | × `wc -w` CPU | peak RSS |")
         print("|---|---:|---:|---:|---:|---:|")
         for row in rows:
