@@ -12,8 +12,9 @@ For each synthetic dataset (ASIN keys, made by benchmarks/generate.py when absen
   ``check`` calls them (the mapping is loaded with orjson first, timed apart);
 * the whole ``gramfix check`` as today (numpy reader), with the compiled reader put in
   its place (the wiring issue 11's restructure will make permanent), and with the
-  compiled ``id_ranks`` and sample-window pass put in too (the history-order check's
-  per-user loop cannot be swapped from outside: ``--passes`` times it alone).
+  compiled ``id_ranks``, sample-window pass and per-item counts put in too (the
+  history-order check's per-user loop cannot be swapped from outside: ``--passes``
+  times it alone).
 
 Every command runs as a child process, interpreter start-up included; each runs once to
 warm the page cache, then ``--repeat`` times, and the best wall and CPU (user + system)
@@ -101,6 +102,10 @@ def id_ranks(names):
     return numpy_ranks(names) if ranks is None else ranks
 history_order.id_ranks = embeddings.id_ranks = id_ranks
 samples._window_hits = lambda c, l, w, r: scan.window_hits(c, l, w, r.view(np.uint8))
+def item_counts(codes, lengths, n_items):
+    total, valid, test = scan.item_counts(codes, lengths, n_items)
+    return {"all": total, "train": total - valid - test, "valid": valid, "test": test}
+samples._item_counts = item_counts
 from gramfix.cli import run""",
 )
 
@@ -157,7 +162,7 @@ def group(folder: Path, repeat: int, keys: str) -> list[Row]:
         ("`read_sequences_native` (+ orjson load)", [py, "-c", READ, seq, mapped, "native"]),
         ("`gramfix check` today (numpy reader)", [py, "-m", "gramfix", *check]),
         ("`gramfix check`, compiled reader", [py, "-c", CHECK_NATIVE, *check]),
-        ("`gramfix check`, compiled reader, id_ranks, windows", [py, "-c", CHECK_PASSES, *check]),
+        ("`gramfix check`, compiled reader and passes", [py, "-c", CHECK_PASSES, *check]),
     ]
     if keys == "whole-line":  # the original bug: repair's baseline is orjson load + dump
         out = Path(tempfile.gettempdir()) / f"gramfix-native-bench-{os.getpid()}.json"
@@ -206,7 +211,7 @@ def beauty(repeat: int) -> None:
         )
 
 
-def passes(folder: Path, repeat: int) -> None:
+def passes(folder: Path, repeat: int, numpy_read: bool = True) -> None:
     """In this process (CPU time, best of ``repeat``): each per-token pass of ``check``
     as today (numpy) and compiled, on the sequences of ``folder``."""
     from types import SimpleNamespace
@@ -220,7 +225,7 @@ def passes(folder: Path, repeat: int) -> None:
     from gramfix.checks import history_order
     from gramfix.itemorder import id_ranks
     from gramfix.readers.sequences import read_sequences
-    from gramfix.samples import _window_hits
+    from gramfix.samples import _item_counts, _window_hits
 
     keys = orjson.loads((folder / "item_id_to_gcn_index.json").read_bytes())
     path = folder / "user_sequence.txt"
@@ -246,7 +251,7 @@ def passes(folder: Path, repeat: int) -> None:
         history_order.id_ranks = original
     rows = [
         ("read the sequences (keys pre-filled)",
-         timed(lambda: read_sequences(path, keys)),
+         timed(lambda: read_sequences(path, keys)) if numpy_read else float("nan"),
          timed(lambda: read_sequences_native(path, keys))),
         ("history order: sort the item IDs (`id_ranks`)",
          timed(lambda: id_ranks(s.items.names)), timed(lambda: scan.id_ranks(s.items.names))),
@@ -255,6 +260,9 @@ def passes(folder: Path, repeat: int) -> None:
         ("sample windows, a mixed view (`_window_hits`, window 5)",
          timed(lambda: _window_hits(s.codes, s.lengths, 5, resolved)),
          timed(lambda: scan.window_hits(s.codes, s.lengths, 5, resolved.view(np.uint8)))),
+        ("sample tables: per-item counts (`_item_counts`)",
+         timed(lambda: _item_counts(s.codes, s.lengths, len(s.items))),
+         timed(lambda: scan.item_counts(s.codes, s.lengths, len(s.items)))),
     ]  # fmt: skip
     print(f"\n### Passes in one process, {folder.name} (CPU, best of {repeat})\n")
     print("| pass | numpy (today) | compiled | speed-up |")
@@ -270,6 +278,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keys", default="asin", choices=["asin", "whole-line"])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--passes", action="store_true", help="time each pass in-process instead")
+    parser.add_argument(
+        "--no-numpy-read", action="store_true", help="--passes without numpy's read"
+    )
     args = parser.parse_args(argv)
     print(run.machine(), file=sys.stderr)
     if not args.passes:
@@ -277,7 +288,7 @@ def main(argv: list[str] | None = None) -> int:
     for size in args.sizes:
         folder = run.dataset(args.data, size, args.keys)
         if args.passes:
-            passes(folder, args.repeat)
+            passes(folder, args.repeat, not args.no_numpy_read)
             continue
         load = os.getloadavg()
         print(f"{folder.name}: load average {load[0]:.2f} before", file=sys.stderr)

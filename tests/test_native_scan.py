@@ -433,3 +433,21 @@ def test_the_passes_refuse_arrays_that_do_not_fit() -> None:
         unsorted_users(codes, np.array([2, 2], np.int64), ranks)
     with pytest.raises(ValueError, match="negative"):
         window_hits(codes, np.array([-1], np.int64), 3, np.ones(3, np.uint8))
+
+
+@native
+@settings(max_examples=300, deadline=None)
+@given(histories())
+def test_compiled_item_counts_equal_the_numpy_ones(
+    data: tuple[np.ndarray, np.ndarray, int],
+) -> None:
+    from gramfix._native.scan import item_counts
+    from gramfix.samples import _item_counts
+
+    codes, lengths, n_items = data
+    total, valid, test = item_counts(codes, lengths, n_items)
+    expected = _item_counts(codes, lengths, n_items)
+    assert total.tolist() == expected["all"].tolist()
+    assert valid.tolist() == expected["valid"].tolist()
+    assert test.tolist() == expected["test"].tolist()
+    assert (total - valid - test).tolist() == expected["train"].tolist()

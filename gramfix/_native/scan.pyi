@@ -57,3 +57,6 @@ def window_hits(
     window: int,
     resolved: npt.NDArray[np.uint8],
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]: ...
+def item_counts(
+    codes: npt.NDArray[np.int32], lengths: npt.NDArray[np.int64], n_items: int
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]: ...

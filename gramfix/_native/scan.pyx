@@ -1317,3 +1317,30 @@ def window_hits(const int32_t[::1] codes, const int64_t[::1] lengths, int64_t wi
             start += n
     return (np.array([hits[0], hits[1], hits[2], hits[3]], np.int64),
             np.array([dead[0], dead[1], dead[2], dead[3]], np.int64))
+
+
+def item_counts(const int32_t[::1] codes, const int64_t[::1] lengths, Py_ssize_t n_items) -> object:
+    """`gramfix.samples._item_counts` compiled: interactions of each item in all, and as
+    the validation (s[-2]) and test (s[-1]) target of its users, in one pass."""
+    import numpy as np
+
+    cdef Py_ssize_t u, n_users = lengths.shape[0]
+    cdef int64_t p, n, start = 0
+    check_histories(codes, lengths, n_items)
+    total_ = np.zeros(n_items, np.int64)
+    valid_ = np.zeros(n_items, np.int64)
+    test_ = np.zeros(n_items, np.int64)
+    cdef int64_t[::1] total = total_
+    cdef int64_t[::1] valid = valid_
+    cdef int64_t[::1] test = test_
+    with nogil:
+        for u in range(n_users):
+            n = lengths[u]
+            for p in range(start, start + n):
+                total[codes[p]] += 1
+            if n >= 1:
+                test[codes[start + n - 1]] += 1
+            if n >= 2:
+                valid[codes[start + n - 2]] += 1
+            start += n
+    return total_, valid_, test_
