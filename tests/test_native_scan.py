@@ -1,0 +1,453 @@
+"""The compiled scan gives exactly what the pure readers give, on every dataset shape.
+
+Three references: the line-by-line exact reader, the numpy fast reader, and the per-line
+oracle of tests/oracle.py; plus whole reports, which must be byte-identical with the
+compiled reader in place of the pure one. Skipped when the extension is not built,
+except `test_the_compiled_scan_is_there_when_required`, which CI runs with
+GRAMFIX_REQUIRE_NATIVE=1 so that the compiled path is really tested there.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import random
+import string
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from gramfix import _native, check_dataset
+from gramfix.errors import InputError
+from gramfix.hashindex import StringIndex
+from gramfix.readers import sequences as reader
+from gramfix.readers.sequences import Sequences, read_sequences
+from tests import oracle
+from tests.conftest import Run
+from tests.test_fast_path import SHAPES
+from tests.test_fast_path import _dataset as fast_path_dataset
+from tests.test_sequences import ascii_files
+
+native = pytest.mark.skipif(not _native.AVAILABLE, reason=f"engine: {_native.ENGINE}")
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_the_compiled_scan_is_there_when_required() -> None:
+    if not os.environ.get("GRAMFIX_REQUIRE_NATIVE"):
+        pytest.skip("GRAMFIX_REQUIRE_NATIVE is not set (CI sets it)")
+    assert _native.AVAILABLE, _native.ENGINE
+
+
+def test_the_engine_says_why_the_pure_path_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GRAMFIX_PURE", "1")
+    assert _native._load() == (None, "pure Python/numpy (GRAMFIX_PURE is set)")
+    monkeypatch.delenv("GRAMFIX_PURE")
+    if not _native.AVAILABLE:
+        pytest.skip(_native.ENGINE)
+    assert _native._load()[1] == "compiled (Cython)"
+    # A build older than its source (an editable install whose scan.pyx changed) is not
+    # run: its results would not be those of the code under test.
+    monkeypatch.setattr("gramfix._native.zlib.crc32", lambda data: 0)
+    module, engine = _native._load()
+    assert module is None
+    assert "older than scan.pyx" in engine
+
+
+def _read_native(path: Path, known: object = None, block: int | None = None) -> Sequences:
+    from gramfix._native import adapter
+
+    original = adapter.BLOCK_BYTES
+    adapter.BLOCK_BYTES = block or original
+    try:
+        return adapter.read_sequences_native(path, known)  # type: ignore[arg-type]
+    finally:
+        adapter.BLOCK_BYTES = original
+
+
+def _exact(path: Path) -> Sequences:
+    with path.open("rb") as handle:
+        return reader._ExactReader(path).read(handle)
+
+
+def _same(a: Sequences, b: Sequences) -> None:
+    assert a.items.names == b.items.names
+    assert a.codes.dtype == b.codes.dtype == np.int32
+    assert np.array_equal(a.codes, b.codes)
+    assert np.array_equal(a.lengths, b.lengths)
+    assert np.array_equal(a.user_lines, b.user_lines)
+    assert a.hygiene == b.hygiene
+
+
+def _probes(names: list[str], keys: list[str]) -> list[str]:
+    """Strings to look up: the names, the keys, and near misses of both."""
+    rng = random.Random(len(names))
+    out = names + keys + ["", " ", "é", "X" * 200, "B0000000001 title: x"]
+    for name in rng.sample(names, min(len(names), 50)):
+        out += [name + "x", name[:-1], name.lower(), name.upper(), name.zfill(len(name) + 2)]
+    return out
+
+
+def _refused_alike(path: Path, block: int | None) -> Sequences | None:
+    """The exact reader's result, or None when it refuses the file, after checking that
+    the compiled reader refuses it with the very same message."""
+    try:
+        return _exact(path)
+    except InputError as error:
+        problem = str(error)
+    with pytest.raises(InputError) as compiled:
+        _read_native(path, None, block)
+    assert str(compiled.value) == problem
+    return None
+
+
+def _check_all(path: Path, keys: list[str] | None, block: int | None = None) -> None:
+    """The compiled reader against the exact and fast readers and the oracle."""
+    exact = _exact(path)
+    got = _read_native(path, keys, block)
+    _same(got, exact)
+    fast = read_sequences(path, keys)
+    _same(got, fast)
+    # The trainer's dict, line by line: the same histories (the dict orders users by
+    # their first line, the reader by the line it keeps).
+    trainer = oracle.read_like_trainer(path)
+    names = np.array(got.items.names, dtype=object)
+    histories = np.split(names[got.codes], np.cumsum(got.lengths)[:-1])
+    assert sorted(tuple(h) for h in histories) == sorted(map(tuple, trainer.values()))
+    # Lookups in the universe, and the code of every key the read was given.
+    reference = StringIndex.from_names(exact.items.names)
+    probes = _probes(exact.items.names, keys or [])
+    assert got.items.lookup(probes).tolist() == reference.lookup(probes).tolist()
+    assert got.items.hashed == reference.hashed
+    if keys is not None and not got.exact_reader:  # the exact reader takes no keys
+        codes = got.codes_of(keys)
+        assert codes is not None
+        assert codes.tolist() == reference.lookup(keys).tolist()
+
+
+@native
+@pytest.mark.parametrize("shape", [*SHAPES, "non-ascii"])
+@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize("block", [None, 4096, 7])
+def test_every_dataset_shape_equals_the_pure_readers(
+    shape: str, seed: int, block: int | None, tmp_path: Path
+) -> None:
+    fast_path_dataset(tmp_path, shape, seed)
+    keys = list(json.loads((tmp_path / "item_id_to_gcn_index.json").read_text()))
+    path = tmp_path / "user_sequence.txt"
+    _check_all(path, keys, block)
+    _check_all(path, None, block)
+    assert _read_native(path, keys).exact_reader == (shape == "non-ascii")
+
+
+@native
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(ascii_files(), st.sampled_from([1 << 20, 64, 7, 1]), st.booleans())
+def test_random_files_equal_the_pure_readers(data: bytes, block: int, with_keys: bool) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "user_sequence.txt"
+        path.write_bytes(data)
+        expected = _refused_alike(path, block)
+        if expected is None:
+            return
+        keys = None
+        if with_keys:  # pre-filled: some names, some strangers, in another order
+            keys = [*expected.items.names[::-2], "NOT-AN-ITEM", "x" * 70, "a b", "ü"]
+            keys = list(dict.fromkeys(keys))
+        _check_all(path, keys, block)
+
+
+ODD = [
+    b"U1\tA B\nU2 A B\n",  # a tab: the exact reader
+    b"U1 A\x0bB\n",  # an odd space
+    b"U1 A\rB\nU2 C\n",  # a lone CR is a line break
+    b"U1 A B\r",  # a final lone CR
+    "\ufeffU1 A B\n".encode(),  # BOM
+    " A B\nU2 A\n",  # a line starting with a space: the user ""
+    "U1 caf\u00e9 B\n".encode(),  # non-ASCII
+    b"U1 A\x7fB\n",  # DEL
+    b"U1 A\x01B\n",  # a control character
+]
+
+
+@native
+@pytest.mark.parametrize("data", ODD)
+@pytest.mark.parametrize("block", [None, 3])
+def test_what_only_the_exact_reader_takes_goes_there(
+    data: bytes | str, block: int | None, tmp_path: Path
+) -> None:
+    path = tmp_path / "user_sequence.txt"
+    path.write_bytes(data.encode() if isinstance(data, str) else data)
+    got = _read_native(path, ["A", "B"], block)
+    _same(got, _exact(path))
+
+
+@native
+@pytest.mark.parametrize(
+    ("data", "problem"),
+    [
+        (b"", "the sequence file is empty"),
+        (b"\n\n", "no line of the form"),
+        (b"U1\nU2\r\n", "no line of the form"),
+        (b"U1 \nU2  \n", "no item IDs on any line"),
+        (b"U1 A\0B\n", "NUL byte"),
+        (b"U1 A \xff\n", "not UTF-8"),
+    ],
+)
+def test_unreadable_files_are_refused_alike(data: bytes, problem: str, tmp_path: Path) -> None:
+    path = tmp_path / "user_sequence.txt"
+    path.write_bytes(data)
+    with pytest.raises(InputError, match=problem) as pure:
+        read_sequences(path)
+    with pytest.raises(InputError, match=problem) as compiled:
+        _read_native(path)
+    assert str(compiled.value) == str(pure.value)
+
+
+@native
+def test_a_large_file_in_small_blocks(tmp_path: Path) -> None:
+    # Enough distinct items and users for both tables to double several times; tokens
+    # of every width around the inline limit (16 bytes) and the numpy reader's (64).
+    rng = random.Random(5)
+    alphabet = string.ascii_letters + string.digits + "_-.:"
+    catalogue = [
+        "".join(rng.choice(alphabet) for _ in range(rng.choice([1, 7, 8, 9, 12, 15, 16, 17, 40])))
+        for _ in range(60_000)
+    ]
+    catalogue += ["L" * n for n in (63, 64, 65, 100, 300)]
+    users = [f"user{i:07d}" + "u" * (i % 20) for i in range(25_000)]
+    lines = []
+    for _ in range(30_000):  # some users on several lines
+        items = rng.choices(catalogue, k=rng.randint(0, 30))
+        lines.append(" ".join([rng.choice(users), *items]))
+    path = tmp_path / "user_sequence.txt"
+    path.write_text("\n".join(lines) + "\n", encoding="ascii")
+    keys = list(dict.fromkeys([*rng.sample(catalogue, 20_000), "absent", "L" * 65]))
+    _check_all(path, keys, 1 << 12)
+    got = _read_native(path, keys)
+    assert got.hygiene.overridden_lines.count > 0  # the dedup really ran
+
+
+@native
+def test_one_huge_line_across_many_blocks(tmp_path: Path) -> None:
+    items = b" ".join(b"B%09d" % i for i in range(300_000))
+    path = tmp_path / "user_sequence.txt"
+    path.write_bytes(b"U1 " + items + b"\n")
+    _check_all(path, None, 1 << 16)
+
+
+@native
+def test_known_keys_must_be_distinct(tmp_path: Path) -> None:
+    path = tmp_path / "user_sequence.txt"
+    path.write_bytes(b"U1 A B\n")
+    with pytest.raises(ValueError, match="distinct"):
+        read_sequences(path, ["A", "A"])
+    with pytest.raises(ValueError, match="distinct"):
+        _read_native(path, ["A", "A"])
+
+
+@native
+def test_the_scanner_is_used_once() -> None:
+    from gramfix._native.scan import Scanner
+
+    scanner = Scanner()
+    scanner.feed(b"U1 A B\n")
+    scanner.finish()
+    with pytest.raises(ValueError, match="finished"):
+        scanner.feed(b"U2 A\n")
+    with pytest.raises(ValueError, match="finished"):
+        scanner.finish()
+    with pytest.raises(ValueError, match="after finish"):
+        Scanner().lookup(["A"])
+
+
+def _sequence_files() -> Iterator[Path]:
+    for folder in ("tests/cases", "tests/bad_inputs", "examples"):
+        yield from sorted((ROOT / folder).rglob("user_sequence*.txt"))
+
+
+@native
+@pytest.mark.parametrize("path", list(_sequence_files()), ids=lambda p: str(p.relative_to(ROOT)))
+def test_every_sequence_file_of_the_repository(path: Path) -> None:
+    expected = _refused_alike(path, None)
+    if expected is None:
+        return
+    _same(_read_native(path), expected)
+    _same(_read_native(path, block=5), expected)
+
+
+@native
+@pytest.mark.parametrize("name", ["Beauty", "Toys"])
+def test_the_real_datasets(name: str, shared: Path) -> None:
+    path = shared / "gram" / name / "user_sequence.txt"
+    mapping = shared / "gram-c" / name / "item_id_to_gcn_index.json"
+    keys = list(json.loads(mapping.read_text())) if mapping.exists() else None
+    _check_all(path, keys)
+
+
+def _with_native(monkeypatch: pytest.MonkeyPatch) -> None:
+    from gramfix._native.adapter import read_sequences_native
+
+    monkeypatch.setattr("gramfix.check.read_sequences", read_sequences_native)
+
+
+CASES = sorted(p for p in (ROOT / "tests" / "cases").iterdir() if p.is_dir())
+
+
+@native
+@pytest.mark.parametrize("case", CASES, ids=lambda p: p.name)
+def test_golden_reports_are_byte_identical(
+    case: Path, gramfix: Callable[..., Run], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.test_golden import _args
+
+    monkeypatch.chdir(case)
+    args = ["check", ".", "--format", "json", *_args(case)]
+    pure = gramfix(*args)
+    with monkeypatch.context() as patch:
+        _with_native(patch)
+        compiled = gramfix(*args)
+    assert compiled == pure
+
+
+@native
+@pytest.mark.parametrize("shape", [*SHAPES, "non-ascii"])
+def test_reports_on_every_shape_are_byte_identical(
+    shape: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fast_path_dataset(tmp_path, shape, 11)
+    pure = check_dataset(tmp_path).model_dump_json(indent=2)
+    _with_native(monkeypatch)
+    assert check_dataset(tmp_path).model_dump_json(indent=2) == pure
+
+
+@native
+def test_real_beauty_reports_are_byte_identical(
+    shared: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = shared / "gram-c" / "Beauty"
+    sequences = shared / "gram" / "Beauty" / "user_sequence.txt"
+    mapping = folder / "item_id_to_gcn_index.json"
+    pure = check_dataset(sequences=sequences, mapping=mapping).model_dump_json(indent=2)
+    _with_native(monkeypatch)
+    assert check_dataset(sequences=sequences, mapping=mapping).model_dump_json(indent=2) == pure
+
+
+# The other per-token passes: each equal to its numpy reference and to a plain loop.
+
+NAMES = st.lists(
+    st.text(alphabet="AB9\x01~ _0", min_size=1, max_size=40)
+    | st.from_regex(r"[0-9]{1,19}", fullmatch=True)
+    | st.sampled_from(["B000000001", "0786959916", "786959916", "X" * 17, "X" * 16 + "Y"]),
+    max_size=60,
+)
+
+
+@native
+@settings(max_examples=300, deadline=None)
+@given(NAMES, st.booleans())
+def test_compiled_id_ranks_equal_the_numpy_ones(names: list[str], digits_only: bool) -> None:
+    from gramfix._native.scan import id_ranks as compiled
+    from gramfix.itemorder import id_ranks
+
+    if digits_only:  # the numeric order (ties between 07 and 7 keep the names' order)
+        names = [n for n in names if n.isascii() and n.isdigit() and len(n) <= 18] or ["0"]
+    got = compiled(names)
+    assert got is not None
+    assert got.tolist() == id_ranks(names).tolist()
+
+
+@native
+def test_compiled_id_ranks_leave_non_ascii_names_to_numpy() -> None:
+    from gramfix._native.scan import id_ranks as compiled
+
+    assert compiled(["B1", "café"]) is None
+    empty = compiled([])
+    assert empty is not None
+    assert empty.tolist() == []
+
+
+@st.composite
+def histories(draw: st.DrawFn) -> tuple[np.ndarray, np.ndarray, int]:
+    n_items = draw(st.integers(1, 12))
+    lengths = draw(st.lists(st.integers(0, 15), max_size=25))
+    codes = draw(
+        st.lists(st.integers(0, n_items - 1), min_size=sum(lengths), max_size=sum(lengths))
+    )
+    return np.array(codes, np.int32), np.array(lengths, np.int64), n_items
+
+
+@native
+@settings(max_examples=300, deadline=None)
+@given(histories(), st.randoms(use_true_random=False))
+def test_compiled_unsorted_users_equal_a_plain_loop(
+    data: tuple[np.ndarray, np.ndarray, int], rng: random.Random
+) -> None:
+    from gramfix._native.scan import unsorted_users
+
+    codes, lengths, n_items = data
+    ranks = np.array(rng.sample(range(n_items), n_items), np.int64)
+    expected, start = [], 0
+    for n in lengths.tolist():
+        items = codes[start : start + n].tolist()
+        expected.append(any(ranks[b] < ranks[a] for a, b in itertools.pairwise(items)))
+        start += n
+    assert unsorted_users(codes, lengths, ranks).tolist() == expected
+
+
+@native
+@settings(max_examples=300, deadline=None)
+@given(histories(), st.integers(1, 6), st.randoms(use_true_random=False))
+def test_compiled_window_hits_equal_the_numpy_pass_and_the_oracle(
+    data: tuple[np.ndarray, np.ndarray, int], window: int, rng: random.Random
+) -> None:
+    from gramfix._native.scan import window_hits
+    from gramfix.samples import _window_hits
+
+    codes, lengths, n_items = data
+    resolved = np.array([rng.random() < 0.5 for _ in range(n_items)], np.bool_)
+    hits, dead = window_hits(codes, lengths, window, resolved.view(np.uint8))
+    reference = _window_hits(codes, lengths, window, resolved)
+    assert hits.tolist() == reference[0].tolist()
+    assert dead.tolist() == reference[1].tolist()
+    tables = oracle.sample_tables(codes, lengths, n_items, window, [resolved])
+    for label, split in ((1, "train"), (2, "valid"), (3, "test")):
+        sums = tables.windows[0][split]
+        assert (hits[label], dead[label]) == (sums.resolved_slots, sums.dead_samples)
+
+
+@native
+def test_the_passes_refuse_arrays_that_do_not_fit() -> None:
+    from gramfix._native.scan import unsorted_users, window_hits
+
+    codes = np.array([0, 1, 2], np.int32)
+    ranks = np.arange(2, dtype=np.int64)
+    with pytest.raises(ValueError, match="outside the items"):
+        unsorted_users(codes, np.array([3], np.int64), ranks)
+    with pytest.raises(ValueError, match="more than the codes"):
+        unsorted_users(codes, np.array([2, 2], np.int64), ranks)
+    with pytest.raises(ValueError, match="negative"):
+        window_hits(codes, np.array([-1], np.int64), 3, np.ones(3, np.uint8))
+
+
+@native
+@settings(max_examples=300, deadline=None)
+@given(histories())
+def test_compiled_item_counts_equal_the_numpy_ones(
+    data: tuple[np.ndarray, np.ndarray, int],
+) -> None:
+    from gramfix._native.scan import item_counts
+    from gramfix.samples import _item_counts
+
+    codes, lengths, n_items = data
+    total, valid, test = item_counts(codes, lengths, n_items)
+    expected = _item_counts(codes, lengths, n_items)
+    assert total.tolist() == expected["all"].tolist()
+    assert valid.tolist() == expected["valid"].tolist()
+    assert test.tolist() == expected["test"].tolist()
+    assert (total - valid - test).tolist() == expected["train"].tolist()
