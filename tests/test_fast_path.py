@@ -21,6 +21,9 @@ from gramfix.checks import context as analysis_module
 from gramfix.io import sequences as reader
 from tests import oracle
 
+#: Every test here runs on both engines (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("engine")
+
 ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 

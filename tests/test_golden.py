@@ -15,6 +15,9 @@ import pytest
 from gramfix import check_dataset
 from tests.conftest import Run
 
+#: Every test here runs on both engines (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("engine")
+
 CASES = sorted(p for p in (Path(__file__).parent / "cases").iterdir() if p.is_dir())
 UPDATE = bool(os.environ.get("GRAMFIX_UPDATE_GOLDEN"))
 

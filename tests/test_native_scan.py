@@ -1,9 +1,10 @@
-"""The compiled scan gives exactly what the pure readers give, on every dataset shape.
+"""The compiled kernels give exactly what the pure path gives, on every dataset shape.
 
-Three references: the line-by-line exact reader, the numpy fast reader, and the per-line
-oracle of tests/oracle.py; plus whole reports, which must be byte-identical with the
-compiled reader in place of the pure one. Skipped when the extension is not built,
-except `test_the_compiled_scan_is_there_when_required`, which CI runs with
+The reader has three references: the line-by-line exact reader, the numpy fast reader,
+and the per-line oracle of tests/oracle.py; each other compiled pass is compared with
+its numpy reference and a plain loop. Whole reports on both engines are compared in
+tests/test_engines.py. Skipped when the extension is not built, except
+`test_the_compiled_scan_is_there_when_required`, which CI runs with
 GRAMFIX_REQUIRE_NATIVE=1 so that the compiled path is really tested there.
 """
 
@@ -15,7 +16,7 @@ import os
 import random
 import string
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -23,56 +24,59 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gramfix import _native, check_dataset
-from gramfix.errors import InputError
-from gramfix.hashindex import StringIndex
-from gramfix.readers import sequences as reader
-from gramfix.readers.sequences import Sequences, read_sequences
+import gramfix._native as native
+from gramfix.engine.hashindex import StringIndex
+from gramfix.io import sequences as reader
+from gramfix.io.sequences import Sequences
+from gramfix.model.errors import InputError
 from tests import oracle
-from tests.conftest import Run
+from tests.conftest import pure_engine
 from tests.test_fast_path import SHAPES
 from tests.test_fast_path import _dataset as fast_path_dataset
 from tests.test_sequences import ascii_files
 
-native = pytest.mark.skipif(not _native.AVAILABLE, reason=f"engine: {_native.ENGINE}")
+compiled_only = pytest.mark.skipif(not native.AVAILABLE, reason=f"engine: {native.ENGINE}")
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_the_compiled_scan_is_there_when_required() -> None:
     if not os.environ.get("GRAMFIX_REQUIRE_NATIVE"):
         pytest.skip("GRAMFIX_REQUIRE_NATIVE is not set (CI sets it)")
-    assert _native.AVAILABLE, _native.ENGINE
+    assert native.AVAILABLE, native.ENGINE
 
 
 def test_the_engine_says_why_the_pure_path_runs(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GRAMFIX_PURE", "1")
-    assert _native._load() == (None, "pure Python/numpy (GRAMFIX_PURE is set)")
+    assert native._load() == (None, "pure Python/numpy (GRAMFIX_PURE is set)")
     monkeypatch.delenv("GRAMFIX_PURE")
-    if not _native.AVAILABLE:
-        pytest.skip(_native.ENGINE)
-    assert _native._load()[1] == "compiled (Cython)"
+    if not native.AVAILABLE:
+        pytest.skip(native.ENGINE)
+    assert native._load()[1] == "compiled (Cython)"
     # A build older than its source (an editable install whose scan.pyx changed) is not
     # run: its results would not be those of the code under test.
     monkeypatch.setattr("gramfix._native.zlib.crc32", lambda data: 0)
-    module, engine = _native._load()
+    module, engine = native._load()
     assert module is None
     assert "older than scan.pyx" in engine
 
 
 def _read_native(path: Path, known: object = None, block: int | None = None) -> Sequences:
-    from gramfix._native import adapter
+    """`read_sequences` on the compiled engine, ``block`` bytes handed to the scan at a time."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(native, "AVAILABLE", True)
+        patch.setattr(reader, "BLOCK_BYTES", block or reader.BLOCK_BYTES)
+        return reader.read_sequences(path, known)  # type: ignore[arg-type]
 
-    original = adapter.BLOCK_BYTES
-    adapter.BLOCK_BYTES = block or original
-    try:
-        return adapter.read_sequences_native(path, known)  # type: ignore[arg-type]
-    finally:
-        adapter.BLOCK_BYTES = original
+
+def read_sequences(path: Path, known: object = None) -> Sequences:
+    """`read_sequences` on the pure engine: the numpy reader, or the exact one."""
+    with pure_engine():
+        return reader.read_sequences(path, known)  # type: ignore[arg-type]
 
 
 def _exact(path: Path) -> Sequences:
     with path.open("rb") as handle:
-        return reader._ExactReader(path).read(handle)
+        return reader.ExactReader(path).read(handle)
 
 
 def _same(a: Sequences, b: Sequences) -> None:
@@ -130,7 +134,7 @@ def _check_all(path: Path, keys: list[str] | None, block: int | None = None) -> 
         assert codes.tolist() == reference.lookup(keys).tolist()
 
 
-@native
+@compiled_only
 @pytest.mark.parametrize("shape", [*SHAPES, "non-ascii"])
 @pytest.mark.parametrize("seed", [1, 2, 3])
 @pytest.mark.parametrize("block", [None, 4096, 7])
@@ -145,7 +149,7 @@ def test_every_dataset_shape_equals_the_pure_readers(
     assert _read_native(path, keys).exact_reader == (shape == "non-ascii")
 
 
-@native
+@compiled_only
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(ascii_files(), st.sampled_from([1 << 20, 64, 7, 1]), st.booleans())
 def test_random_files_equal_the_pure_readers(data: bytes, block: int, with_keys: bool) -> None:
@@ -175,7 +179,7 @@ ODD = [
 ]
 
 
-@native
+@compiled_only
 @pytest.mark.parametrize("data", ODD)
 @pytest.mark.parametrize("block", [None, 3])
 def test_what_only_the_exact_reader_takes_goes_there(
@@ -187,7 +191,7 @@ def test_what_only_the_exact_reader_takes_goes_there(
     _same(got, _exact(path))
 
 
-@native
+@compiled_only
 @pytest.mark.parametrize(
     ("data", "problem"),
     [
@@ -209,7 +213,7 @@ def test_unreadable_files_are_refused_alike(data: bytes, problem: str, tmp_path:
     assert str(compiled.value) == str(pure.value)
 
 
-@native
+@compiled_only
 def test_a_large_file_in_small_blocks(tmp_path: Path) -> None:
     # Enough distinct items and users for both tables to double several times; tokens
     # of every width around the inline limit (16 bytes) and the numpy reader's (64).
@@ -233,7 +237,7 @@ def test_a_large_file_in_small_blocks(tmp_path: Path) -> None:
     assert got.hygiene.overridden_lines.count > 0  # the dedup really ran
 
 
-@native
+@compiled_only
 def test_one_huge_line_across_many_blocks(tmp_path: Path) -> None:
     items = b" ".join(b"B%09d" % i for i in range(300_000))
     path = tmp_path / "user_sequence.txt"
@@ -241,7 +245,7 @@ def test_one_huge_line_across_many_blocks(tmp_path: Path) -> None:
     _check_all(path, None, 1 << 16)
 
 
-@native
+@compiled_only
 def test_known_keys_must_be_distinct(tmp_path: Path) -> None:
     path = tmp_path / "user_sequence.txt"
     path.write_bytes(b"U1 A B\n")
@@ -251,7 +255,7 @@ def test_known_keys_must_be_distinct(tmp_path: Path) -> None:
         _read_native(path, ["A", "A"])
 
 
-@native
+@compiled_only
 def test_the_scanner_is_used_once() -> None:
     from gramfix._native.scan import Scanner
 
@@ -271,7 +275,7 @@ def _sequence_files() -> Iterator[Path]:
         yield from sorted((ROOT / folder).rglob("user_sequence*.txt"))
 
 
-@native
+@compiled_only
 @pytest.mark.parametrize("path", list(_sequence_files()), ids=lambda p: str(p.relative_to(ROOT)))
 def test_every_sequence_file_of_the_repository(path: Path) -> None:
     expected = _refused_alike(path, None)
@@ -281,61 +285,13 @@ def test_every_sequence_file_of_the_repository(path: Path) -> None:
     _same(_read_native(path, block=5), expected)
 
 
-@native
+@compiled_only
 @pytest.mark.parametrize("name", ["Beauty", "Toys"])
 def test_the_real_datasets(name: str, shared: Path) -> None:
     path = shared / "gram" / name / "user_sequence.txt"
     mapping = shared / "gram-c" / name / "item_id_to_gcn_index.json"
     keys = list(json.loads(mapping.read_text())) if mapping.exists() else None
     _check_all(path, keys)
-
-
-def _with_native(monkeypatch: pytest.MonkeyPatch) -> None:
-    from gramfix._native.adapter import read_sequences_native
-
-    monkeypatch.setattr("gramfix.check.read_sequences", read_sequences_native)
-
-
-CASES = sorted(p for p in (ROOT / "tests" / "cases").iterdir() if p.is_dir())
-
-
-@native
-@pytest.mark.parametrize("case", CASES, ids=lambda p: p.name)
-def test_golden_reports_are_byte_identical(
-    case: Path, gramfix: Callable[..., Run], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from tests.test_golden import _args
-
-    monkeypatch.chdir(case)
-    args = ["check", ".", "--format", "json", *_args(case)]
-    pure = gramfix(*args)
-    with monkeypatch.context() as patch:
-        _with_native(patch)
-        compiled = gramfix(*args)
-    assert compiled == pure
-
-
-@native
-@pytest.mark.parametrize("shape", [*SHAPES, "non-ascii"])
-def test_reports_on_every_shape_are_byte_identical(
-    shape: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    fast_path_dataset(tmp_path, shape, 11)
-    pure = check_dataset(tmp_path).model_dump_json(indent=2)
-    _with_native(monkeypatch)
-    assert check_dataset(tmp_path).model_dump_json(indent=2) == pure
-
-
-@native
-def test_real_beauty_reports_are_byte_identical(
-    shared: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    folder = shared / "gram-c" / "Beauty"
-    sequences = shared / "gram" / "Beauty" / "user_sequence.txt"
-    mapping = folder / "item_id_to_gcn_index.json"
-    pure = check_dataset(sequences=sequences, mapping=mapping).model_dump_json(indent=2)
-    _with_native(monkeypatch)
-    assert check_dataset(sequences=sequences, mapping=mapping).model_dump_json(indent=2) == pure
 
 
 # The other per-token passes: each equal to its numpy reference and to a plain loop.
@@ -348,21 +304,22 @@ NAMES = st.lists(
 )
 
 
-@native
+@compiled_only
 @settings(max_examples=300, deadline=None)
 @given(NAMES, st.booleans())
 def test_compiled_id_ranks_equal_the_numpy_ones(names: list[str], digits_only: bool) -> None:
     from gramfix._native.scan import id_ranks as compiled
-    from gramfix.itemorder import id_ranks
+    from gramfix.engine.itemorder import id_ranks
 
     if digits_only:  # the numeric order (ties between 07 and 7 keep the names' order)
         names = [n for n in names if n.isascii() and n.isdigit() and len(n) <= 18] or ["0"]
     got = compiled(names)
     assert got is not None
-    assert got.tolist() == id_ranks(names).tolist()
+    with pure_engine():
+        assert got.tolist() == id_ranks(names).tolist()
 
 
-@native
+@compiled_only
 def test_compiled_id_ranks_leave_non_ascii_names_to_numpy() -> None:
     from gramfix._native.scan import id_ranks as compiled
 
@@ -382,13 +339,14 @@ def histories(draw: st.DrawFn) -> tuple[np.ndarray, np.ndarray, int]:
     return np.array(codes, np.int32), np.array(lengths, np.int64), n_items
 
 
-@native
+@compiled_only
 @settings(max_examples=300, deadline=None)
 @given(histories(), st.randoms(use_true_random=False))
 def test_compiled_unsorted_users_equal_a_plain_loop(
     data: tuple[np.ndarray, np.ndarray, int], rng: random.Random
 ) -> None:
     from gramfix._native.scan import unsorted_users
+    from gramfix.checks import history_order
 
     codes, lengths, n_items = data
     ranks = np.array(rng.sample(range(n_items), n_items), np.int64)
@@ -398,21 +356,24 @@ def test_compiled_unsorted_users_equal_a_plain_loop(
         expected.append(any(ranks[b] < ranks[a] for a, b in itertools.pairwise(items)))
         start += n
     assert unsorted_users(codes, lengths, ranks).tolist() == expected
+    with pure_engine():  # the numpy pass of the history-order check
+        assert history_order._unsorted(codes, lengths, ranks).tolist() == expected
 
 
-@native
+@compiled_only
 @settings(max_examples=300, deadline=None)
 @given(histories(), st.integers(1, 6), st.randoms(use_true_random=False))
 def test_compiled_window_hits_equal_the_numpy_pass_and_the_oracle(
     data: tuple[np.ndarray, np.ndarray, int], window: int, rng: random.Random
 ) -> None:
     from gramfix._native.scan import window_hits
-    from gramfix.samples import _window_hits
+    from gramfix.engine.windows import _window_hits
 
     codes, lengths, n_items = data
     resolved = np.array([rng.random() < 0.5 for _ in range(n_items)], np.bool_)
     hits, dead = window_hits(codes, lengths, window, resolved.view(np.uint8))
-    reference = _window_hits(codes, lengths, window, resolved)
+    with pure_engine():
+        reference = _window_hits(codes, lengths, window, resolved)
     assert hits.tolist() == reference[0].tolist()
     assert dead.tolist() == reference[1].tolist()
     tables = oracle.sample_tables(codes, lengths, n_items, window, [resolved])
@@ -421,7 +382,7 @@ def test_compiled_window_hits_equal_the_numpy_pass_and_the_oracle(
         assert (hits[label], dead[label]) == (sums.resolved_slots, sums.dead_samples)
 
 
-@native
+@compiled_only
 def test_the_passes_refuse_arrays_that_do_not_fit() -> None:
     from gramfix._native.scan import unsorted_users, window_hits
 
@@ -435,18 +396,19 @@ def test_the_passes_refuse_arrays_that_do_not_fit() -> None:
         window_hits(codes, np.array([-1], np.int64), 3, np.ones(3, np.uint8))
 
 
-@native
+@compiled_only
 @settings(max_examples=300, deadline=None)
 @given(histories())
 def test_compiled_item_counts_equal_the_numpy_ones(
     data: tuple[np.ndarray, np.ndarray, int],
 ) -> None:
     from gramfix._native.scan import item_counts
-    from gramfix.samples import _item_counts
+    from gramfix.engine.windows import _item_counts
 
     codes, lengths, n_items = data
     total, valid, test = item_counts(codes, lengths, n_items)
-    expected = _item_counts(codes, lengths, n_items)
+    with pure_engine():
+        expected = _item_counts(codes, lengths, n_items)
     assert total.tolist() == expected["all"].tolist()
     assert valid.tolist() == expected["valid"].tolist()
     assert test.tolist() == expected["test"].tolist()

@@ -34,7 +34,16 @@ def _load() -> tuple[ModuleType | None, str]:
     return compiled, "compiled (Cython)"
 
 
-#: The compiled module (`gramfix._native.scan`) when it is used, else None.
+#: The compiled module (`gramfix._native.scan`) when it loaded, else None; and which
+#: engine that makes, and why.
 kernel, ENGINE = _load()
-#: Whether the compiled scan runs (ENGINE says which engine, and why).
+#: Whether the compiled kernels run. Read at each use (never imported by value): the
+#: tests switch engines by setting it.
 AVAILABLE = kernel is not None
+
+
+def engine() -> str:
+    """Which engine runs now, and why (``gramfix --version`` prints it)."""
+    if AVAILABLE or kernel is None:
+        return ENGINE
+    return "pure Python/numpy (the compiled kernels are switched off)"

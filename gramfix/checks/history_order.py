@@ -13,6 +13,7 @@ import math
 import numpy as np
 import numpy.typing as npt
 
+import gramfix._native as native
 from gramfix.checks.context import Dataset
 from gramfix.checks.registry import CheckResult, CheckSpec
 from gramfix.engine.itemorder import id_ranks
@@ -37,13 +38,7 @@ def check_history_order(data: Dataset) -> CheckResult:
     for u0 in range(0, len(s.lengths), USERS_PER_CHUNK):
         lengths = s.lengths[u0 : u0 + USERS_PER_CHUNK]
         offset, total = int(starts[u0]), int(lengths.sum())
-        rank = ranks[s.codes[offset : offset + total]]
-        user = np.repeat(np.arange(len(lengths)), lengths)
-        position = np.arange(total) - (starts[u0 : u0 + len(lengths)] - offset)[user]
-        inside = (position < lengths[user] - 1)[:-1]  # pairs (p, p + 1) of one user
-        falls = np.flatnonzero(inside & (rank[1:] < rank[:-1]))
-        unsorted = np.zeros(len(lengths), np.bool_)
-        unsorted[user[falls]] = True
+        unsorted = _unsorted(s.codes[offset : offset + total], lengths, ranks)
         long_enough = lengths >= MIN_ITEMS
         sorted_here = np.flatnonzero(long_enough & ~unsorted)
         considered += int(long_enough.sum())
@@ -70,6 +65,25 @@ def check_history_order(data: Dataset) -> CheckResult:
             )
         )
     return CheckResult(findings)
+
+
+def _unsorted(
+    codes: npt.NDArray[np.int32], lengths: npt.NDArray[np.int64], ranks: npt.NDArray[np.int64]
+) -> npt.NDArray[np.bool_]:
+    """Whether each user's items (``codes``, user after user) fall in ID rank somewhere."""
+    if native.AVAILABLE:  # one pass over the codes, no per-interaction arrays
+        from gramfix._native.scan import unsorted_users
+
+        return unsorted_users(codes, lengths, ranks)
+    rank = ranks[codes]
+    total = len(codes)
+    user = np.repeat(np.arange(len(lengths)), lengths)
+    position = np.arange(total) - (np.cumsum(lengths) - lengths)[user]
+    inside = (position < lengths[user] - 1)[:-1]  # pairs (p, p + 1) of one user
+    falls = np.flatnonzero(inside & (rank[1:] < rank[:-1]))
+    unsorted = np.zeros(len(lengths), np.bool_)
+    unsorted[user[falls]] = True
+    return unsorted
 
 
 def _chance(lengths: npt.NDArray[np.int64]) -> float:

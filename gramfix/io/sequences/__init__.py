@@ -7,11 +7,12 @@ first space (user before, items = ``rest.split()``) and stores users in a dict, 
 * a user on several lines: the last line silently wins;
 * items are split on any whitespace, the user only on a real space.
 
-Two readers give the same result. The fast one (`fast`) works on the bytes with numpy
-and takes the files real pipelines write (printable ASCII, spaces, ``\\n`` or
-``\\r\\n``); the exact one (`exact`) goes line by line in Python and takes everything
-else (tabs, non-ASCII, NBSP, BOM). Both read the blocks of `gramfix.io.blocks` and
-gather into the same `collect.Collector`.
+Three readers give the same result. The files real pipelines write (printable ASCII,
+spaces, ``\\n`` or ``\\r\\n``) go to the compiled scan (`compiled`, when
+`gramfix._native` is built) or else to the numpy reader (`fast`); the exact one
+(`exact`) goes line by line in Python and takes everything else (tabs, non-ASCII, NBSP,
+BOM). The pure readers read the blocks of `gramfix.io.blocks` and gather into the same
+`collect.Collector`; the compiled one builds the same `Sequences` from its scan.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from pathlib import Path
 
+import gramfix._native as native
 from gramfix.io.blocks import LineExamples, NeedsExactReader
 from gramfix.io.sequences.collect import BLOCK_BYTES, Hygiene, Sequences
 from gramfix.io.sequences.exact import ExactReader
@@ -48,9 +50,18 @@ def read_sequences(path: Path, known: Collection[str] | None = None) -> Sequence
     # Streamed: what stays is an int32 code per interaction (~11 bytes of text each)
     # plus the per-item index; half the file size is a safe upper bound.
     with open_input(path) as handle:
-        ensure_fits(path, 0.5 * file_size(path), "reading these sequences")
+        size = file_size(path)
+        ensure_fits(path, 0.5 * size, "reading these sequences")
         try:  # a read can fail in either reader, and in the rewind between them
             try:
+                if native.AVAILABLE:  # read at each call: tests run both engines
+                    from gramfix._native.scan import NeedsExactReader as CompiledRefused
+                    from gramfix.io.sequences.compiled import read_compiled
+
+                    try:
+                        return read_compiled(path, handle, known, size, BLOCK_BYTES)
+                    except CompiledRefused:
+                        raise NeedsExactReader from None
                 return FastReader(path, known, BLOCK_BYTES).read(handle)
             except NeedsExactReader:
                 handle.seek(0)

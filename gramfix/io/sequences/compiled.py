@@ -1,11 +1,11 @@
-"""`Sequences` from the compiled scan: the same result as `read_sequences`, faster.
+"""The compiled sequence reader: `gramfix._native`'s scan, the same `Sequences`.
 
-This is the bridge the final wiring will call from the sequence reader (see
-docs/native.md): the compiled scan cuts and codes the file, and this module applies
-the trainer's dict semantics (the last line of a user wins; items only on overridden
-lines leave the universe) and fills the hygiene facts, exactly as the numpy reader's
-collector does. Files the scan does not take (tabs, non-ASCII, a lone CR, ...) go to
-the line-by-line reader, as with the numpy reader.
+The compiled scan (`gramfix._native.scan`) cuts and codes the file in one pass; this
+module applies the trainer's dict semantics (the last line of a user wins; items only
+on overridden lines leave the universe) and fills the hygiene facts, exactly as the
+pure readers' `Collector` does. The scan raises its `NeedsExactReader` on the files the
+numpy reader also refuses (tabs, non-ASCII, a lone CR, ...): `read_sequences` then
+hands them to the exact reader.
 """
 
 from __future__ import annotations
@@ -17,19 +17,11 @@ from typing import TYPE_CHECKING, BinaryIO
 import numpy as np
 import numpy.typing as npt
 
-from gramfix import _native
-from gramfix.errors import InputError
-from gramfix.hashindex import MAX_TOKEN_BYTES, StringIndex
-from gramfix.readers.sequences import (
-    EXAMPLES,
-    Hygiene,
-    LineExamples,
-    Sequences,
-    _ExactReader,
-    _file_size,
-    read_sequences,
-)
-from gramfix.readers.source import describe_os_error, ensure_fits, file_size, open_input
+from gramfix.engine.hashindex import StringIndex
+from gramfix.engine.tokens import MAX_TOKEN_BYTES
+from gramfix.io.blocks import EXAMPLES, LineExamples
+from gramfix.io.sequences.collect import Hygiene, Sequences
+from gramfix.model.errors import InputError
 
 if TYPE_CHECKING:
     from gramfix._native.scan import Scanner
@@ -74,29 +66,19 @@ class NativeStringIndex(StringIndex):
         return self.lookup(strings)
 
 
-def read_sequences_native(path: Path, known: Collection[str] | None = None) -> Sequences:
-    """`read_sequences` through the compiled scan when it is available (same result)."""
-    if not _native.AVAILABLE:
-        return read_sequences(path, known)
-    from gramfix._native.scan import NeedsExactReader
-
-    with open_input(path) as handle:
-        ensure_fits(path, 0.5 * file_size(path), "reading these sequences")
-        try:
-            try:
-                return _read(path, handle, known)
-            except NeedsExactReader:
-                handle.seek(0)
-                return _ExactReader(path).read(handle)
-        except OSError as error:
-            raise InputError(path, describe_os_error(error)) from None
-
-
-def _read(path: Path, handle: BinaryIO, known: Collection[str] | None) -> Sequences:
+def read_compiled(
+    path: Path,
+    handle: BinaryIO,
+    known: Collection[str] | None,
+    size_hint: int,
+    block_bytes: int = BLOCK_BYTES,
+) -> Sequences:
+    """`read_sequences` through the compiled scan (``size_hint``: the file's size, or 0);
+    the scan's `NeedsExactReader` when the file needs the exact reader."""
     from gramfix._native.scan import Scanner
 
-    scanner = Scanner(known, _file_size(handle))
-    while data := handle.read(BLOCK_BYTES):
+    scanner = Scanner(known, size_hint)
+    while data := handle.read(block_bytes):
         scanner.feed(data)
     scan = scanner.finish()
     if scan.bytes_read == 0:
