@@ -132,6 +132,18 @@ def _check_all(path: Path, keys: list[str] | None, block: int | None = None) -> 
         codes = got.codes_of(keys)
         assert codes is not None
         assert codes.tolist() == reference.lookup(keys).tolist()
+    # The keys read while the scan runs (a second thread; looked up afterwards): the
+    # same sequences, the same codes of the keys, and keys that are items are the names.
+    later = _read_native(path, lambda: keys, block)
+    _same(later, exact)
+    assert later.items.lookup(probes).tolist() == reference.lookup(probes).tolist()
+    if keys is not None and not later.exact_reader:
+        codes = later.codes_of(keys)
+        assert codes is not None
+        assert codes.tolist() == reference.lookup(keys).tolist()
+        by_value = {key: key for key in keys}
+        named = [name for name in later.items.names if name in by_value]
+        assert all(name is by_value[name] for name in named)  # one string, not two
 
 
 @compiled_only
@@ -413,3 +425,156 @@ def test_compiled_item_counts_equal_the_numpy_ones(
     assert valid.tolist() == expected["valid"].tolist()
     assert test.tolist() == expected["test"].tolist()
     assert (total - valid - test).tolist() == expected["train"].tolist()
+
+
+# The key classification of analyse_keys: the two readings of every key, in C.
+
+DECORATED_KEY = st.lists(
+    st.sampled_from(["B1", "B2", "0786", "x" * 20, "'B1'", '"', "'", "`", " ", "\t", "\x1c"])
+    | st.sampled_from(["\x1f", "\n", "\r", "\x0b", "title:", "ü", "\u00a0", "\ufeff", "B1\x00"])
+    | st.text(alphabet="B12' \t\"", max_size=6),
+    max_size=6,
+).map("".join)
+
+
+@compiled_only
+@settings(max_examples=400, deadline=None)
+@given(st.lists(DECORATED_KEY, max_size=40))
+def test_compiled_key_readings_equal_the_python_ones(keys: list[str]) -> None:
+    from gramfix.engine import keys as key_module
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "user_sequence.txt"
+        path.write_bytes(b"U1 B1 B2 0786 " + b"x" * 20 + b" 'B1' B1'\nU2 B2 B1 B2\n")
+        universe = _read_native(path).items
+    rest = np.arange(len(keys), dtype=np.int64)
+    compiled = universe.key_readings(keys, rest)
+    assert compiled is not None
+    first, second, cut = compiled
+    python = key_module._readings_in_python(keys, rest, universe)
+    ascii_keys = np.array([k.isascii() for k in keys], np.bool_)
+    assert (first == -2).tolist() == (~ascii_keys).tolist()  # the others: Python's
+    assert first[ascii_keys].tolist() == python[0][ascii_keys].tolist()
+    assert second[ascii_keys].tolist() == python[1][ascii_keys].tolist()
+    assert cut[ascii_keys].tolist() == python[2][ascii_keys].tolist()
+    # And the whole analysis: compiled readings (Python for the rest) == Python alone.
+    values = list(range(1, len(keys) + 1))
+    got = key_module.analyse_keys(keys, values, universe)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(type(universe), "key_readings", lambda *a: None)
+        expected = key_module.analyse_keys(keys, values, universe)
+    assert got.family.tolist() == expected.family.tolist()
+    assert got.target.tolist() == expected.target.tolist()
+    assert got.ambiguous.tolist() == expected.ambiguous.tolist()
+
+
+ID_NAMES = st.lists(
+    st.from_regex(r"[0-9]{1,19}", fullmatch=True)
+    | st.text(alphabet="AB9~_0", min_size=1, max_size=40)
+    | st.sampled_from(["B000000001", "0786959916", "786959916", "X" * 17, "X" * 16 + "Y"]),
+    min_size=1,
+    max_size=30,
+    unique=True,
+)
+
+
+@compiled_only
+@settings(max_examples=300, deadline=None)
+@given(ID_NAMES, st.booleans(), st.randoms(use_true_random=False))
+def test_unsorted_by_id_equals_the_ranked_pass(
+    names: list[str], digits_only: bool, rng: random.Random
+) -> None:
+    from gramfix._native.scan import unsorted_by_id
+    from gramfix.checks import history_order
+    from gramfix.engine.itemorder import id_ranks
+
+    if digits_only:  # the numeric order (ties between 07 and 7 keep the names' order)
+        names = [n for n in names if n.isdigit() and len(n) <= 18] or ["0"]
+    lengths = np.array([rng.randint(0, 6) for _ in range(20)], np.int64)
+    codes = np.array([rng.randrange(len(names)) for _ in range(int(lengths.sum()))], np.int32)
+    got = unsorted_by_id(codes, lengths, names)
+    assert got is not None
+    with pure_engine():
+        expected = history_order._unsorted(codes, lengths, id_ranks(names))
+    assert got.tolist() == expected.tolist()
+    assert unsorted_by_id(codes[:0], lengths[:0], ["café"]) is None  # numpy's case
+
+
+# The serialised mapping, proven to read back as planned without parsing it into a dict.
+
+JSON_KEYS = st.text(
+    alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]) | st.sampled_from('"\\\n\x00'),
+    max_size=12,
+)
+JSON_MAPPINGS = st.dictionaries(JSON_KEYS, st.integers(-(10**20), 10**20), max_size=12)
+
+
+def _reads_back(data: bytes, entries: dict[str, object]) -> bool:
+    """The reference: json.load's reading of the bytes is the mapping, in order."""
+    try:
+        parsed = json.loads(data.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        return False
+    return (
+        isinstance(parsed, dict)
+        and list(parsed.items()) == list(entries.items())
+        and all(type(a) is type(b) for a, b in zip(parsed.values(), entries.values(), strict=True))
+    )
+
+
+@compiled_only
+@settings(max_examples=500, deadline=None)
+@given(
+    JSON_MAPPINGS, st.integers(0, 10**6), st.sampled_from(["keep", "flip", "cut", "add", "drop"])
+)
+def test_verify_json_mapping_agrees_with_json_load(
+    entries: dict[str, int], where: int, change: str
+) -> None:
+    from gramfix._native.scan import verify_json_mapping
+    from gramfix.io.mapping import serialise
+
+    data = serialise(entries)
+    if change == "flip" and data:
+        i = where % len(data)
+        data = data[:i] + bytes([data[i] ^ (1 << (where % 7))]) + data[i + 1 :]
+    elif change == "cut" and data:
+        data = data[: where % len(data)]
+    elif change == "add":
+        data = data.rstrip()[:-1] + b', "extra": 1}'
+    elif change == "drop" and entries:
+        entries = dict(list(entries.items())[:-1])
+    verdict = verify_json_mapping(data, entries)
+    if verdict is not None:  # decided: exactly json.load's answer
+        assert verdict == _reads_back(data, entries)
+    else:  # undecided only for what it does not prove (big ints, lone surrogates, floats)
+        assert (
+            any(abs(v) >= 10**18 for v in entries.values())
+            or b"\\ud" in data.lower()
+            or (b"." in data or b"e" in data.lower())
+        )
+
+
+@compiled_only
+@pytest.mark.parametrize(
+    ("text", "entries", "verdict"),
+    [
+        (b'{"a": 1}', {"a": 1}, True),
+        (b' {\n  "a" : -0 ,"b":2}\n', {"a": 0, "b": 2}, True),
+        (b'{"a": 1, "a": 2}', {"a": 2}, False),  # json.load keeps one member of two
+        (b'{"a": 01}', {"a": 1}, False),  # not JSON
+        (b'{"a": 1.0}', {"a": 1}, None),  # a float to json.load: parsed by the caller
+        (b'{"a\\u00e9": 1}', {"a\u00e9": 1}, True),
+        (b'{"\\ud83d\\ude00": 1}', {"\U0001f600": 1}, True),
+        (b'{"\\ud83d": 1}', {"\ud83d": 1}, None),
+        (b'{"a\nb": 1}', {"a\nb": 1}, False),  # a raw line break in a string
+        (b'{"a": 1}x', {"a": 1}, False),
+        (b"{}", {}, True),
+        (b'{"a": True}', {"a": True}, None),  # not an int: the caller decides
+    ],
+)
+def test_verify_json_mapping_cases(
+    text: bytes, entries: dict[str, object], verdict: object
+) -> None:
+    from gramfix._native.scan import verify_json_mapping
+
+    assert verify_json_mapping(text, entries) == verdict

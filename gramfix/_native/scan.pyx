@@ -32,10 +32,13 @@ Nothing here imports numpy at module level: ``import gramfix._native.scan`` must
 cheap (``gramfix --version`` names the engine).
 """
 
+from cpython.dict cimport PyDict_Next
+from cpython.object cimport PyObject
 from cpython.unicode cimport PyUnicode_Check
+from libc.errno cimport EINTR, ENOMEM, errno
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t, uint64_t
 from libc.stdlib cimport calloc, free, malloc, realloc
-from libc.string cimport memcmp, memcpy, memmove, memset
+from libc.string cimport memchr, memcmp, memcpy, memmove, memset
 
 from cython cimport view
 
@@ -103,6 +106,11 @@ cdef extern from "Python.h":
     bint PyUnicode_IS_COMPACT_ASCII(object o)
     Py_ssize_t PyUnicode_GET_LENGTH(object o)
     void *PyUnicode_DATA(object o)
+    object PyUnicode_DecodeASCII(const char *s, Py_ssize_t size, const char *errors)
+    const char *PyUnicode_AsUTF8AndSize(object o, Py_ssize_t *size) except NULL
+
+cdef extern from "<unistd.h>" nogil:
+    ssize_t pread(int fd, void *buf, size_t count, long offset)
 
 
 #: CRC-32 of this file's text when it was compiled (set by setup.py): gramfix._native
@@ -124,6 +132,14 @@ cdef enum:
     NEEDS_EXACT_LONE_CR = 2
     NEEDS_EXACT_EMPTY_USER = 3
     NEEDS_EXACT_LINES = 4
+
+
+REASONS = {
+    NEEDS_EXACT_BYTE: "a byte other than printable ASCII, space, LF or CRLF",
+    NEEDS_EXACT_LONE_CR: "a lone CR",
+    NEEDS_EXACT_EMPTY_USER: "a line starting with a space",
+    NEEDS_EXACT_LINES: "more than 2**31 - 1 lines with a user",
+}
 
 
 # ---------------------------------------------------------------------------------------
@@ -149,6 +165,22 @@ cdef void _init_keep() noexcept:
 
 
 _init_keep()
+
+
+#: ASCII characters that str.strip() and str.split() take for whitespace (str.isspace:
+#: 9-13 and 28-32), and the quotes that decorate a key.
+cdef bint SPACE[256]
+cdef bint QUOTE[256]
+
+
+cdef void _init_classes() noexcept:
+    cdef int c
+    for c in range(256):
+        SPACE[c] = (9 <= c <= 13) or (28 <= c <= 32)
+        QUOTE[c] = c == 34 or c == 39 or c == 96
+
+
+_init_classes()
 
 
 cdef inline uint64_t fmix(uint64_t h) noexcept nogil:
@@ -778,6 +810,73 @@ cdef class Scanner:
         self.buf_len -= cut
         self.offset += cut
 
+    def scan_file(self, int fd, Py_ssize_t block_bytes=1 << 20) -> int:
+        """Read the file behind ``fd`` from its first byte and scan it, all without the
+        GIL: another thread (the mapping's reader) runs meanwhile. ``pread`` leaves the
+        descriptor's position alone. Returns the bytes read; then `finish`."""
+        cdef int status = 0, error = 0
+        cdef Py_ssize_t got
+        cdef int64_t start, cut, i
+        if self.finished or self.failed:
+            raise ValueError("the scanner is finished")
+        if block_bytes < 1:
+            raise ValueError("block_bytes must be positive")
+        with nogil:
+            while True:
+                if self._room_nogil(self.buf_len + block_bytes) < 0:
+                    error = ENOMEM
+                    break
+                got = pread(fd, self.buf + self.buf_len, block_bytes, self.offset + self.buf_len)
+                if got < 0:
+                    if errno == EINTR:
+                        continue
+                    error = errno
+                    break
+                if got == 0:
+                    break
+                start = self.buf_len
+                self.buf_len += got
+                i = self.buf_len - 1
+                while i >= start and self.buf[i] != 10:
+                    i -= 1
+                if i < start:
+                    continue  # no line ends in this block yet
+                cut = i + 1
+                memset(self.buf + self.buf_len, 0, PAD)  # defined bytes for the word loads
+                status = self._lines(cut)
+                if status:
+                    break
+                self._flush_items(self.n_item_batch)
+                self._flush_users(self.n_user_batch)
+                if self.offset == 0 and self.size_hint > 2 * cut:
+                    keys_presize(&self.users, self.size_hint / <double>cut)
+                memmove(self.buf, self.buf + cut, self.buf_len - cut)
+                self.buf_len -= cut
+                self.offset += cut
+        if error:
+            self.failed = True
+            import os
+
+            raise OSError(error, os.strerror(error))
+        if status:
+            self.failed = True
+            raise NeedsExactReader(REASONS[status])
+        return self.offset + self.buf_len
+
+    cdef int _room_nogil(self, int64_t size) noexcept nogil:
+        """`_room` without the GIL: -1 when memory ran out."""
+        cdef uint8_t *grown
+        cdef int64_t cap
+        if size + PAD <= self.buf_cap:
+            return 0
+        cap = max(2 * self.buf_cap, size + PAD)
+        grown = <uint8_t *>realloc(self.buf, cap)
+        if grown == NULL:
+            return -1
+        self.buf = grown
+        self.buf_cap = cap
+        return 0
+
     cdef int _room(self, int64_t size) except -1:
         cdef uint8_t *grown
         if size + PAD <= self.buf_cap:
@@ -800,14 +899,7 @@ cdef class Scanner:
                 self._flush_users(self.n_user_batch)
         if status:
             self.failed = True
-            raise NeedsExactReader(
-                {
-                    NEEDS_EXACT_BYTE: "a byte other than printable ASCII, space, LF or CRLF",
-                    NEEDS_EXACT_LONE_CR: "a lone CR",
-                    NEEDS_EXACT_EMPTY_USER: "a line starting with a space",
-                    NEEDS_EXACT_LINES: "more than 2**31 - 1 lines with a user",
-                }[status]
-            )
+            raise NeedsExactReader(REASONS[status])
         return 0
 
     cdef int _lines(self, int64_t end) except -1 nogil:
@@ -963,9 +1055,14 @@ cdef class Scanner:
         memmove(self.user_batch, self.user_batch + m, self.n_user_batch * sizeof(Token))
         return 0
 
-    def finish(self) -> ScanResult:
+    def finish(self, known=None) -> ScanResult:
         """Scan the last line (a missing final newline is added, as the trainer's text
-        mode reads it) and return the result."""
+        mode reads it) and return the result.
+
+        ``known``: the mapping's keys when they come after the scan (not given to the
+        constructor): their universe codes are looked up (``known_codes``), and a key
+        that is an item becomes that item's name (one string for both, not two).
+        """
         import numpy as np
 
         cdef ScanResult r = ScanResult()
@@ -974,6 +1071,8 @@ cdef class Scanner:
         cdef Grow keep
         if self.finished or self.failed:
             raise ValueError("the scanner is finished")
+        if known is not None and self.has_known:
+            raise ValueError("the keys were given to the scanner already")
         r.bytes_read = self.offset + self.buf_len
         if self.buf_len:
             self._room(self.buf_len + 1)
@@ -1000,8 +1099,12 @@ cdef class Scanner:
         r.codes = grow_to_numpy(&self.codes, "int32")
         r.n_items = grow_to_numpy(&self.n_items, "int64")
         r.line_numbers = grow_to_numpy(&self.line_numbers, "int64")
-        r.names = self._names()
         r.known_codes = None
+        if known is not None:  # no key pre-filled: universe code == entry number
+            r.known_codes, adopted = self._late_keys(known)
+            r.names = self._names_adopting(adopted)
+        else:
+            r.names = self._names()
         if self.has_known:
             known_codes = np.full(self.n_known, -1, np.int64)
             if self.n_seeded:
@@ -1043,39 +1146,161 @@ cdef class Scanner:
         self.extra.size = 0
         return names
 
-    def lookup(self, strings) -> object:
-        """Universe code of each string (-1: not an item of the file); after `finish`."""
+    cdef list _names_adopting(self, list adopted):
+        """The universe's names (no key pre-filled: entry u is universe code u): the
+        adopted key where one names the item, else a string made from the scan's bytes."""
+        cdef const char *p = self.extra.data
+        cdef const char *end
+        cdef int64_t u, n = self.order.size
+        for u in range(n):
+            end = <const char *>memchr(p, 10, self.extra.data + self.extra.size - p)
+            if adopted[u] is None:
+                adopted[u] = PyUnicode_DecodeASCII(p, end - p, NULL)
+            p = end + 1
+        free(self.extra.data)
+        self.extra.data = NULL
+        self.extra.size = 0
+        return adopted
+
+    cdef tuple _late_keys(self, known):
+        """The universe code of every key (-1: none), and per universe code the key that
+        names it (None where no key does); keys must be distinct."""
         import numpy as np
 
+        out = np.full(len(known), -1, np.int64)
+        cdef int64_t[::1] codes = out
+        cdef list adopted = [None] * self.n_universe
+        cdef list keys = list(known) if not isinstance(known, list) else known
+        self._find_all(keys, codes)
+        cdef Py_ssize_t i
+        cdef int64_t code
+        for i in range(len(keys)):
+            code = codes[i]
+            if code >= 0:
+                if adopted[code] is not None:
+                    raise ValueError("known keys must be distinct")
+                adopted[code] = keys[i]
+        return out, adopted
+
+    cdef int _find_all(self, list strings, int64_t[::1] codes) except -1:
+        """codes[i] = the table's code of strings[i] where it is a key (else unchanged);
+        strings go in batches, their home slots prefetched first."""
         cdef Py_ssize_t i, m = len(strings)
         cdef const uint8_t *p
         cdef uint32_t n
+        cdef Token batch[BATCH]
+        cdef int64_t where[BATCH]
+        cdef int k = 0, j
         cdef int32_t code
-        cdef Token t
-        cdef bytes encoded
-        if not self.finished:
-            raise ValueError("lookup comes after finish")
-        out = np.full(m, -1, np.int64)
-        cdef int64_t[::1] codes = out
-        i = -1
-        for string in strings:
-            i += 1
+        alive = []  # encoded str subclasses, until their batch is looked up
+        for i in range(m):
+            string = strings[i]
             if PyUnicode_Check(string) and PyUnicode_IS_COMPACT_ASCII(string):
                 n = <uint32_t>PyUnicode_GET_LENGTH(string)
                 p = <const uint8_t *>PyUnicode_DATA(string)
             elif isinstance(string, str) and string.isascii():
-                encoded = string.encode("ascii")
+                encoded = str.encode(string, "ascii")
+                alive.append(encoded)
                 n = <uint32_t>len(encoded)
                 p = <const uint8_t *><const char *>encoded
             else:
                 continue  # the universe of a file the scan takes is ASCII
             if not is_token(p, n):
                 continue
-            token_of_string(&t, p, n)
-            code = keys_find(&self.items, &t)
+            token_of_string(&batch[k], p, n)
+            keys_prefetch(&self.items, &batch[k])
+            where[k] = i
+            k += 1
+            if k == BATCH:
+                for j in range(k):
+                    code = keys_find(&self.items, &batch[j])
+                    if code >= 0:
+                        codes[where[j]] = code
+                k = 0
+                alive.clear()
+        for j in range(k):
+            code = keys_find(&self.items, &batch[j])
             if code >= 0:
-                codes[i] = code
+                codes[where[j]] = code
+        return 0
+
+    def lookup(self, strings) -> object:
+        """Universe code of each string (-1: not an item of the file); after `finish`."""
+        import numpy as np
+
+        if not self.finished:
+            raise ValueError("lookup comes after finish")
+        out = np.full(len(strings), -1, np.int64)
+        self._find_all(strings if isinstance(strings, list) else list(strings), out)
         return out
+
+    cdef inline int32_t _find_span(self, const uint8_t *p, Py_ssize_t n) noexcept:
+        cdef Token t
+        if n <= 0 or n > 0xFFFFFFFF or not is_token(p, <uint32_t>n):
+            return -1
+        token_of_string(&t, p, <uint32_t>n)
+        return keys_find(&self.items, &t)
+
+    def key_readings(self, list keys, const int64_t[::1] positions) -> object:
+        """`gramfix.engine.keys.analyse_keys`' two readings of each key at ``positions``,
+        looked up: the key stripped of whitespace (cut at its first whitespace when the
+        other reading is), and stripped of whitespace and quotes, cut at its first
+        whitespace (``cut``: that reading differs from the whole stripped key). Returns
+        (first, second, cut); -2 in ``first`` marks a key that is not ASCII (the Python
+        reference reads those)."""
+        import numpy as np
+
+        cdef Py_ssize_t i, m = positions.shape[0]
+        cdef const uint8_t *p
+        cdef Py_ssize_t n, a, b, e, sa, sb
+        if not self.finished:
+            raise ValueError("key_readings come after finish")
+        first_ = np.full(m, -1, np.int64)
+        second_ = np.full(m, -1, np.int64)
+        cut_ = np.zeros(m, np.uint8)
+        cdef int64_t[::1] first = first_
+        cdef int64_t[::1] second = second_
+        cdef uint8_t[::1] cut = cut_
+        for i in range(m):
+            key = keys[positions[i]]
+            if not (PyUnicode_Check(key) and PyUnicode_IS_COMPACT_ASCII(key)):
+                first[i] = -2
+                continue
+            n = PyUnicode_GET_LENGTH(key)
+            p = <const uint8_t *>PyUnicode_DATA(key)
+            # stripped: without whitespace or quotes at either end
+            a, b = 0, n
+            while a < b and (SPACE[p[a]] or QUOTE[p[a]]):
+                a += 1
+            while b > a and (SPACE[p[b - 1]] or QUOTE[p[b - 1]]):
+                b -= 1
+            # token: stripped up to its first whitespace, without quotes at its end
+            e = a
+            while e < b and not SPACE[p[e]]:
+                e += 1
+            sb = e
+            while sb > a and QUOTE[p[sb - 1]]:
+                sb -= 1
+            if sb - a != b - a:  # cut: the token differs from the stripped key
+                cut[i] = 1
+                second[i] = self._find_span(p + a, sb - a)
+                # soft: without whitespace at the ends, up to its first whitespace
+                sa = 0
+                while sa < n and SPACE[p[sa]]:
+                    sa += 1
+                e = sa
+                while e < n and not SPACE[p[e]]:
+                    e += 1
+                first[i] = self._find_span(p + sa, e - sa)
+            else:
+                second[i] = self._find_span(p + a, b - a)
+                sa, e = 0, n
+                while sa < e and SPACE[p[sa]]:
+                    sa += 1
+                while e > sa and SPACE[p[e - 1]]:
+                    e -= 1
+                first[i] = self._find_span(p + sa, e - sa)
+        return first_, second_, cut_.view(np.bool_)
 
 
 # ---------------------------------------------------------------------------------------
@@ -1344,3 +1569,299 @@ def item_counts(const int32_t[::1] codes, const int64_t[::1] lengths, Py_ssize_t
                 valid[codes[start + n - 2]] += 1
             start += n
     return total_, valid_, test_
+
+
+ctypedef struct OrderKey:  # an item's place in the sorted-ID order, 16 bytes
+    uint64_t k0        # bytes 0..7 big-endian, zero-padded (or the number)
+    uint64_t k1        # bytes 8..15
+
+
+cdef inline bint id_before(const OrderKey *keys, const uint8_t **rest, const uint32_t *sizes,
+                           int32_t b, int32_t a) noexcept nogil:
+    """Whether item b comes before item a in the sorted-ID order (`id_ranks`: the keys,
+    the bytes beyond 16 zero-padded when a name is that long, then the names' order)."""
+    cdef uint32_t i, n
+    cdef uint8_t ca, cb
+    if keys[b].k0 != keys[a].k0:
+        return keys[b].k0 < keys[a].k0
+    if keys[b].k1 != keys[a].k1:
+        return keys[b].k1 < keys[a].k1
+    if rest != NULL and (sizes[a] > 16 or sizes[b] > 16):
+        n = max(sizes[a], sizes[b])
+        for i in range(16, n):
+            ca = rest[a][i] if i < sizes[a] else 0
+            cb = rest[b][i] if i < sizes[b] else 0
+            if ca != cb:
+                return cb < ca
+    return b < a
+
+
+def unsorted_by_id(const int32_t[::1] codes, const int64_t[::1] lengths, list names) -> object:
+    """`unsorted_users(codes, lengths, id_ranks(names))` without sorting the names: each
+    pair of neighbours is compared by its sort keys directly (the order `id_ranks`
+    sorts by). None when a name is not ASCII (the numpy reference handles those)."""
+    import numpy as np
+
+    cdef Py_ssize_t m = len(names), i, u, n_users = lengths.shape[0]
+    cdef OrderKey *keys
+    cdef const uint8_t **rest = NULL
+    cdef uint32_t *sizes = NULL
+    cdef const uint8_t *p
+    cdef uint32_t n, j, longest = 0
+    cdef bint numeric = True
+    cdef uint64_t value
+    cdef int64_t q, start = 0, end
+    check_histories(codes, lengths, m)
+    out = np.zeros(n_users, np.uint8)
+    cdef uint8_t[::1] unsorted = out
+    if m == 0:
+        return out.view(np.bool_)
+    keys = <OrderKey *>malloc(m * sizeof(OrderKey))
+    if keys == NULL:
+        raise MemoryError()
+    try:
+        for i in range(m):
+            name = names[i]
+            if not PyUnicode_Check(name) or not PyUnicode_IS_COMPACT_ASCII(name):
+                return None
+            n = <uint32_t>PyUnicode_GET_LENGTH(name)
+            p = <const uint8_t *>PyUnicode_DATA(name)
+            if n > longest:
+                longest = n
+            if numeric and (n == 0 or n > 18):
+                numeric = False
+            j = 0
+            while numeric and j < n:
+                if p[j] < 48 or p[j] > 57:
+                    numeric = False
+                j += 1
+            keys[i].k0 = big_endian_word(p, n)
+            keys[i].k1 = big_endian_word(p + 8, n - 8) if n > 8 else 0
+        if numeric:  # every name is a number: the numeric order
+            for i in range(m):
+                p = <const uint8_t *>PyUnicode_DATA(names[i])
+                n = <uint32_t>PyUnicode_GET_LENGTH(names[i])
+                value = 0
+                for j in range(n):
+                    value = value * 10 + (p[j] - 48)
+                keys[i].k0 = value
+                keys[i].k1 = 0
+        elif longest > 16:  # the bytes beyond 16 decide between equal words
+            rest = <const uint8_t **>malloc(m * sizeof(uint8_t *))
+            sizes = <uint32_t *>malloc(m * sizeof(uint32_t))
+            if rest == NULL or sizes == NULL:
+                raise MemoryError()
+            for i in range(m):
+                rest[i] = <const uint8_t *>PyUnicode_DATA(names[i])
+                sizes[i] = <uint32_t>PyUnicode_GET_LENGTH(names[i])
+        with nogil:
+            for u in range(n_users):
+                end = start + lengths[u]
+                q = start + 1
+                while q < end:
+                    if id_before(keys, rest, sizes, codes[q], codes[q - 1]):
+                        unsorted[u] = 1
+                        break
+                    q += 1
+                start = end
+        return out.view(np.bool_)
+    finally:
+        free(keys)
+        free(rest)
+        free(sizes)
+
+
+# ---------------------------------------------------------------------------------------
+# Proof that serialised JSON reads back as the planned mapping
+
+cdef inline const uint8_t *skip_ws(const uint8_t *p, const uint8_t *end) noexcept nogil:
+    while p < end and (p[0] == 32 or p[0] == 10 or p[0] == 13 or p[0] == 9):
+        p += 1
+    return p
+
+
+cdef inline int hex4(const uint8_t *p, const uint8_t *end) noexcept nogil:
+    """The value of four hex digits at p, or -1."""
+    cdef int v = 0, i, c
+    if end - p < 4:
+        return -1
+    for i in range(4):
+        c = p[i]
+        if 48 <= c <= 57:
+            v = v * 16 + c - 48
+        elif 97 <= c <= 102:
+            v = v * 16 + c - 87
+        elif 65 <= c <= 70:
+            v = v * 16 + c - 55
+        else:
+            return -1
+    return v
+
+
+cdef inline int put_utf8(uint8_t *out, uint32_t c) noexcept nogil:
+    if c < 0x80:
+        out[0] = c
+        return 1
+    if c < 0x800:
+        out[0] = 0xC0 | (c >> 6)
+        out[1] = 0x80 | (c & 0x3F)
+        return 2
+    if c < 0x10000:
+        out[0] = 0xE0 | (c >> 12)
+        out[1] = 0x80 | ((c >> 6) & 0x3F)
+        out[2] = 0x80 | (c & 0x3F)
+        return 3
+    out[0] = 0xF0 | (c >> 18)
+    out[1] = 0x80 | ((c >> 12) & 0x3F)
+    out[2] = 0x80 | ((c >> 6) & 0x3F)
+    out[3] = 0x80 | (c & 0x3F)
+    return 4
+
+
+cdef enum:
+    VERIFIED = 1
+    DIFFERENT = 0
+    UNDECIDED = -1
+
+
+cdef inline int string_equals(const uint8_t **at, const uint8_t *end, const uint8_t *want,
+                              Py_ssize_t n) noexcept nogil:
+    """Decode the JSON string at *at (just past its opening quote) as json.load does
+    and compare it with the UTF-8 bytes ``want``; *at moves past the closing quote.
+    UNDECIDED for what this decoder does not prove (a lone surrogate escape)."""
+    cdef const uint8_t *p = at[0]
+    cdef Py_ssize_t k = 0, j, w
+    cdef int c, lo
+    cdef uint32_t code
+    cdef uint8_t buf[4]
+    while True:
+        if p >= end:
+            return DIFFERENT  # an unterminated string: json.load fails
+        c = p[0]
+        if c == 34:  # the closing quote
+            at[0] = p + 1
+            return VERIFIED if k == n else DIFFERENT
+        if c < 0x20:
+            return DIFFERENT  # a raw control character: json.load (strict) refuses it
+        if c != 92:
+            if k >= n or want[k] != c:
+                return DIFFERENT
+            k += 1
+            p += 1
+            continue
+        if p + 1 >= end:
+            return DIFFERENT
+        c = p[1]
+        p += 2
+        if c == 34 or c == 92 or c == 47:
+            code = c
+        elif c == 98:
+            code = 8
+        elif c == 102:
+            code = 12
+        elif c == 110:
+            code = 10
+        elif c == 114:
+            code = 13
+        elif c == 116:
+            code = 9
+        elif c == 117:
+            c = hex4(p, end)
+            if c < 0:
+                return DIFFERENT
+            p += 4
+            code = <uint32_t>c
+            if 0xD800 <= code <= 0xDBFF:  # a high surrogate: a pair, or undecided
+                if end - p < 6 or p[0] != 92 or p[1] != 117:
+                    return UNDECIDED
+                lo = hex4(p + 2, end)
+                if not (0xDC00 <= lo <= 0xDFFF):
+                    return UNDECIDED
+                p += 6
+                code = 0x10000 + ((code - 0xD800) << 10) + (<uint32_t>lo - 0xDC00)
+            elif 0xDC00 <= code <= 0xDFFF:
+                return UNDECIDED
+        else:
+            return DIFFERENT  # an invalid escape
+        w = put_utf8(buf, code)
+        if k + w > n:
+            return DIFFERENT
+        for j in range(w):
+            if want[k + j] != buf[j]:
+                return DIFFERENT
+        k += w
+
+
+def verify_json_mapping(data, dict entries) -> object:
+    """Whether ``json.loads(data)`` is exactly ``entries`` (the same keys, in the same
+    order, with the same int values), decided without building the parsed dict: True,
+    False, or None when this check cannot decide (a value that is not an int of at most
+    18 digits, a key with a lone surrogate, a number with a fraction or exponent); the
+    caller then parses the data. Accepts only what json.load reads as an object whose
+    members are strings mapped to integers."""
+    cdef const uint8_t[::1] view_ = data
+    cdef const uint8_t *p
+    cdef const uint8_t *end
+    cdef const uint8_t *want
+    cdef Py_ssize_t pos = 0, n, digits
+    cdef PyObject *key
+    cdef PyObject *value
+    cdef int status
+    cdef bint negative
+    cdef int64_t number
+    cdef Py_ssize_t members = 0
+    if view_.shape[0] == 0:
+        return False
+    p = &view_[0]
+    end = p + view_.shape[0]
+    p = skip_ws(p, end)
+    if p >= end or p[0] != 123:  # {
+        return False
+    p = skip_ws(p + 1, end)
+    if p < end and p[0] == 125:  # an empty object
+        p = skip_ws(p + 1, end)
+        return p == end and len(entries) == 0
+    while PyDict_Next(entries, &pos, &key, &value):
+        if members:
+            if p >= end or p[0] != 44:  # ,
+                return False
+            p = skip_ws(p + 1, end)
+        members += 1
+        if p >= end or p[0] != 34:
+            return False
+        if type(<object>key) is not str or type(<object>value) is not int:
+            return None
+        try:
+            want = <const uint8_t *>PyUnicode_AsUTF8AndSize(<object>key, &n)
+        except UnicodeEncodeError:
+            return None  # a lone surrogate: the caller parses
+        p += 1
+        status = string_equals(&p, end, want, n)
+        if status != VERIFIED:
+            return None if status == UNDECIDED else False
+        p = skip_ws(p, end)
+        if p >= end or p[0] != 58:  # :
+            return False
+        p = skip_ws(p + 1, end)
+        negative = p < end and p[0] == 45
+        if negative:
+            p += 1
+        digits = 0
+        number = 0
+        while p < end and 48 <= p[0] <= 57:
+            if digits == 18:
+                return None  # more digits than an int64 surely holds: the caller parses
+            number = number * 10 + (p[0] - 48)
+            digits += 1
+            p += 1
+        if digits == 0 or (digits > 1 and p[-digits] == 48):
+            return False  # no number, or a leading zero: not JSON
+        if p < end and (p[0] == 46 or p[0] == 101 or p[0] == 69):
+            return None  # a fraction or exponent: a float to json.load
+        if (<object>value) != (-number if negative else number):
+            return False
+        p = skip_ws(p, end)
+    if members != len(entries) or p >= end or p[0] != 125:
+        return False  # more members in the text than in the mapping, or no closing brace
+    p = skip_ws(p + 1, end)
+    return p == end

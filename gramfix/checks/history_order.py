@@ -31,14 +31,23 @@ def check_history_order(data: Dataset) -> CheckResult:
     s = data.sequences
     file = data.name("sequences")
     findings = []
-    ranks = id_ranks(s.items.names)
+    unsorted_all = None
+    if native.AVAILABLE:  # neighbours compared by their sort keys: no sort at all
+        from gramfix._native.scan import unsorted_by_id
+
+        unsorted_all = unsorted_by_id(s.codes, s.lengths, s.items.names)
+    ranks = id_ranks(s.items.names) if unsorted_all is None else None
     starts = np.cumsum(s.lengths) - s.lengths
     considered = sorted_users = 0
     first_lines: list[int] = []
     for u0 in range(0, len(s.lengths), USERS_PER_CHUNK):
         lengths = s.lengths[u0 : u0 + USERS_PER_CHUNK]
         offset, total = int(starts[u0]), int(lengths.sum())
-        unsorted = _unsorted(s.codes[offset : offset + total], lengths, ranks)
+        if unsorted_all is not None:
+            unsorted = unsorted_all[u0 : u0 + USERS_PER_CHUNK]
+        else:
+            assert ranks is not None
+            unsorted = _unsorted(s.codes[offset : offset + total], lengths, ranks)
         long_enough = lengths >= MIN_ITEMS
         sorted_here = np.flatnonzero(long_enough & ~unsorted)
         considered += int(long_enough.sum())

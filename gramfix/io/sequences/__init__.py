@@ -17,12 +17,12 @@ BOM). The pure readers read the blocks of `gramfix.io.blocks` and gather into th
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from pathlib import Path
 
 import gramfix._native as native
 from gramfix.io.blocks import LineExamples, NeedsExactReader
-from gramfix.io.sequences.collect import BLOCK_BYTES, Hygiene, Sequences
+from gramfix.io.sequences.collect import BLOCK_BYTES, Hygiene, PendingKeys, Sequences
 from gramfix.io.sequences.exact import ExactReader
 from gramfix.io.sequences.fast import FastReader
 from gramfix.io.source import describe_os_error, ensure_fits, file_size, open_input
@@ -39,14 +39,27 @@ __all__ = [
 ]
 
 
-def read_sequences(path: Path, known: Collection[str] | None = None) -> Sequences:
+def read_sequences(
+    path: Path, known: Collection[str] | Callable[[], Collection[str] | None] | None = None
+) -> Sequences:
     """Read a sequence file; `InputError` when it is not a readable sequence file.
 
     ``known`` (the mapping's keys, when there is a mapping) pre-fills the item index:
     most tokens then find their item at once instead of being added one block at a
     time, and the universe code of every key comes out of the read for free
-    (`Sequences.codes_of`). The result is the same with or without it.
+    (`Sequences.codes_of`). The result is the same with or without it. ``known`` may
+    also be a function that reads the keys: it is called exactly once, whatever happens
+    (the compiled reader calls it in a second thread while it scans the file; the pure
+    ones first).
     """
+    keys = PendingKeys(known)
+    try:
+        return _read(path, keys)
+    finally:
+        keys.get()  # the caller's function runs even when the read fails
+
+
+def _read(path: Path, keys: PendingKeys) -> Sequences:
     # Streamed: what stays is an int32 code per interaction (~11 bytes of text each)
     # plus the per-item index; half the file size is a safe upper bound.
     with open_input(path) as handle:
@@ -59,10 +72,10 @@ def read_sequences(path: Path, known: Collection[str] | None = None) -> Sequence
                     from gramfix.io.sequences.compiled import read_compiled
 
                     try:
-                        return read_compiled(path, handle, known, size, BLOCK_BYTES)
+                        return read_compiled(path, handle, keys, size, BLOCK_BYTES)
                     except CompiledRefused:
                         raise NeedsExactReader from None
-                return FastReader(path, known, BLOCK_BYTES).read(handle)
+                return FastReader(path, keys.get(), BLOCK_BYTES).read(handle)
             except NeedsExactReader:
                 handle.seek(0)
                 return ExactReader(path, BLOCK_BYTES).read(handle)

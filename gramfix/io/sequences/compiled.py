@@ -10,7 +10,10 @@ hands them to the exact reader.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+import contextvars
+import io
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
@@ -19,8 +22,9 @@ import numpy.typing as npt
 
 from gramfix.engine.hashindex import StringIndex
 from gramfix.engine.tokens import MAX_TOKEN_BYTES
+from gramfix.io import progress
 from gramfix.io.blocks import EXAMPLES, LineExamples
-from gramfix.io.sequences.collect import Hygiene, Sequences
+from gramfix.io.sequences.collect import Hygiene, PendingKeys, Sequences
 from gramfix.model.errors import InputError
 
 if TYPE_CHECKING:
@@ -28,6 +32,7 @@ if TYPE_CHECKING:
 
 I64 = npt.NDArray[np.int64]
 I32 = npt.NDArray[np.int32]
+Bools = npt.NDArray[np.bool_]
 
 #: Bytes handed to the scan at a time (tests make it tiny: lines then cross blocks).
 BLOCK_BYTES = 1 << 20
@@ -65,22 +70,49 @@ class NativeStringIndex(StringIndex):
     def lookup_short(self, strings: Sequence[str]) -> I64:
         return self.lookup(strings)
 
+    def key_readings(self, keys: list[str], positions: I64) -> tuple[I64, I64, Bools] | None:
+        """The compiled `analyse_keys` readings (`StringIndex.key_readings`)."""
+        first, second, cut = self._scanner.key_readings(keys, positions)
+        if self._native_remap is not None:
+            for codes in (first, second):
+                found = codes >= 0
+                codes[found] = self._native_remap[codes[found]]
+        return first, second, cut
+
 
 def read_compiled(
     path: Path,
     handle: BinaryIO,
-    known: Collection[str] | None,
+    known: PendingKeys,
     size_hint: int,
     block_bytes: int = BLOCK_BYTES,
 ) -> Sequences:
     """`read_sequences` through the compiled scan (``size_hint``: the file's size, or 0);
-    the scan's `NeedsExactReader` when the file needs the exact reader."""
+    the scan's `NeedsExactReader` when the file needs the exact reader.
+
+    When the keys are still to be read (``known`` holds a function) and the input is a
+    file, the scan reads it without the GIL while another thread reads the keys (the
+    mapping: orjson holds the GIL throughout); the keys are looked up afterwards.
+    """
     from gramfix._native.scan import Scanner
 
-    scanner = Scanner(known, size_hint)
-    while data := handle.read(block_bytes):
-        scanner.feed(data)
-    scan = scanner.finish()
+    fd = _descriptor(handle)
+    if known.ready or fd is None:
+        scanner = Scanner(known.get(), size_hint)
+        while data := handle.read(block_bytes):
+            scanner.feed(data)
+        scan = scanner.finish()
+    else:
+        scanner = Scanner(None, size_hint)
+        context = contextvars.copy_context()  # the progress display of this thread
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            keys = pool.submit(context.run, known.get)
+            try:
+                scanner.scan_file(fd, block_bytes)
+            finally:
+                keys.result()  # read whatever the scan found, as the pure readers do
+        scan = scanner.finish(known.get())
+        progress.advance(scan.bytes_read)
     if scan.bytes_read == 0:
         raise InputError(path, "the sequence file is empty")
     hygiene = Hygiene(lines=scan.lines, crlf_lines=scan.crlf_lines)
@@ -128,9 +160,17 @@ def read_compiled(
         user_lines=user_lines,
         hygiene=hygiene,
         exact_reader=False,
-        known=known if known_codes is not None else None,
+        known=known.get() if known_codes is not None else None,
         known_codes=known_codes,
     )
+
+
+def _descriptor(handle: BinaryIO) -> int | None:
+    """The file descriptor of a file on disk (None for a spooled pipe in memory)."""
+    try:
+        return handle.fileno()
+    except (OSError, io.UnsupportedOperation):
+        return None
 
 
 def _users_of_lines(handle: BinaryIO, numbers: list[int]) -> list[str]:
