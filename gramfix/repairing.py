@@ -81,9 +81,11 @@ def plan_repair(data: Dataset) -> Plan:
     keys, values = data.keys, data.values
     fixed = ka.fixable() & (ka.family != Family.EXACT)
     at = np.flatnonzero(fixed)
-    renamed_keys = list(keys)
-    for position, target in zip(at.tolist(), ka.target[at].tolist(), strict=True):
-        renamed_keys[position] = names[target]
+    renamed_keys = keys
+    if len(at):  # in bulk: a Python loop over a million keys costs most of a repair
+        renamed = np.array(keys, dtype=object)
+        renamed[at] = np.array(names, dtype=object)[ka.target[at]]
+        renamed_keys = renamed.tolist()
     # The universe code of each new key as written: a fixed key is renamed to the very
     # name of its item, an exact key is its item's name already, every other key is
     # unchanged and no item (it was not exact). The check below needs no lookup then.
