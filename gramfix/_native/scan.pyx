@@ -1552,23 +1552,68 @@ def item_counts(const int32_t[::1] codes, const int64_t[::1] lengths, Py_ssize_t
     cdef Py_ssize_t u, n_users = lengths.shape[0]
     cdef int64_t p, n, start = 0
     check_histories(codes, lengths, n_items)
-    total_ = np.zeros(n_items, np.int64)
+    # Counted in 32 bits (half the cache lines of a random increment: most of the
+    # pass) when no count can overflow them, then widened.
+    narrow = codes.shape[0] < 0x7FFFFFFF
+    total_ = np.zeros(n_items, np.int32 if narrow else np.int64)
     valid_ = np.zeros(n_items, np.int64)
     test_ = np.zeros(n_items, np.int64)
-    cdef int64_t[::1] total = total_
+    cdef int32_t[::1] total32
+    cdef int64_t[::1] total64
     cdef int64_t[::1] valid = valid_
     cdef int64_t[::1] test = test_
+    cdef int64_t counted = 0  # the codes of the histories (check_histories checked them)
+    for u in range(n_users):
+        counted += lengths[u]
+    if narrow:
+        total32 = total_
+        with nogil:
+            for p in range(counted):
+                total32[codes[p]] += 1
+    else:
+        total64 = total_
+        with nogil:
+            for p in range(counted):
+                total64[codes[p]] += 1
     with nogil:
         for u in range(n_users):
             n = lengths[u]
-            for p in range(start, start + n):
-                total[codes[p]] += 1
             if n >= 1:
                 test[codes[start + n - 1]] += 1
             if n >= 2:
                 valid[codes[start + n - 2]] += 1
             start += n
-    return total_, valid_, test_
+    return total_.astype(np.int64, copy=False), valid_, test_
+
+
+def samples_and_slots(const int64_t[::1] lengths, int64_t window) -> object:
+    """`gramfix.engine.windows._samples_and_slots` compiled: per label (0 none, 1 train,
+    2 valid, 3 test), the samples and the recent-window slots, in one pass."""
+    import numpy as np
+
+    cdef Py_ssize_t u
+    cdef int64_t n, m, inside
+    cdef int64_t samples[4]
+    cdef int64_t slots[4]
+    if window < 0:
+        raise ValueError("a negative window")
+    memset(samples, 0, sizeof(samples))
+    memset(slots, 0, sizeof(slots))
+    with nogil:
+        for u in range(lengths.shape[0]):
+            n = lengths[u]
+            m = n - 3 if n > 3 else 0  # training targets at positions 1..n-3
+            inside = m if m < window else window  # positions 1..inside have window p
+            samples[1] += m
+            slots[1] += inside * (inside + 1) // 2 + (m - inside) * window
+            if n >= 3:
+                samples[2] += 1
+                slots[2] += n - 2 if n - 2 < window else window
+            if n >= 2:
+                samples[3] += 1
+                slots[3] += n - 1 if n - 1 < window else window
+    return (np.array([samples[0], samples[1], samples[2], samples[3]], np.int64),
+            np.array([slots[0], slots[1], slots[2], slots[3]], np.int64))
 
 
 ctypedef struct OrderKey:  # an item's place in the sorted-ID order, 16 bytes

@@ -99,7 +99,9 @@ def _chance(lengths: npt.NDArray[np.int64]) -> float:
     """Expected share of sorted histories when items come in random order (1 / n!)."""
     if len(lengths) == 0:
         return 0.0
-    values, counts = np.unique(lengths, return_counts=True)
+    per_length = np.bincount(lengths)  # np.unique's values and counts, without a sort
+    values = np.flatnonzero(per_length)
+    counts = per_length[values]
     # exp(-lgamma(n + 1)) = 1 / n!, without building n! (histories of millions of items)
     total = sum(
         c * math.exp(-math.lgamma(v + 1))
