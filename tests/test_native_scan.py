@@ -250,6 +250,29 @@ def test_a_large_file_in_small_blocks(tmp_path: Path) -> None:
 
 
 @compiled_only
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(ascii_files(), st.sampled_from([None, 7]))
+def test_users_sharing_a_hash_are_told_apart_by_their_bytes(
+    data: bytes, block: int | None
+) -> None:
+    # Users are told apart by sorting their hashes; two bits of hash make most of them
+    # collide, so that the lines of a shared hash are read again and compared.
+    from gramfix._native.scan import set_user_hash_bits
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "user_sequence.txt"
+        path.write_bytes(data + b"\nA X\nB Y\nAA Z\nA W\nB Y Z\n")
+        set_user_hash_bits(2)
+        try:
+            got = _read_native(path, None, block)
+            later = _read_native(path, lambda: None, block)  # the file read by scan_file
+        finally:
+            set_user_hash_bits(64)
+        _same(got, _exact(path))
+        _same(later, _exact(path))
+
+
+@compiled_only
 def test_one_huge_line_across_many_blocks(tmp_path: Path) -> None:
     items = b" ".join(b"B%09d" % i for i in range(300_000))
     path = tmp_path / "user_sequence.txt"

@@ -14,7 +14,9 @@ handles. Unlike the numpy reader it takes tokens of any length.
 
 Design (measured with benchmarks/native.py; lessons of the prototype in issue 15):
 
-* Keys (items, and users apart) live in open-addressing tables with linear probing. A
+* Users are hashed as they are cut and told apart at the end by sorting the hashes
+  (lines sharing a hash have their users read again and compared): no table touched
+  at random. Items live in open-addressing tables with linear probing. A
   key of up to 12 bytes -- ASINs, ISBNs, numbers -- sits inline in a 16-byte slot (four
   per cache line; the item table of 10M interactions fits the L3 cache); longer keys
   in 32-byte slots, inline up to 16 bytes, else in an arena compared with ``memcmp``.
@@ -638,6 +640,58 @@ cdef class ScanResult:
     cdef readonly int64_t longest_name
 
 
+#: Bits of a user's hash kept: all but in tests, which keep few to make users collide.
+cdef uint64_t USER_HASH_MASK = 0xFFFFFFFFFFFFFFFFULL
+
+
+def set_user_hash_bits(int bits) -> None:
+    """Keep only ``bits`` bits of each user's hash (tests: users then share hashes, and
+    the users of those lines are compared by their bytes); 64 restores the default."""
+    global USER_HASH_MASK
+    USER_HASH_MASK = 0xFFFFFFFFFFFFFFFFULL if bits >= 64 else ((<uint64_t>1) << bits) - 1
+
+
+ctypedef struct HashAt:
+    uint64_t h
+    int64_t i
+
+
+cdef int sort_hashes(HashAt *a, Py_ssize_t n) noexcept nogil:
+    """Sort by hash: an LSD radix sort of 16-bit digits (four passes, the result back
+    in ``a``). -1 when memory ran out."""
+    cdef HashAt *tmp = <HashAt *>malloc(max(n, 1) * sizeof(HashAt))
+    cdef int64_t *count = <int64_t *>malloc(65536 * sizeof(int64_t))
+    cdef HashAt *src = a
+    cdef HashAt *dst = tmp
+    cdef HashAt *swap
+    cdef Py_ssize_t i
+    cdef int64_t total, c
+    cdef int shift
+    if tmp == NULL or count == NULL:
+        free(tmp)
+        free(count)
+        return -1
+    for shift in range(0, 64, 16):
+        memset(count, 0, 65536 * sizeof(int64_t))
+        for i in range(n):
+            count[(src[i].h >> shift) & 0xFFFF] += 1
+        total = 0
+        for i in range(65536):
+            c = count[i]
+            count[i] = total
+            total += c
+        for i in range(n):
+            c = (src[i].h >> shift) & 0xFFFF
+            dst[count[c]] = src[i]
+            count[c] += 1
+        swap = src
+        src = dst
+        dst = swap
+    free(tmp)  # four passes: the sorted pairs are back in ``a``
+    free(count)
+    return 0
+
+
 cdef inline bint is_token(const uint8_t *p, uint32_t n) noexcept nogil:
     """Whether n bytes can be a token: printable ASCII without space, at least one."""
     cdef uint32_t i
@@ -660,7 +714,8 @@ cdef class Scanner:
     """
 
     cdef Keys items
-    cdef Keys users
+    cdef Grow user_hash        # uint64: the hash of each user line's user
+    cdef Grow user_offset      # int64: the file offset of each user line
     cdef Grow codes, n_items, line_numbers
     cdef Grow order            # int32: entry number of each universe code
     cdef Grow entry_code       # int32: universe code of each pre-filled key (-1: not seen)
@@ -681,8 +736,7 @@ cdef class Scanner:
     cdef int64_t no_space_ex[EXAMPLES]
     cdef Grow extra            # bytes of the items added while scanning, '\n' after each
     cdef Token item_batch[BATCH]
-    cdef Token user_batch[BATCH]
-    cdef int n_item_batch, n_user_batch
+    cdef int n_item_batch
     cdef bint finished
     cdef bint failed
 
@@ -691,7 +745,6 @@ cdef class Scanner:
         # Tables start small and double as they fill (a rehash costs little next to
         # the scan): every page of a table is touched, so a generous start costs memory.
         keys_init(&self.items, n_known)
-        keys_init(&self.users, 0)
         # An item takes at least two bytes of the file; a line at least one.
         grow_init(&self.codes, 4, size_hint // 2 + 1)
         grow_init(&self.n_items, 8, size_hint // 64 + 1)
@@ -700,6 +753,8 @@ cdef class Scanner:
         grow_init(&self.order, 4, 1024)
         grow_init(&self.entry_code, 4, n_known + 1)
         grow_init(&self.overridden, 8, 1024)
+        grow_init(&self.user_hash, 8, size_hint // 64 + 1)
+        grow_init(&self.user_offset, 8, size_hint // 64 + 1)
         grow_init(&self.seed_pos, 8, n_known + 1)
         grow_init(&self.extra, 1, 1 << 16)
         self.buf_cap = (1 << 20) + PAD
@@ -714,7 +769,8 @@ cdef class Scanner:
 
     def __dealloc__(self):
         keys_free(&self.items)
-        keys_free(&self.users)
+        free(self.user_hash.data)
+        free(self.user_offset.data)
         free(self.codes.data)
         free(self.n_items.data)
         free(self.line_numbers.data)
@@ -802,10 +858,6 @@ cdef class Scanner:
             return  # no line ends in this block yet
         cut = i + 1
         self._scan(cut)
-        if self.offset == 0 and self.size_hint > 2 * cut:
-            # The user table would double its way up to one slot per line, re-placing
-            # every user each time: size it once, from the lines of the first block.
-            keys_presize(&self.users, self.size_hint / <double>cut)
         memmove(self.buf, self.buf + cut, self.buf_len - cut)
         self.buf_len -= cut
         self.offset += cut
@@ -847,9 +899,6 @@ cdef class Scanner:
                 if status:
                     break
                 self._flush_items(self.n_item_batch)
-                self._flush_users(self.n_user_batch)
-                if self.offset == 0 and self.size_hint > 2 * cut:
-                    keys_presize(&self.users, self.size_hint / <double>cut)
                 memmove(self.buf, self.buf + cut, self.buf_len - cut)
                 self.buf_len -= cut
                 self.offset += cut
@@ -896,7 +945,6 @@ cdef class Scanner:
             status = self._lines(end)
             if status == 0:
                 self._flush_items(self.n_item_batch)
-                self._flush_users(self.n_user_batch)
         if status:
             self.failed = True
             raise NeedsExactReader(REASONS[status])
@@ -924,7 +972,7 @@ cdef class Scanner:
                 grow_reserve(&self.n_items, 1)
                 grow_reserve(&self.line_numbers, 1)
                 k = self.n_items.size
-                self._user(p, <uint32_t>(q - p), k)
+                self._user(p, <uint32_t>(q - p))
                 count = 0
                 p = q + 1
                 while True:
@@ -984,14 +1032,18 @@ cdef class Scanner:
             self._flush_items(BATCH - AHEAD)
         return 0
 
-    cdef inline int _user(self, const uint8_t *p, uint32_t n, int64_t line) except -1 nogil:
-        cdef Token *t = &self.user_batch[self.n_user_batch]
-        token_of_buffer(t, p, n)
-        t.dest = line
-        keys_prefetch(&self.users, t)
-        self.n_user_batch += 1
-        if self.n_user_batch == BATCH:
-            self._flush_users(BATCH - AHEAD)
+    cdef inline int _user(self, const uint8_t *p, uint32_t n) except -1 nogil:
+        """Record the user of a user line: its hash and where the line starts. Users
+        are told apart at the end, by sorting the hashes (no table touched at random)."""
+        cdef Token t
+        token_of_buffer(&t, p, n)
+        t.h &= USER_HASH_MASK
+        grow_reserve(&self.user_hash, 1)
+        grow_reserve(&self.user_offset, 1)
+        (<uint64_t *>self.user_hash.data)[self.user_hash.size] = t.h
+        (<int64_t *>self.user_offset.data)[self.user_offset.size] = self.offset + (p - self.buf)
+        self.user_hash.size += 1
+        self.user_offset.size += 1
         return 0
 
     cdef int _flush_items(self, int m) except -1 nogil:
@@ -1032,36 +1084,80 @@ cdef class Scanner:
         memmove(self.item_batch, self.item_batch + m, self.n_item_batch * sizeof(Token))
         return 0
 
-    cdef int _flush_users(self, int m) except -1 nogil:
-        """Look the ``m`` oldest pending users up, in file order (the newer ones stay
-        pending, as with items). A user's code in the table is its latest line: a user
-        seen again marks that line overridden (the trainer's dict keeps the last)."""
-        cdef int j
-        cdef Token *t
-        cdef int32_t *code
-        cdef bint added
-        keys_reserve(&self.users, m)
-        for j in range(m):
-            t = &self.user_batch[j]
-            code = keys_slot(&self.users, t, &added)
-            if added:
-                self.n_users += 1
-            else:
+    cdef int _dedup_users(self, read_users) except -1:
+        """The trainer's dict of users: lines whose user has a later line are overridden.
+        The user hashes are sorted; only lines sharing a hash have their users read
+        again (``read_users``: file offsets -> the users' bytes) and compared."""
+        import numpy as np
+
+        cdef Py_ssize_t n = self.user_hash.size, i, start
+        cdef HashAt *pairs = <HashAt *>malloc(max(n, 1) * sizeof(HashAt))
+        cdef int sorted_ok
+        cdef Grow shared
+        if pairs == NULL:
+            raise MemoryError()
+        try:
+            with nogil:
+                for i in range(n):
+                    pairs[i].h = (<uint64_t *>self.user_hash.data)[i]
+                    pairs[i].i = i
+                sorted_ok = sort_hashes(pairs, n)
+            if sorted_ok < 0:
+                raise MemoryError()
+            grow_init(&shared, 8, 16)
+            i = 1
+            while i < n:  # runs of equal hashes (the same user, or a rare collision)
+                if pairs[i].h != pairs[i - 1].h:
+                    i += 1
+                    continue
+                start = i - 1
+                while i < n and pairs[i].h == pairs[start].h:
+                    i += 1
+                grow_reserve(&shared, i - start + 1)
+                (<int64_t *>shared.data)[shared.size] = -1  # a run starts
+                shared.size += 1
+                for start in range(start, i):
+                    (<int64_t *>shared.data)[shared.size] = pairs[start].i
+                    shared.size += 1
+        finally:
+            free(pairs)
+        self.n_users = n
+        if shared.size == 0:
+            free(shared.data)
+            return 0
+        runs = grow_to_numpy(&shared, "int64")
+        lines = runs[runs >= 0]
+        offsets = np.asarray(<int64_t[:self.user_offset.size]>(<int64_t *>self.user_offset.data))
+        names = read_users(offsets[lines])
+        latest = {}  # (run, user) -> its latest line; every earlier one is overridden
+        run = -1
+        j = 0
+        for line in runs.tolist():
+            if line < 0:
+                run += 1
+                continue
+            key = (run, names[j])
+            j += 1
+            if key in latest:
+                earlier = min(latest[key], line)
+                latest[key] = max(latest[key], line)
                 grow_reserve(&self.overridden, 1)
-                (<int64_t *>self.overridden.data)[self.overridden.size] = code[0]
+                (<int64_t *>self.overridden.data)[self.overridden.size] = earlier
                 self.overridden.size += 1
-            code[0] = <int32_t>t.dest
-        self.n_user_batch -= m
-        memmove(self.user_batch, self.user_batch + m, self.n_user_batch * sizeof(Token))
+                self.n_users -= 1
+            else:
+                latest[key] = line
         return 0
 
-    def finish(self, known=None) -> ScanResult:
+    def finish(self, known=None, read_users=None) -> ScanResult:
         """Scan the last line (a missing final newline is added, as the trainer's text
         mode reads it) and return the result.
 
         ``known``: the mapping's keys when they come after the scan (not given to the
         constructor): their universe codes are looked up (``known_codes``), and a key
         that is an item becomes that item's name (one string for both, not two).
+        ``read_users``: file offsets of user lines -> their users (bytes), for the few
+        lines whose users share a hash (needed only then).
         """
         import numpy as np
 
@@ -1082,7 +1178,10 @@ cdef class Scanner:
             self.offset += self.buf_len
             self.buf_len = 0
         self.finished = True
-        keys_free(&self.users)  # only the item table serves lookups afterwards
+        self._dedup_users(read_users)
+        free(self.user_hash.data)
+        free(self.user_offset.data)
+        self.user_hash.data = self.user_offset.data = NULL
         n_lines = self.n_items.size
         r.n_users = self.n_users
         r.keep = None

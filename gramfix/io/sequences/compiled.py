@@ -97,11 +97,15 @@ def read_compiled(
     from gramfix._native.scan import Scanner
 
     fd = _descriptor(handle)
+
+    def read_users(offsets: I64) -> list[bytes]:
+        return _users_at(handle, offsets)
+
     if known.ready or fd is None:
         scanner = Scanner(known.get(), size_hint)
         while data := handle.read(block_bytes):
             scanner.feed(data)
-        scan = scanner.finish()
+        scan = scanner.finish(None, read_users)
     else:
         scanner = Scanner(None, size_hint)
         context = contextvars.copy_context()  # the progress display of this thread
@@ -111,7 +115,7 @@ def read_compiled(
                 scanner.scan_file(fd, block_bytes)
             finally:
                 keys.result()  # read whatever the scan found, as the pure readers do
-        scan = scanner.finish(known.get())
+        scan = scanner.finish(known.get(), read_users)
         progress.advance(scan.bytes_read)
     if scan.bytes_read == 0:
         raise InputError(path, "the sequence file is empty")
@@ -163,6 +167,24 @@ def read_compiled(
         known=known.get() if known_codes is not None else None,
         known_codes=known_codes,
     )
+
+
+def _users_at(handle: BinaryIO, offsets: I64) -> list[bytes]:
+    """The users (the bytes before the first space) of the lines starting at
+    ``offsets``: only lines whose users share a hash are read again."""
+    users = []
+    position = handle.tell()
+    for offset in offsets.tolist():
+        handle.seek(offset)
+        user = b""
+        while b" " not in user:  # a user line has a space; a user may be long
+            chunk = handle.read(256)
+            if not chunk:
+                break
+            user += chunk
+        users.append(user.split(b" ", 1)[0])
+    handle.seek(position)
+    return users
 
 
 def _descriptor(handle: BinaryIO) -> int | None:
