@@ -19,7 +19,9 @@ from tests.conftest import Run
 pytestmark = pytest.mark.usefixtures("engine")
 
 #: Every case folder (not a __pycache__ that importing tests/cases/build.py leaves).
-CASES = sorted(p for p in (Path(__file__).parent / "cases").glob("*/") if not p.name.startswith("_"))
+CASES = sorted(
+    p for p in (Path(__file__).parent / "cases").glob("*/") if not p.name.startswith("_")
+)
 UPDATE = bool(os.environ.get("GRAMFIX_UPDATE_GOLDEN"))
 
 

@@ -88,6 +88,26 @@ def _same(a: Sequences, b: Sequences) -> None:
     assert a.hygiene == b.hygiene
 
 
+def _same_history_order(read: Sequences) -> None:
+    """The compiled history-order pass, from the scan's sort keys of the names (when it
+    made them) and from the names, equals the numpy pass over `id_ranks`."""
+    from gramfix._native.scan import unsorted_by_id
+    from gramfix.checks import history_order
+    from gramfix.engine.itemorder import id_ranks
+
+    names = read.items.names
+    with pure_engine():
+        expected = history_order._unsorted(read.codes, read.lengths, id_ranks(names)).tolist()
+    from_names = unsorted_by_id(read.codes, read.lengths, names)
+    assert from_names is None or from_names.tolist() == expected
+    sort_keys = read.items.sort_keys()
+    if sort_keys is not None:
+        assert len(sort_keys[0]) == len(names)
+        from_keys = unsorted_by_id(read.codes, read.lengths, names, *sort_keys)
+        assert from_keys is not None
+        assert from_keys.tolist() == expected
+
+
 def _probes(names: list[str], keys: list[str]) -> list[str]:
     """Strings to look up: the names, the keys, and near misses of both."""
     rng = random.Random(len(names))
@@ -132,6 +152,9 @@ def _check_all(path: Path, keys: list[str] | None, block: int | None = None) -> 
         codes = got.codes_of(keys)
         assert codes is not None
         assert codes.tolist() == reference.lookup(keys).tolist()
+    # The history-order pass from the sort keys the scan made of the names.
+    for read in (got, _read_native(path, None, block)):
+        _same_history_order(read)
     # The keys read while the scan runs (a second thread; looked up afterwards): the
     # same sequences, the same codes of the keys, and keys that are items are the names.
     later = _read_native(path, lambda: keys, block)
@@ -252,9 +275,7 @@ def test_a_large_file_in_small_blocks(tmp_path: Path) -> None:
 @compiled_only
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(ascii_files(), st.sampled_from([None, 7]))
-def test_users_sharing_a_hash_are_told_apart_by_their_bytes(
-    data: bytes, block: int | None
-) -> None:
+def test_users_sharing_a_hash_are_told_apart_by_their_bytes(data: bytes, block: int | None) -> None:
     # Users are told apart by sorting their hashes; two bits of hash make most of them
     # collide, so that the lines of a shared hash are read again and compared.
     from gramfix._native.scan import set_user_hash_bits
@@ -270,6 +291,20 @@ def test_users_sharing_a_hash_are_told_apart_by_their_bytes(
             set_user_hash_bits(64)
         _same(got, _exact(path))
         _same(later, _exact(path))
+
+
+@compiled_only
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.from_regex(r"[0-9]{1,17}", fullmatch=True), max_size=6), max_size=12))
+def test_history_order_of_numeric_ids_from_the_scan(histories: list[list[str]]) -> None:
+    # All-digit IDs sort as numbers (07 and 7 tie, broken by first sighting), up to 16
+    # digits from the scan's keys; 17 digits: from the names (the keys hold 16 bytes).
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "user_sequence.txt"
+        lines = [f"U{i} " + " ".join(items) for i, items in enumerate(histories)]
+        path.write_text("\n".join([*lines, "UX 1 2"]) + "\n")
+        _same_history_order(_read_native(path))
+        _same_history_order(_read_native(path, lambda: None))
 
 
 @compiled_only

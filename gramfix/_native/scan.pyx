@@ -602,14 +602,18 @@ cdef object grow_to_numpy(Grow *g, str dtype):
     if g.size == 0:
         free(g.data)
         g.data = NULL
-        return np.zeros(0, dtype)
+        return np.zeros((0, 2), np.uint64) if dtype == "uint64x2" else np.zeros(0, dtype)
     data = <char *>realloc(g.data, g.size * g.itemsize)  # give back the unused tail
     if data == NULL:
         data = g.data
     g.data = NULL
-    fmt = {"int32": "i", "int64": "q", "bool": "?"}[dtype]
-    arr = view.array(shape=(g.size,), itemsize=g.itemsize, format=fmt, mode="c",
-                     allocate_buffer=False)
+    if dtype == "uint64x2":  # rows of two words
+        arr = view.array(shape=(g.size, 2), itemsize=8, format="Q", mode="c",
+                         allocate_buffer=False)
+    else:
+        fmt = {"int32": "i", "int64": "q", "bool": "?"}[dtype]
+        arr = view.array(shape=(g.size,), itemsize=g.itemsize, format=fmt, mode="c",
+                         allocate_buffer=False)
     arr.data = data
     arr.callback_free_data = free
     out = np.asarray(arr)
@@ -638,6 +642,8 @@ cdef class ScanResult:
     cdef readonly object no_space_examples
     cdef readonly int64_t bytes_read
     cdef readonly int64_t longest_name
+    cdef readonly object order_keys     # uint64 (n, 2): the sort key of each item's ID
+    cdef readonly bint digits_only      # every item is a number of at most 16 digits
 
 
 #: Bits of a user's hash kept: all but in tests, which keep few to make users collide.
@@ -714,6 +720,8 @@ cdef class Scanner:
     """
 
     cdef Keys items
+    cdef Grow order_keys       # 2 x uint64 per universe code: the ID's sort key
+    cdef bint digits_only      # every item so far is a number of at most 16 digits
     cdef Grow user_hash        # uint64: the hash of each user line's user
     cdef Grow user_offset      # int64: the file offset of each user line
     cdef Grow codes, n_items, line_numbers
@@ -753,6 +761,8 @@ cdef class Scanner:
         grow_init(&self.order, 4, 1024)
         grow_init(&self.entry_code, 4, n_known + 1)
         grow_init(&self.overridden, 8, 1024)
+        grow_init(&self.order_keys, 16, 1024)
+        self.digits_only = True
         grow_init(&self.user_hash, 8, size_hint // 64 + 1)
         grow_init(&self.user_offset, 8, size_hint // 64 + 1)
         grow_init(&self.seed_pos, 8, n_known + 1)
@@ -771,6 +781,7 @@ cdef class Scanner:
         keys_free(&self.items)
         free(self.user_hash.data)
         free(self.user_offset.data)
+        free(self.order_keys.data)
         free(self.codes.data)
         free(self.n_items.data)
         free(self.line_numbers.data)
@@ -1074,6 +1085,7 @@ cdef class Scanner:
                     (<int32_t *>self.entry_code.data)[entry] = <int32_t>self.n_universe
                 code[0] = <int32_t>self.n_universe
                 self.n_universe += 1
+                self._order_key(t)
                 grow_reserve(&self.order, 1)
                 (<int32_t *>self.order.data)[self.order.size] = <int32_t>entry
                 self.order.size += 1
@@ -1082,6 +1094,26 @@ cdef class Scanner:
             codes[t.dest] = code[0]
         self.n_item_batch -= m
         memmove(self.item_batch, self.item_batch + m, self.n_item_batch * sizeof(Token))
+        return 0
+
+    cdef inline int _order_key(self, const Token *t) except -1 nogil:
+        """The sort key of a new item (`unsorted_by_id`), made while its bytes are at
+        hand: its first 16 bytes as two big-endian words; and whether every name so far
+        is a number of at most 16 digits (the numeric order then applies)."""
+        cdef uint64_t *key
+        cdef uint32_t i
+        grow_reserve(&self.order_keys, 1)
+        key = (<uint64_t *>self.order_keys.data) + 2 * self.order_keys.size
+        key[0] = big_endian_word(t.p, t.n)
+        key[1] = big_endian_word(t.p + 8, t.n - 8) if t.n > 8 else 0
+        self.order_keys.size += 1
+        if self.digits_only:
+            if t.n > 16:
+                self.digits_only = False
+            for i in range(t.n):
+                if t.p[i] < 48 or t.p[i] > 57:
+                    self.digits_only = False
+                    break
         return 0
 
     cdef int _dedup_users(self, read_users) except -1:
@@ -1225,6 +1257,8 @@ cdef class Scanner:
         r.no_space_lines = self.n_no_space
         r.no_space_examples = [self.no_space_ex[i] for i in range(min(self.n_no_space, EXAMPLES))]
         r.longest_name = self.longest_name
+        r.digits_only = self.digits_only and self.n_universe > 0
+        r.order_keys = grow_to_numpy(&self.order_keys, "uint64x2")
         return r
 
     cdef list _names(self):
@@ -1740,10 +1774,14 @@ cdef inline bint id_before(const OrderKey *keys, const uint8_t **rest, const uin
     return b < a
 
 
-def unsorted_by_id(const int32_t[::1] codes, const int64_t[::1] lengths, list names) -> object:
+def unsorted_by_id(const int32_t[::1] codes, const int64_t[::1] lengths, list names,
+                   const uint64_t[:, ::1] order_keys=None, bint digits_only=False) -> object:
     """`unsorted_users(codes, lengths, id_ranks(names))` without sorting the names: each
     pair of neighbours is compared by its sort keys directly (the order `id_ranks`
-    sorts by). None when a name is not ASCII (the numpy reference handles those)."""
+    sorts by). None when a name is not ASCII (the numpy reference handles those).
+
+    ``order_keys`` (the scan's `ScanResult.order_keys`, names of at most 16 bytes) and
+    ``digits_only`` spare reading the names: a million strings scattered in memory."""
     import numpy as np
 
     cdef Py_ssize_t m = len(names), i, u, n_users = lengths.shape[0]
@@ -1753,7 +1791,7 @@ def unsorted_by_id(const int32_t[::1] codes, const int64_t[::1] lengths, list na
     cdef const uint8_t *p
     cdef uint32_t n, j, longest = 0
     cdef bint numeric = True
-    cdef uint64_t value
+    cdef uint64_t value, c
     cdef int64_t q, start = 0, end
     check_histories(codes, lengths, m)
     out = np.zeros(n_users, np.uint8)
@@ -1763,8 +1801,28 @@ def unsorted_by_id(const int32_t[::1] codes, const int64_t[::1] lengths, list na
     keys = <OrderKey *>malloc(m * sizeof(OrderKey))
     if keys == NULL:
         raise MemoryError()
+    if order_keys is not None:
+        if order_keys.shape[0] != m:
+            free(keys)
+            raise ValueError("one sort key per name")
+        with nogil:
+            for i in range(m):
+                keys[i].k0 = order_keys[i, 0]
+                keys[i].k1 = order_keys[i, 1]
+                if digits_only:  # the number: the digits of the two words
+                    value = 0
+                    for j in range(16):
+                        c = (keys[i].k0 >> (56 - 8 * j)) & 0xFF if j < 8 else (
+                            keys[i].k1 >> (56 - 8 * (j - 8))) & 0xFF
+                        if c == 0:
+                            break
+                        value = value * 10 + (c - 48)
+                    keys[i].k0 = value
+                    keys[i].k1 = 0
+        numeric = digits_only
+        longest = 0
     try:
-        for i in range(m):
+        for i in range(m if order_keys is None else 0):
             name = names[i]
             if not PyUnicode_Check(name) or not PyUnicode_IS_COMPACT_ASCII(name):
                 return None
@@ -1781,7 +1839,7 @@ def unsorted_by_id(const int32_t[::1] codes, const int64_t[::1] lengths, list na
                 j += 1
             keys[i].k0 = big_endian_word(p, n)
             keys[i].k1 = big_endian_word(p + 8, n - 8) if n > 8 else 0
-        if numeric:  # every name is a number: the numeric order
+        if numeric and order_keys is None:  # every name is a number: the numeric order
             for i in range(m):
                 p = <const uint8_t *>PyUnicode_DATA(names[i])
                 n = <uint32_t>PyUnicode_GET_LENGTH(names[i])

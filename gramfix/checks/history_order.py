@@ -35,7 +35,8 @@ def check_history_order(data: Dataset) -> CheckResult:
     if native.AVAILABLE:  # neighbours compared by their sort keys: no sort at all
         from gramfix._native.scan import unsorted_by_id
 
-        unsorted_all = unsorted_by_id(s.codes, s.lengths, s.items.names)
+        keys, digits_only = s.items.sort_keys() or (None, False)
+        unsorted_all = unsorted_by_id(s.codes, s.lengths, s.items.names, keys, digits_only)
     ranks = id_ranks(s.items.names) if unsorted_all is None else None
     starts = np.cumsum(s.lengths) - s.lengths
     considered = sorted_users = 0

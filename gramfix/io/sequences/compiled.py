@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 I64 = npt.NDArray[np.int64]
 I32 = npt.NDArray[np.int32]
 Bools = npt.NDArray[np.bool_]
+U64 = npt.NDArray[np.uint64]
 
 #: Bytes handed to the scan at a time (tests make it tiny: lines then cross blocks).
 BLOCK_BYTES = 1 << 20
@@ -45,7 +46,14 @@ class NativeStringIndex(StringIndex):
     overridden lines took items out of it.
     """
 
-    def __init__(self, names: list[str], scanner: Scanner, remap: I64 | None, hashed: bool) -> None:
+    def __init__(
+        self,
+        names: list[str],
+        scanner: Scanner,
+        remap: I64 | None,
+        hashed: bool,
+        sort_keys: tuple[U64, bool] | None = None,
+    ) -> None:
         self.names = names
         self._index = None
         self._remap = None
@@ -53,6 +61,11 @@ class NativeStringIndex(StringIndex):
         self._scanner = scanner
         self._native_remap = remap
         self._hashed = hashed
+        self._sort_keys = sort_keys
+
+    def sort_keys(self) -> tuple[U64, bool] | None:
+        """The sort keys the scan made of the names (`StringIndex.sort_keys`)."""
+        return self._sort_keys
 
     @property
     def hashed(self) -> bool:
@@ -155,7 +168,14 @@ def read_compiled(
     hygiene.short_users.add(user_lines[short])
     examples = short[:EXAMPLES] if kept is None else kept[short[:EXAMPLES]]
     hygiene.short_users.labels = user_names(examples)
-    items = NativeStringIndex(names, scanner, remap, scan.longest_name <= MAX_TOKEN_BYTES)
+    sort_keys = None
+    if scan.longest_name <= 16:  # longer names need their bytes beyond 16 to be sorted
+        order_keys = scan.order_keys
+        if remap is not None:
+            order_keys = order_keys[remap >= 0]
+        sort_keys = (order_keys, scan.digits_only)
+    hashed = scan.longest_name <= MAX_TOKEN_BYTES
+    items = NativeStringIndex(names, scanner, remap, hashed, sort_keys)
     return Sequences(
         path=path,
         items=items,
