@@ -203,7 +203,9 @@ class PredictionRows:
     and settings, audited once more with every row kept. Refuses a file that changed
     since the report was made (its size, modification time or counts differ)."""
 
-    files: EvalFiles
+    predictions: Path  # absolute: a notebook may change directory in between
+    indexing: Path
+    sequences: Path | None
     split: str
     generate_num: int
     stamp: tuple[int, int]  # the prediction file's size and modification time (ns)
@@ -211,17 +213,27 @@ class PredictionRows:
 
     @classmethod
     def of(cls, files: EvalFiles, settings: EvalSettings, report: EvalReport) -> PredictionRows:
-        stamp = _stamp(files.predictions)
-        return cls(files, settings.split, settings.generate_num, stamp, report.counts)
+        return cls(
+            files.predictions.absolute(),
+            files.indexing.absolute(),
+            files.sequences.absolute() if files.sequences is not None else None,
+            settings.split,
+            settings.generate_num,
+            _stamp(files.predictions),
+            report.counts,
+        )
 
     def __call__(self) -> dict[str, Any]:
-        path = self.files.predictions
-        changed = InputError(path, "changed since it was audited: audit it again")
-        if _stamp(path) != self.stamp:
+        changed = InputError(self.predictions, "changed since it was audited: audit it again")
+        if _stamp(self.predictions) != self.stamp:
             raise changed
-        f = self.files
         result = audit(
-            f.predictions, f.indexing, f.sequences, self.split, self.generate_num, keep_rows=True
+            self.predictions,
+            self.indexing,
+            self.sequences,
+            self.split,
+            self.generate_num,
+            keep_rows=True,
         )
         if result.counts != self.counts or result.rows is None:
             raise changed
