@@ -15,9 +15,7 @@ from gramfix.model.eval_report import EvalReport
 from tests.eval_cases.build import HERE
 
 #: The cases that make a report (not a one-line error), by name.
-CASES = sorted(
-    p for p in HERE.iterdir() if p.is_dir() and (p / "expected.json").exists()
-)
+CASES = sorted(p for p in HERE.iterdir() if p.is_dir() and (p / "expected.json").exists())
 
 
 @contextmanager
