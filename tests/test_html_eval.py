@@ -177,18 +177,15 @@ def test_the_example_in_a_browser(example: EvalReport, tmp_path: Path) -> None:
     assert SCREENSHOT.is_file()
 
 
+#: Where the hostile strings go: a column of a row, the position in it (of ``||`` parts).
+PLANTED = [("pred", 1, HOSTILE[0]), ("pred", 2, HOSTILE[1]), ("idx", 0, HOSTILE[0])]
+PLANTED += [("gold", 0, HOSTILE[1])]
+
+
 def _hostile_file(folder: Path) -> Path:
     """The example's file with hostile strings as predictions, a user and a gold."""
     lines = EXAMPLE.read_text(encoding="utf-8").split("\n")
-    for number, (column, position, value) in enumerate(
-        [
-            ("pred", 1, HOSTILE[0]),
-            ("pred", 2, HOSTILE[1]),
-            ("idx", 0, HOSTILE[0]),
-            ("gold", 0, HOSTILE[1]),
-        ],  # fmt: skip
-        start=1,
-    ):
+    for number, (column, position, value) in enumerate(PLANTED, start=1):
         fields = lines[number].split("\t")
         at = {"idx": 0, "gold": 5, "pred": 6}[column]
         parts = fields[at].split("||")
