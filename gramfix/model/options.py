@@ -266,8 +266,41 @@ class Options(Settings):
             commands=(CHECK,),
         ),
     ] = None
+    graph_dir: Annotated[
+        Path | None,
+        Flag(
+            "The LightGCN folder with train.txt, test.txt, the checkpoints and the export "
+            "(default: lightgcn_data/ in DATASET_DIR, else beside the mapping).",
+            commands=(CHECK,),
+            metavar="DIR",
+            expected="a folder path (relative to this file)",
+        ),
+    ] = None
+    user_index: Annotated[
+        Path | None,
+        Flag(
+            "The graph's user_id_to_index.json (default: in DATASET_DIR, else beside the mapping).",
+            commands=(CHECK,),
+        ),
+    ] = None
+    graph_export: Annotated[
+        Path | None,
+        Flag(
+            "The exported graph table (default: lightgcn_item_embeddings.pt in the graph folder).",
+            commands=(CHECK,),
+        ),
+    ] = None
 
-    @field_validator("dataset", "sequences", "mapping", "embeddings", mode="before")
+    @field_validator(
+        "dataset",
+        "sequences",
+        "mapping",
+        "embeddings",
+        "graph_dir",
+        "user_index",
+        "graph_export",
+        mode="before",
+    )
     @classmethod
     def _path(cls, value: object, info: ValidationInfo) -> Path:
         """A path; a configuration file's (``context={"base": folder}``) is relative to it,

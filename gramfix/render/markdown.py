@@ -12,7 +12,7 @@ from gramfix.model.policy import share_text
 from gramfix.model.report import Finding, Report
 from gramfix.model.rules import Severity
 from gramfix.model.sections import Fill, FillSplit
-from gramfix.render.text import headline
+from gramfix.render.text import graph_rows, headline
 
 _MARK = {Severity.ERROR: "❌", Severity.WARNING: "⚠️", Severity.INFO: "ℹ️"}
 _SPECIAL = re.compile(r"([\\`*_\[\]|#~])")
@@ -48,6 +48,10 @@ def render_markdown(report: Report) -> str:
     ]
     if report.fill is not None:
         lines += _fill(report.fill)
+    if report.graph is not None:
+        lines += [f"| LightGCN graph | {cell(report.graph.folder or '')} |", "|---|---|"]
+        lines += [f"| {label} | {cell(text)} |" for label, text in graph_rows(report.graph)]
+        lines.append("")
     lines += _findings(report.findings)
     return "\n".join(lines) + "\n"
 

@@ -11,6 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from gramfix.model.flag import shown
+from gramfix.model.graph_section import GraphStats
 from gramfix.model.options import Settings, flag
 from gramfix.model.policy import share_text
 from gramfix.model.report import Finding, Report
@@ -117,6 +118,16 @@ def headline(report: Report) -> str:
         return (
             "GRAM-C will train on noise: the embedding table carries no collaborative "
             "signal (a placeholder, not trained embeddings)."
+        )
+    if any(f.code == "GF906" for f in report.findings):
+        return (
+            "GRAM-C will not train on the trained graph table: the export of the LightGCN "
+            "graph is not the table it reads (GF906)."
+        )
+    if any(f.code == "GF901" for f in report.findings):
+        return (
+            "GRAM-C's table was trained on the validation and test targets: every metric "
+            "it reports is inflated (GF901)."
         )
     if any(f.code == "GF611" and f.severity is Severity.ERROR for f in report.findings):
         return (
@@ -257,7 +268,72 @@ def _dataset_tables(report: Report) -> list[RenderableType]:
                 f"{mapped.extra:,}" if mapped else "-",
             )
         parts.append(table)
+    if report.graph is not None:
+        graph = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False, header_style="bold")
+        graph.add_column("LightGCN graph", no_wrap=True)
+        graph.add_column(report.graph.folder or "", justify="left")
+        for label, text in graph_rows(report.graph):
+            graph.add_row(label, text)
+        parts.append(graph)
     return parts
+
+
+def graph_rows(g: GraphStats) -> list[tuple[str, str]]:
+    """The graph section as (label, sentence) rows, for every format that shows it."""
+    names = ", ".join(f.rsplit("/", 1)[-1] for f in g.files)
+    rows = [
+        ("files", names),
+        (
+            "graph",
+            f"{g.users:,} users, {g.items:,} items, {g.interactions:,} interactions; "
+            f"test.txt {g.test_interactions:,} ({g.test_holds})",
+        ),
+        ("alignment", g.alignment_text),
+    ]
+    if g.leaked_interactions is None:
+        leakage = "not judged (the alignment is not proven)"
+    elif g.leaked_interactions:
+        leakage = (
+            f"{g.leaked_interactions:,} train.txt interactions of {g.leaked_users:,} users are "
+            "their validation or test targets"
+        )
+    else:
+        leakage = "none: no train.txt line holds its user's validation or test target"
+    rows.append(("leakage", leakage))
+    if g.validation_only_items or g.users_left_out:
+        rows.append(
+            (
+                "left out",
+                f"{g.validation_only_items:,} validation-only items, {g.users_left_out:,} "
+                "users with fewer than 3 items",
+            )
+        )
+    c = g.checkpoint
+    if c is not None:
+        facts = [
+            f"epoch {c.epoch}" if c.epoch is not None else None,
+            f"n_items {c.n_items:,}" if c.n_items is not None else None,
+            f"recall {c.recall:.4f}" if c.recall is not None else None,
+        ]
+        more = f" (the last of {c.checkpoints})" if c.checkpoints > 1 else ""
+        rows.append(
+            (
+                "checkpoint",
+                f"{c.file.rsplit('/', 1)[-1]}{more}: " + ", ".join(f for f in facts if f),
+            )
+        )
+    e = g.export
+    if e is not None:
+        shape = f"{e.rows:,} x {e.dim}" if e.rows is not None else "not a table"
+        needs = f" (the graph needs {e.expected_rows:,})" if e.expected_rows else ""
+        installed = {
+            "yes": "installed: GRAM-C reads these rows",
+            "no": "NOT installed: GRAM-C reads another table",
+            "no table": "NOT installed: no table for GRAM-C",
+            "unknown": "installed table not readable here",
+        }[e.installed]
+        rows.append(("export", f"{shape}{needs}; {installed}"))
+    return rows
 
 
 def _embeddings_table(e: EmbeddingStats) -> Table:

@@ -297,7 +297,7 @@ def main() -> None:
         "error-config-bad-value",
         {**partial_files, "pyproject.toml": '[tool.gramfix]\nfail-on = "fatal"\n'},
     )
-    write("error-config-bad-code", {**partial_files, "gramfix.toml": 'select = ["GF9"]\n'})
+    write("error-config-bad-code", {**partial_files, "gramfix.toml": 'select = ["GF99"]\n'})
     write("error-unknown-code", partial_files, ["--ignore", "GF31"])
     # Whole-dataset checks: the embedding table, the item files, more hygiene, pickles.
     embedding_cases()

@@ -3,20 +3,23 @@
 Codes never change meaning once released (CI configurations select and ignore them).
 Numbering by concern: GF0xx inputs, GF1xx mapping keys, GF2xx mapping values, GF3xx
 coverage, GF4xx recent-window fill, GF5xx sequence file hygiene, GF6xx embedding table,
-GF7xx cross-file consistency, GF8xx lexical IDs. The entries live in one module per
-concern (`mapping`, `files`, `table`); here they are assembled in code order.
+GF7xx cross-file consistency, GF8xx lexical IDs, GF9xx the LightGCN graph chain. The
+entries live in one module per concern (`mapping`, `files`, `table`, `graph`); here they
+are assembled in code order.
 """
 
 from __future__ import annotations
 
-from gramfix.model.rules import files, mapping, table
+from gramfix.model.rules import files, graph, mapping, table
 from gramfix.model.rules.entry import Input, Rule, Severity
 
 __all__ = ["RULES", "Input", "Rule", "Severity", "normalise_selector", "rule"]
 
 RULES: dict[str, Rule] = {
     entry.code: entry
-    for entry in sorted((*mapping.ENTRIES, *files.ENTRIES, *table.ENTRIES), key=lambda r: r.code)
+    for entry in sorted(
+        (*mapping.ENTRIES, *files.ENTRIES, *table.ENTRIES, *graph.ENTRIES), key=lambda r: r.code
+    )
 }
 
 

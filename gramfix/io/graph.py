@@ -1,0 +1,231 @@
+"""Reading the LightGCN chain's files (graph-data.md) without running any of their code.
+
+* ``train.txt`` / ``test.txt``: ``USER ITEM ITEM ...`` of 0-based indices, read as
+  train_lightgcn.py reads them (``line.strip().split()``, lines of fewer than two numbers
+  skipped, every line kept: the graph takes the edges of every line). Anything but
+  non-negative decimal integers below 2**31, or a last line without its line break (the
+  converter ends every line with one: a file cut short), is an `InputError`.
+* ``user_id_to_index.json``: a JSON object of user ID -> 0-based index.
+* the checkpoint: its scalar fields (``n_items``, ``epoch`` ...) through the torch-free
+  reader (`gramfix.io.torchzip`); the export: as the embedding table is read
+  (`gramfix.io.embeddings`). Neither ever unpickles code.
+* the user IDs of the sequence file, in the order the sequence reader kept its users
+  (the reader keeps line numbers only; the graph check needs the names).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import NoReturn
+
+import numpy as np
+import numpy.typing as npt
+
+from gramfix.engine.graph import IndexLines
+from gramfix.io.discover import GraphFiles
+from gramfix.io.embeddings import EmbeddingTable, TableUnavailable, read_embeddings
+from gramfix.io.source import (
+    decode_utf8,
+    describe_os_error,
+    open_input,
+    read_bytes,
+    refuse_binary,
+)
+from gramfix.model.errors import InputError
+
+I64 = npt.NDArray[np.int64]
+
+#: An index must fit a torch embedding of int32 rows; past it, it is no row of any table.
+MAX_INDEX = 2**31 - 1
+_NOT_INDEX = re.compile(rb"[^0-9 \t\r\n\f\v]")
+_TOKEN = re.compile(rb"\S+")
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """The scalar fields of a LightGCN checkpoint (None where absent or not a number)."""
+
+    path: Path
+    n_users: int | None
+    n_items: int | None
+    embedding_dim: int | None
+    n_layers: int | None
+    epoch: int | None
+    recall: float | None
+
+
+@dataclass(frozen=True)
+class GraphInputs:
+    """The graph files as read (None where absent)."""
+
+    files: GraphFiles
+    train: IndexLines | None = None
+    test: IndexLines | None = None
+    user_index: dict[str, int] | None = None
+    checkpoint: Checkpoint | None = None
+    export: EmbeddingTable | TableUnavailable | None = None
+    user_ids: list[str] | None = None  # the sequence file's users, in the reader's order
+
+
+def read_graph(
+    files: GraphFiles, sequences: Path | None = None, user_lines: I64 | None = None
+) -> GraphInputs:
+    """Read every graph file found; `InputError` when one cannot be read. The user IDs of
+    ``sequences`` (the kept users at ``user_lines``) are read when the graph is there."""
+    train = read_index_lines(files.train) if files.train else None
+    test = read_index_lines(files.test) if files.test else None
+    ids = None
+    if train is not None and sequences is not None and user_lines is not None:
+        ids = read_user_ids(sequences, user_lines)
+    return GraphInputs(
+        files=files,
+        train=train,
+        test=test,
+        user_index=read_user_index(files.user_index) if files.user_index else None,
+        checkpoint=read_checkpoint(files.checkpoint) if files.checkpoint else None,
+        export=read_embeddings(files.export) if files.export else None,
+        user_ids=ids,
+    )
+
+
+def read_index_lines(path: Path) -> IndexLines:
+    """Read train.txt or test.txt; `InputError` naming the line of the first problem."""
+    data = read_bytes(path)
+    refuse_binary(path, data, 0)
+    if b"\r" in data:  # universal newlines, as the trainer's text-mode open
+        data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    if not data.strip():
+        raise InputError(path, "the file is empty (no 'USER ITEM ...' line)")
+    bad = _NOT_INDEX.search(data)
+    if bad is not None:
+        token = _TOKEN.search(data, data.rfind(b"\n", 0, bad.start()) + 1)
+        shown = (token.group() if token else data[bad.start() : bad.start() + 1])[:40]
+        text = shown.decode("utf-8", "replace")
+        what = "a negative index" if re.fullmatch(rb"-[0-9]+", shown) else "not an index"
+        raise InputError(
+            path,
+            f"{text!r} is {what}: every field must be a non-negative integer (0-based)",
+            line=data.count(b"\n", 0, bad.start()) + 1,
+        )
+    if not data.endswith(b"\n"):
+        raise InputError(
+            path,
+            "the last line has no line break: the file was cut short (truncated?); the "
+            "converter ends every line with one",
+            line=data.count(b"\n") + 1,
+        )
+    rows = data.split(b"\n")[:-1]
+    counts = np.fromiter((len(row.split()) for row in rows), np.int64, count=len(rows))
+    tokens = data.split()
+    ends = np.cumsum(counts)
+    if max(map(len, tokens)) > 10:  # past 2**31 whatever the digits
+        _out_of_range(path, tokens, next(i for i, t in enumerate(tokens) if len(t) > 10), ends)
+    values = np.fromiter(map(int, tokens), np.int64, count=len(tokens))
+    if int(values.max()) > MAX_INDEX:
+        _out_of_range(path, tokens, int(np.argmax(values)), ends)
+    kept = counts >= 2
+    starts = ends - counts
+    first = starts[kept]
+    item = np.ones(len(values), np.bool_)
+    item[starts] = False  # the user of each line
+    item &= np.repeat(kept, counts)
+    return IndexLines(
+        path=path,
+        users=values[first],
+        lengths=counts[kept] - 1,
+        items=values[item],
+        lines=np.flatnonzero(kept).astype(np.int64) + 1,
+    )
+
+
+def _out_of_range(path: Path, tokens: list[bytes], at: int, ends: I64) -> NoReturn:
+    raise InputError(
+        path,
+        f"index {tokens[at][:30].decode()} is out of range (at most {MAX_INDEX:,}: no table "
+        "has that many rows)",
+        line=int(np.searchsorted(ends, at, side="right")) + 1,
+    )
+
+
+def read_user_index(path: Path) -> dict[str, int]:
+    """Read user_id_to_index.json: a JSON object of user ID -> 0-based index."""
+    raw = read_bytes(path)
+    if not raw.strip():
+        raise InputError(path, "the file is empty (a JSON object of user ID -> index)")
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raise InputError(path, "starts with a UTF-8 byte order mark, which json.load rejects")
+    text = decode_utf8(path, raw)
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise InputError(
+            path, f"invalid JSON ({error.msg})", line=error.lineno, column=error.colno
+        ) from None
+    except (RecursionError, ValueError):
+        raise InputError(path, "invalid JSON (nested too deeply, or a number too long)") from None
+    if not isinstance(value, dict):
+        raise InputError(
+            path, f"holds a JSON {type(value).__name__}, not an object of user ID -> index"
+        )
+    for user, index in value.items():
+        if type(index) is not int or not 0 <= index <= MAX_INDEX:
+            raise InputError(
+                path,
+                f"the index of user {user[:40]!r} is {json.dumps(index)[:40]}: an object of "
+                "user ID -> 0-based index is expected",
+            )
+    return value
+
+
+def read_user_ids(path: Path, user_lines: I64) -> list[str]:
+    """The user IDs on lines ``user_lines`` (1-based) of a sequence file, each the text
+    before the line's first space as the trainer cuts it (lines split as its text-mode
+    open splits them)."""
+    data = read_bytes(path)
+    if b"\r" in data:
+        data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    rows = data.split(b"\n")
+    names = [rows[n - 1].split(b" ", 1)[0] for n in user_lines.tolist()]
+    try:
+        return [name.decode("ascii") for name in names]
+    except UnicodeDecodeError:
+        return [name.decode("utf-8", "replace") for name in names]
+
+
+def read_checkpoint(path: Path) -> Checkpoint:
+    """The scalar fields of a ``torch.save`` checkpoint, read without torch and without
+    running anything it holds."""
+    from gramfix.io.torchzip import load_torch_zip, number
+
+    with open_input(path) as handle:
+        try:
+            head = handle.read(4)
+        except OSError as error:
+            raise InputError(path, describe_os_error(error)) from None
+    if head != b"PK\x03\x04":
+        raise InputError(
+            path,
+            "not a torch.save zip file (a checkpoint of torch 1.6 or later); a legacy or "
+            "damaged checkpoint is not read",
+        )
+    value = load_torch_zip(path).value
+    if not isinstance(value, dict):
+        raise InputError(path, f"holds {type(value).__name__}, not a LightGCN checkpoint dict")
+
+    def whole(name: str) -> int | None:
+        found = number(value.get(name))
+        return int(found) if found is not None and float(found).is_integer() else None
+
+    recall = number(value.get("recall"))
+    return Checkpoint(
+        path=path,
+        n_users=whole("n_users"),
+        n_items=whole("n_items"),
+        embedding_dim=whole("embedding_dim"),
+        n_layers=whole("n_layers"),
+        epoch=whole("epoch"),
+        recall=float(recall) if recall is not None else None,
+    )

@@ -1,0 +1,89 @@
+"""The report's ``graph`` section: the LightGCN chain that produced GRAM-C's table.
+
+Every figure a renderer needs is a field, and ``alignment_text`` says the alignment
+verdict in words: a format shows the section without knowing how it was computed.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from gramfix.model.base import FrozenModel
+
+Alignment = Literal["proven", "mismatch", "not judged"]
+TestHolds = Literal["test targets", "validation targets", "mixed", "other items", "not judged"]
+
+
+class GraphCheckpoint(FrozenModel):
+    """The checkpoint the exporter reads (the last lightgcn_model*.pt by name)."""
+
+    file: str
+    checkpoints: int = Field(description="lightgcn_model*.pt files in the graph folder.")
+    epoch: int | None
+    n_users: int | None
+    n_items: int | None
+    embedding_dim: int | None
+    recall: float | None = Field(description="The Recall@20 it was kept for.")
+
+
+class GraphExport(FrozenModel):
+    """The exported table (lightgcn_item_embeddings.pt) and whether GRAM-C reads it."""
+
+    file: str
+    rows: int | None = Field(description="Rows of the export (None: not readable as a table).")
+    dim: int | None
+    expected_rows: int | None = Field(description="The graph's n_items + 1 (row 0 padding).")
+    installed: Literal["yes", "no", "no table", "unknown"] = Field(
+        description="yes: the table GRAM-C reads holds the export's rows; no: another "
+        "table; no table: none is installed; unknown: the installed table is unreadable here."
+    )
+    signal: str | None = Field(
+        None,
+        description="When not installed: the collaborative-signal verdict of the export "
+        "and of the installed table, as 'export / installed'.",
+    )
+
+
+class GraphStats(FrozenModel):
+    """The LightGCN graph files against the sequences and the index files."""
+
+    folder: str | None = Field(description="The graph folder (lightgcn_data/).")
+    files: list[str] = Field(description="The graph files read.")
+    users: int = Field(description="Distinct user indices of train.txt.")
+    items: int = Field(
+        description="The trainer's n_items: the largest item index of train.txt and test.txt + 1."
+    )
+    interactions: int = Field(description="Item indices on train.txt lines: the graph's edges.")
+    test_interactions: int = Field(description="Item indices on test.txt lines.")
+    alignment: Alignment = Field(
+        description="proven: every line of train.txt and test.txt, read back through "
+        "user_id_to_index.json and the mapping, holds its user's items (train.txt: "
+        "items[:-2] in order), and every value of the mapping for a graph item is its "
+        "index + 1; mismatch: they disagree (see GF903, GF904); not judged: an input "
+        "is missing."
+    )
+    alignment_text: str = Field(description="The alignment verdict in words.")
+    users_identified_by: str | None = Field(
+        description="The numbering of users that makes train.txt's lines the users' "
+        "histories: user_id_to_index.json, or the converter's sorted order when the "
+        "index file does not (null: neither)."
+    )
+    test_holds: TestHolds = Field(
+        description="What test.txt holds, read back through the index files (judged only "
+        "when the alignment is proven)."
+    )
+    leaked_interactions: int | None = Field(
+        description="train.txt interactions that are their user's validation or test "
+        "target beyond that item's occurrences in the user's items[:-2] (null: not judged)."
+    )
+    leaked_users: int | None = Field(description="Users with a leaked interaction.")
+    validation_only_items: int = Field(
+        description="Items that occur only as validation targets: no graph index, no row."
+    )
+    users_left_out: int = Field(
+        description="Users of the sequences without a graph node (fewer than 3 items)."
+    )
+    checkpoint: GraphCheckpoint | None = None
+    export: GraphExport | None = None
