@@ -132,6 +132,7 @@ class _Graph:
         if a.reading is None:
             shares = ", ".join(f"{r.consistency:.1%} under {r.name}" for r in a.readings)
             self._users(
+                "train.txt's lines are the histories of no known numbering of the users",
                 f"train.txt's lines are not the histories (items[:-2]) of the users "
                 f"user_id_to_index.json gives their index, nor of the users in sorted order "
                 f"(positions agreeing with one item per index: {shares}): the graph was "
@@ -153,6 +154,7 @@ class _Graph:
             for i in wrong[:EXAMPLES].tolist()
         ]
         self._users(
+            f"{len(wrong):,} of {lines:,} lines are not their user's history",
             f"{len(wrong):,} of {lines:,} train.txt lines are not the items[:-2] of the user "
             "user_id_to_index.json gives their index (or no user has their index): the "
             "index or user_sequence.txt changed after the graph was written",
@@ -189,6 +191,8 @@ class _Graph:
             for i in d.wrong[:EXAMPLES].tolist()
         ]
         self._users(
+            f"user_id_to_index.json numbers {d.count:,} of {len(graph_users):,} users "
+            "otherwise than train.txt",
             f"user_id_to_index.json gives {d.count:,} of {len(graph_users):,} graph users "
             "another index than the train.txt line holding their history: train.txt "
             f"numbers users in sorted user-ID order (the converter's), {how}{absent}",
@@ -197,9 +201,9 @@ class _Graph:
         )
 
     def _users(
-        self, message: str, count: int, examples: list[str], line: int | None = None
+        self, summary: str, message: str, count: int, examples: list[str], line: int | None = None
     ) -> None:
-        self.problems.append("users: " + message.split(":", maxsplit=1)[0])
+        self.problems.append(summary)
         self.add(
             "GF904", f"{message}; {UNJUDGED}", count, examples, file=self.train_file, line=line
         )
@@ -226,7 +230,9 @@ class _Graph:
                 f"than their train.txt index + 1: {self._explain(index, item)}; every "
                 "lookup of those items reads another item's row"
             )
-            self.problems.append("items: " + message.split(":", maxsplit=1)[0])
+            self.problems.append(
+                f"the mapping gives {d.count:,} of {len(index):,} graph items another value"
+            )
             self.add(
                 "GF903", f"{message}; {UNJUDGED}", d.count, examples, file=self._mapping_file()
             )
@@ -238,7 +244,7 @@ class _Graph:
                 "user (or have no mapping value): the graph holds interactions "
                 "user_sequence.txt does not"
             )
-            self.problems.append("items: " + message.split(":")[0])
+            self.problems.append(f"{train + test:,} interactions are no item of their user")
             self.add("GF903", f"{message}; {UNJUDGED}", train + test, [], file=self.train_file)
 
     def _explain(self, index: I64, item: I64) -> str:

@@ -108,17 +108,30 @@ class Alignment:
     def foreign(self) -> tuple[int, int]:
         """Interactions of train.txt and test.txt that, read back through both index
         files, are no item of their user."""
-        return self._foreign(self.train), self._foreign(self.test)
+        paired = None
+        if self.reading is not None and self.items is not None and self.items.count == 0:
+            # The mapping reads every position pair as its history item: members.
+            paired = self.reading.pair_entry[self.reading.agrees]
+        return self._foreign(self.train, paired), self._foreign(self.test, None)
 
-    def _foreign(self, lines: IndexLines) -> int:
+    def _foreign(self, lines: IndexLines, members: I64 | None) -> int:
         h = self.histories
         users = self.line_users(lines)[lines.line_of_item]
         items = self.read_items(lines)
-        known = (users >= 0) & (items >= 0)
+        todo = np.ones(len(items), np.bool_)
+        if members is not None:
+            todo[members] = False
+        unknown = todo & ~((users >= 0) & (items >= 0))
+        todo &= ~unknown
+        safe = np.maximum(users, 0)
+        todo &= (items != h.target(1)[safe]) & (items != h.target(2)[safe])
+        if not todo.any():
+            return int(unknown.sum())
         owner = np.repeat(np.arange(len(h.lengths), dtype=np.int64), h.lengths)
-        have = np.unique(owner * h.n_items + h.codes)
-        keys = users[known] * h.n_items + items[known]
-        return int((~known).sum() + (~np.isin(keys, have)).sum())
+        have = np.sort(owner * h.n_items + h.codes)
+        keys = users[todo] * h.n_items + items[todo]
+        at = np.minimum(np.searchsorted(have, keys), len(have) - 1)
+        return int(unknown.sum() + (have[at] != keys).sum())
 
     @cached_property
     def users_ok(self) -> bool:

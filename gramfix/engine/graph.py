@@ -23,6 +23,8 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
+from gramfix.engine.hashindex import StringIndex
+
 I64 = npt.NDArray[np.int64]
 I32 = npt.NDArray[np.int32]
 Bools = npt.NDArray[np.bool_]
@@ -101,16 +103,15 @@ def string_ranks(names: list[str]) -> I64:
 def index_users(user_index: dict[str, int], h: Histories) -> tuple[I64, I64]:
     """The users of user_id_to_index.json: index -> sequence user (-1: a user the
     sequences lack, or an index no user has) and sequence user -> index (-1: absent)."""
-    position = {name: i for i, name in enumerate(h.names)}
-    size = max(user_index.values(), default=-1) + 1
-    by_index = np.full(size, -1, np.int64)
+    names = list(user_index)
+    indices = np.fromiter(user_index.values(), np.int64, count=len(names))
+    user = StringIndex.from_names(h.names).lookup(names) if names else indices
+    known = user >= 0
     of_user = np.full(len(h.names), -1, np.int64)
-    for name, index in user_index.items():
-        user = position.get(name, -1)
-        if user >= 0:
-            of_user[user] = index
-            if by_index[index] < 0:
-                by_index[index] = user
+    of_user[user[known]] = indices[known]
+    by_index = np.full(int(indices.max(initial=-1)) + 1, -1, np.int64)
+    # Reversed: the first entry holding an index keeps it.
+    by_index[indices[known][::-1]] = user[known][::-1]
     return by_index, of_user
 
 
@@ -129,6 +130,7 @@ class Reading:
     name: str
     line_user: I64  # per line: the sequence user, -1 where the hypothesis has none
     pair_line: I64  # per position pair: its line
+    pair_entry: I64  # its place in the lines' ``items``
     pair_index: I64  # the item index at that position of the line
     pair_item: I64  # the item at the same position of the user's history
     item_of_index: I64  # per item index: the item its pairs show most often (-1: no pair)
@@ -161,10 +163,17 @@ def read_lines(name: str, lines: IndexLines, line_user: I64, h: Histories, size:
     k = np.where(known, np.minimum(lines.lengths, history), 0)
     pair_line = np.repeat(np.arange(len(k), dtype=np.int64), k)
     offset = np.arange(int(k.sum()), dtype=np.int64) - np.repeat(np.cumsum(k) - k, k)
-    pair_index = lines.items[lines.starts[pair_line] + offset]
+    pair_entry = lines.starts[pair_line] + offset
+    pair_index = lines.items[pair_entry]
     pair_item = h.codes[h.starts[line_user[pair_line]] + offset].astype(np.int64)
     return Reading(
-        name, line_user, pair_line, pair_index, pair_item, _modes(pair_index, pair_item, size)
+        name,
+        line_user,
+        pair_line,
+        pair_entry,
+        pair_index,
+        pair_item,
+        _modes(pair_index, pair_item, size),
     )
 
 

@@ -19,10 +19,10 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NoReturn
 
 import numpy as np
 import numpy.typing as npt
+import orjson
 
 from gramfix.engine.graph import IndexLines
 from gramfix.io.discover import GraphFiles
@@ -42,6 +42,7 @@ I64 = npt.NDArray[np.int64]
 MAX_INDEX = 2**31 - 1
 _NOT_INDEX = re.compile(rb"[^0-9 \t\r\n\f\v]")
 _TOKEN = re.compile(rb"\S+")
+_POWERS = 10.0 ** np.arange(11)
 
 
 @dataclass(frozen=True)
@@ -117,37 +118,52 @@ def read_index_lines(path: Path) -> IndexLines:
             "converter ends every line with one",
             line=data.count(b"\n") + 1,
         )
-    rows = data.split(b"\n")[:-1]
-    counts = np.fromiter((len(row.split()) for row in rows), np.int64, count=len(rows))
-    tokens = data.split()
-    ends = np.cumsum(counts)
-    if max(map(len, tokens)) > 10:  # past 2**31 whatever the digits
-        _out_of_range(path, tokens, next(i for i, t in enumerate(tokens) if len(t) > 10), ends)
-    values = np.fromiter(map(int, tokens), np.int64, count=len(tokens))
-    if int(values.max()) > MAX_INDEX:
-        _out_of_range(path, tokens, int(np.argmax(values)), ends)
-    kept = counts >= 2
-    starts = ends - counts
-    first = starts[kept]
+    values, line_of, long = _numbers(data)
+    if long is not None or (len(values) and int(values.max()) > MAX_INDEX):
+        at = long if long is not None else int(np.argmax(values))
+        number = data.split()[at][:30].decode()
+        raise InputError(
+            path,
+            f"index {number} is out of range (at most {MAX_INDEX:,}: no table has that many rows)",
+            line=int(line_of[at]) + 1,
+        )
+    counts = np.bincount(line_of, minlength=data.count(b"\n"))
+    kept = counts >= 2  # the trainer skips lines of fewer than two numbers
+    starts = np.cumsum(counts) - counts
     item = np.ones(len(values), np.bool_)
-    item[starts] = False  # the user of each line
+    item[starts[counts > 0]] = False  # the user of each line
     item &= np.repeat(kept, counts)
     return IndexLines(
         path=path,
-        users=values[first],
+        users=values[starts[kept]],
         lengths=counts[kept] - 1,
         items=values[item],
         lines=np.flatnonzero(kept).astype(np.int64) + 1,
     )
 
 
-def _out_of_range(path: Path, tokens: list[bytes], at: int, ends: I64) -> NoReturn:
-    raise InputError(
-        path,
-        f"index {tokens[at][:30].decode()} is out of range (at most {MAX_INDEX:,}: no table "
-        "has that many rows)",
-        line=int(np.searchsorted(ends, at, side="right")) + 1,
-    )
+def _numbers(data: bytes) -> tuple[I64, I64, int | None]:
+    """Every run of digits of ``data`` (only digits, whitespace and line breaks, ending in
+    a line break) as a number, the 0-based line of each, and the first run too long for
+    an int64 index (None: none), with numpy over the bytes."""
+    raw = np.frombuffer(data, np.uint8)
+    digit = (raw >= 48) & (raw <= 57)
+    edges = np.diff(digit.astype(np.int8), prepend=0, append=0)
+    starts = np.flatnonzero(edges == 1)
+    ends = np.flatnonzero(edges == -1)
+    lengths = ends - starts
+    too_long = np.flatnonzero(lengths > 10)  # past 2**31 whatever the digits
+    newlines = np.flatnonzero(raw == 10)
+    line_of = np.searchsorted(newlines, starts).astype(np.int64)
+    if len(too_long):
+        return np.zeros(len(starts), np.int64), line_of, int(too_long[0])
+    # Each digit times its power of ten, summed per run (exact: below 2**53).
+    run = np.repeat(np.arange(len(starts), dtype=np.int64), lengths)
+    at = np.flatnonzero(digit)
+    power = (np.repeat(ends, lengths) - 1 - at).astype(np.int64)
+    weights = (raw[at] - 48).astype(np.float64) * 10.0**power
+    values = np.rint(np.bincount(run, weights=weights, minlength=len(starts))).astype(np.int64)
+    return values, line_of, None
 
 
 def read_user_index(path: Path) -> dict[str, int]:
@@ -157,19 +173,25 @@ def read_user_index(path: Path) -> dict[str, int]:
         raise InputError(path, "the file is empty (a JSON object of user ID -> index)")
     if raw.startswith(b"\xef\xbb\xbf"):
         raise InputError(path, "starts with a UTF-8 byte order mark, which json.load rejects")
-    text = decode_utf8(path, raw)
     try:
-        value = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise InputError(
-            path, f"invalid JSON ({error.msg})", line=error.lineno, column=error.colno
-        ) from None
-    except (RecursionError, ValueError):
-        raise InputError(path, "invalid JSON (nested too deeply, or a number too long)") from None
+        value = orjson.loads(raw)  # what json.load gives for a file json.dump wrote
+    except orjson.JSONDecodeError:
+        text = decode_utf8(path, raw)
+        try:
+            value = json.loads(text)  # json.load accepts more (NaN, huge integers)
+        except json.JSONDecodeError as error:
+            raise InputError(
+                path, f"invalid JSON ({error.msg})", line=error.lineno, column=error.colno
+            ) from None
+        except (RecursionError, ValueError):
+            raise InputError(
+                path, "invalid JSON (nested too deeply, or a number too long)"
+            ) from None
     if not isinstance(value, dict):
-        raise InputError(
-            path, f"holds a JSON {type(value).__name__}, not an object of user ID -> index"
+        kind = {list: "an array", str: "a string", bool: "a boolean", type(None): "null"}.get(
+            type(value), "a number"
         )
+        raise InputError(path, f"the top level is {kind}, not an object of user ID -> index")
     for user, index in value.items():
         if type(index) is not int or not 0 <= index <= MAX_INDEX:
             raise InputError(
@@ -187,8 +209,13 @@ def read_user_ids(path: Path, user_lines: I64) -> list[str]:
     data = read_bytes(path)
     if b"\r" in data:
         data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
-    rows = data.split(b"\n")
-    names = [rows[n - 1].split(b" ", 1)[0] for n in user_lines.tolist()]
+    raw = np.frombuffer(data, np.uint8)
+    line_starts = np.concatenate([[0], np.flatnonzero(raw == 10) + 1]).astype(np.int64)
+    starts = line_starts[user_lines - 1]
+    spaces = np.flatnonzero(raw == 32)
+    at = np.searchsorted(spaces, starts)
+    ends = np.where(at < len(spaces), spaces[np.minimum(at, len(spaces) - 1)], len(data))
+    names = [data[a:b] for a, b in zip(starts.tolist(), ends.tolist(), strict=True)]
     try:
         return [name.decode("ascii") for name in names]
     except UnicodeDecodeError:
