@@ -19,6 +19,7 @@ from gramfix.checks.graph_coverage import graph_coverage
 from gramfix.checks.graph_tables import check_tables
 from gramfix.checks.registry import CheckResult, CheckSpec, codes
 from gramfix.engine.graph import compare, follows, leaks, string_ranks
+from gramfix.model.graph_section import Alignment as Verdict
 from gramfix.model.graph_section import GraphStats
 from gramfix.model.report import EXAMPLES, Finding
 
@@ -82,22 +83,24 @@ class _Graph:
         self.problems: list[str] = []  # the mismatches, in words, for the verdict
 
     @property
-    def verdict(self) -> str:
-        if self.a is None:
+    def verdict(self) -> Verdict:
+        if self.a is None or self.a.item_rows is None:
             return "not judged"
         return "proven" if self.a.proven else "mismatch"
 
     def verdict_text(self) -> str:
         a = self.a
-        if a is None:
+        if a is None or a.item_rows is None:
             return "not judged: " + self._absent()
         if a.proven:
-            items = int((a.graph_item >= 0).sum())
+            ordered = ""
+            if a.by_index and a.line_agrees.all():
+                ordered = ", and every train.txt line is its user's items[:-2] in order"
             return (
-                "proven: read back through user_id_to_index.json and the mapping, every "
-                "train.txt line holds its user's items[:-2] position by position and every "
-                "interaction of train.txt and test.txt is an item of its user; the mapping "
-                f"gives each of the {items:,} graph items its index + 1"
+                f"proven: read back through user_id_to_index.json and the mapping, each of "
+                f"the {len(a.train.items):,} interactions of train.txt and "
+                f"{len(a.test.items):,} of test.txt is an item of its user (an index out of "
+                f"step would land on other users' items){ordered}"
             )
         return "mismatch: " + "; ".join(self.problems or ["see the findings"]) + f"; {UNJUDGED}"
 
@@ -108,6 +111,8 @@ class _Graph:
             return "no user_id_to_index.json (pass it with --user-index FILE)"
         if self.data.sequences is None:
             return "no user_sequence.txt to read the graph's users and items back"
+        if self.data.mapping is None:
+            return "no mapping to read the graph's items back"
         return "the graph could not be read back"
 
     def add(
@@ -125,7 +130,7 @@ class _Graph:
 
     def users(self) -> None:
         a = self.a
-        if a is None:
+        if a is None or a.proven:  # a line out of order is no index problem
             return
         h = a.histories
         lines = len(a.train.lengths)
@@ -212,7 +217,7 @@ class _Graph:
 
     def items(self) -> None:
         a = self.a
-        if a is None or a.reading is None or a.items is None:
+        if a is None or a.proven or a.reading is None or a.items is None:
             return
         d = a.items
         names = self.data.sequences.items.names  # type: ignore[union-attr]
@@ -237,7 +242,7 @@ class _Graph:
                 "GF903", f"{message}; {UNJUDGED}", d.count, examples, file=self._mapping_file()
             )
         train, test = a.foreign
-        if d.count == 0 and a.users_ok and train + test:
+        if d.count == 0 and a.by_index and train + test:
             message = (
                 f"{train:,} train.txt and {test:,} test.txt interactions, read "
                 "back through user_id_to_index.json and the mapping, are no item of their "

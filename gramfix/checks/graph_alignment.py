@@ -50,7 +50,11 @@ class TestTargets:
     lines: int
 
     @property
-    def holds(self) -> Literal["test targets", "validation targets", "mixed", "other items"]:
+    def holds(
+        self,
+    ) -> Literal["test targets", "validation targets", "mixed", "other items", "nothing"]:
+        if self.lines == 0:
+            return "nothing"
         if self.test == self.lines:
             return "test targets"
         if self.valid == self.lines:
@@ -69,6 +73,7 @@ class Alignment:
     readings: list[Reading]  # the user hypotheses tried, user_id_to_index.json first
     reading: Reading | None  # the one that identifies the users
     user_of_index: I64  # its users: user index -> sequence user (-1: none)
+    index_users: I64  # user_id_to_index.json's: user index -> sequence user (-1: none)
     of_user: I64  # per sequence user: its index in user_id_to_index.json (-1: absent)
     #: Per graph item index, the item the data proves (the same position of the histories
     #: in train.txt; for an index only in test.txt, the target test.txt holds), -1: none.
@@ -83,6 +88,7 @@ class Alignment:
 
     @cached_property
     def line_agrees(self) -> Bools:
+        """Per train.txt line: the identified reading pairs it with its user's history."""
         assert self.reading is not None
         return self.reading.line_agrees(len(self.train.lengths))
 
@@ -101,16 +107,19 @@ class Alignment:
         return self.mapped_item[lines.items]
 
     def line_users(self, lines: IndexLines) -> I64:
-        """The sequence user of every line under the identified reading (-1: none)."""
-        return users_of(lines, self.user_of_index)
+        """The sequence user of every line read through user_id_to_index.json (-1: none)."""
+        return users_of(lines, self.index_users)
 
     @cached_property
     def foreign(self) -> tuple[int, int]:
         """Interactions of train.txt and test.txt that, read back through both index
-        files, are no item of their user."""
+        files, are no item of their user (or have no user or no item there)."""
+        if self.item_rows is None:
+            return len(self.train.items), len(self.test.items)
         paired = None
-        if self.reading is not None and self.items is not None and self.items.count == 0:
-            # The mapping reads every position pair as its history item: members.
+        if self.by_index and self.items is not None and self.items.count == 0:
+            # The mapping reads every agreeing position pair as its history item.
+            assert self.reading is not None
             paired = self.reading.pair_entry[self.reading.agrees]
         return self._foreign(self.train, paired), self._foreign(self.test, None)
 
@@ -134,18 +143,12 @@ class Alignment:
         return int(unknown.sum() + (have[at] != keys).sum())
 
     @cached_property
-    def users_ok(self) -> bool:
-        """user_id_to_index.json identifies every train.txt line as its user's history."""
-        return self.by_index and bool(self.line_agrees.all())
-
-    @cached_property
     def proven(self) -> bool:
-        return (
-            self.users_ok
-            and self.items is not None
-            and self.items.count == 0
-            and self.foreign == (0, 0)
-        )
+        """Read back through user_id_to_index.json and the mapping, every interaction of
+        both files is an item of its user. A misread index lands on other users' items:
+        a mapping or user index out of step cannot pass this over a whole graph (two items
+        it could swap unnoticed have the very same users, and so the same graph rows)."""
+        return self.item_rows is not None and self.foreign == (0, 0)
 
     @cached_property
     def targets(self) -> TestTargets:
@@ -181,11 +184,11 @@ def align(data: Dataset) -> Alignment | None:
     reading = next((r for r in readings if r.identifies), None)
     user_of_index = by_index if reading is readings[0] else sorted_users(h)
     graph_item = np.full(size, -1, np.int64)
-    items = item_rows = None
+    items = None
+    item_rows = data.item_rows if data.mapping is not None else None
     if reading is not None:
         graph_item = with_test_targets(reading.item_of_index, g.test, user_of_index, h)
     if reading is not None and data.mapping is not None:
-        item_rows = data.item_rows
         values, present = mapping_values(data)
         proven = np.flatnonzero(graph_item >= 0)
         item = graph_item[proven]
@@ -198,6 +201,7 @@ def align(data: Dataset) -> Alignment | None:
         readings,
         reading,
         user_of_index,
+        by_index,
         of_user,
         graph_item,
         items,

@@ -77,7 +77,7 @@ def read_graph(
     """Read every graph file found; `InputError` when one cannot be read. The user IDs of
     ``sequences`` (the kept users at ``user_lines``) are read when the graph is there."""
     train = read_index_lines(files.train) if files.train else None
-    test = read_index_lines(files.test) if files.test else None
+    test = read_index_lines(files.test, empty=True) if files.test else None
     ids = None
     if train is not None and sequences is not None and user_lines is not None:
         ids = read_user_ids(sequences, user_lines)
@@ -92,13 +92,20 @@ def read_graph(
     )
 
 
-def read_index_lines(path: Path) -> IndexLines:
-    """Read train.txt or test.txt; `InputError` naming the line of the first problem."""
+def read_index_lines(path: Path, *, empty: bool = False) -> IndexLines:
+    """Read train.txt or test.txt; `InputError` naming the line of the first problem.
+
+    ``empty``: an empty file is no lines (the converter writes an empty test.txt when no
+    user's target has an index); otherwise it is an `InputError` (a graph without edges).
+    """
     data = read_bytes(path)
     refuse_binary(path, data, 0)
     if b"\r" in data:  # universal newlines, as the trainer's text-mode open
         data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
     if not data.strip():
+        if empty:
+            none = np.zeros(0, np.int64)
+            return IndexLines(path=path, users=none, lengths=none, items=none, lines=none)
         raise InputError(path, "the file is empty (no 'USER ITEM ...' line)")
     bad = _NOT_INDEX.search(data)
     if bad is not None:

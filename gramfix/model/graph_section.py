@@ -58,11 +58,11 @@ class GraphStats(FrozenModel):
     interactions: int = Field(description="Item indices on train.txt lines: the graph's edges.")
     test_interactions: int = Field(description="Item indices on test.txt lines.")
     alignment: Alignment = Field(
-        description="proven: every line of train.txt and test.txt, read back through "
-        "user_id_to_index.json and the mapping, holds its user's items (train.txt: "
-        "items[:-2] in order), and every value of the mapping for a graph item is its "
-        "index + 1; mismatch: they disagree (see GF903, GF904); not judged: an input "
-        "is missing."
+        description="proven: read back through user_id_to_index.json and the mapping, "
+        "every interaction of train.txt and test.txt is an item of its user (an index out "
+        "of step lands on other users' items); mismatch: it is not, and the report names "
+        "the disagreement (GF903, GF904); not judged: an input is missing (the user index, "
+        "the sequences or the mapping)."
     )
     alignment_text: str = Field(description="The alignment verdict in words.")
     users_identified_by: str | None = Field(
