@@ -241,13 +241,18 @@ def torch_save(value: Any) -> bytes:
     int, float, bool and str values: the zip layout torch writes (stored members)."""
     pickler = _Pickle()
     body = b"\x80\x02" + pickler.value(value) + b"."
+    members = {"data.pkl": body, "byteorder": b"little"}
+    members.update({f"data/{key}": data for key, data in pickler.storages.items()})
+    members["version"] = b"3\n"
+    return zipped(members)
+
+
+def zipped(members: dict[str, bytes]) -> bytes:
+    """A zip of ``archive/<name>`` members, stored, dated 1980: the same bytes each run."""
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_STORED) as archive:
-        archive.writestr("archive/data.pkl", body)
-        archive.writestr("archive/byteorder", "little")
-        for key, data in pickler.storages.items():
-            archive.writestr(f"archive/data/{key}", data)
-        archive.writestr("archive/version", "3\n")
+        for name, data in members.items():
+            archive.writestr(zipfile.ZipInfo(f"archive/{name}", (1980, 1, 1, 0, 0, 0)), data)
     return out.getvalue()
 
 

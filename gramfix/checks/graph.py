@@ -242,7 +242,8 @@ class _Graph:
                 "GF903", f"{message}; {UNJUDGED}", d.count, examples, file=self._mapping_file()
             )
         train, test = a.foreign
-        if d.count == 0 and a.by_index and train + test:
+        users_wrong = any(f.code == "GF904" for f in self.findings)
+        if d.count == 0 and a.by_index and not users_wrong and train + test:
             message = (
                 f"{train:,} train.txt and {test:,} test.txt interactions, read "
                 "back through user_id_to_index.json and the mapping, are no item of their "

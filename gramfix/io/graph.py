@@ -109,8 +109,10 @@ def read_index_lines(path: Path, *, empty: bool = False) -> IndexLines:
         raise InputError(path, "the file is empty (no 'USER ITEM ...' line)")
     bad = _NOT_INDEX.search(data)
     if bad is not None:
-        token = _TOKEN.search(data, data.rfind(b"\n", 0, bad.start()) + 1)
-        shown = (token.group() if token else data[bad.start() : bad.start() + 1])[:40]
+        at = bad.start()
+        before = re.search(rb"\S*$", data[data.rfind(b"\n", 0, at) + 1 : at])
+        token = _TOKEN.match(data, at - len(before.group()) if before else at)
+        shown = (token.group() if token else data[at : at + 1])[:40]
         text = shown.decode("utf-8", "replace")
         what = "a negative index" if re.fullmatch(rb"-[0-9]+", shown) else "not an index"
         raise InputError(
@@ -187,8 +189,9 @@ def read_user_index(path: Path) -> dict[str, int]:
         try:
             value = json.loads(text)  # json.load accepts more (NaN, huge integers)
         except json.JSONDecodeError as error:
+            ends = " where the file ends (truncated?)" if not text[error.pos :].strip() else ""
             raise InputError(
-                path, f"invalid JSON ({error.msg})", line=error.lineno, column=error.colno
+                path, f"invalid JSON ({error.msg}){ends}", line=error.lineno, column=error.colno
             ) from None
         except (RecursionError, ValueError):
             raise InputError(
@@ -247,7 +250,8 @@ def read_checkpoint(path: Path) -> Checkpoint:
         )
     value = load_torch_zip(path).value
     if not isinstance(value, dict):
-        raise InputError(path, f"holds {type(value).__name__}, not a LightGCN checkpoint dict")
+        kind = "a tensor" if isinstance(value, np.ndarray) else type(value).__name__
+        raise InputError(path, f"holds {kind}, not a LightGCN checkpoint (a dict of fields)")
 
     def whole(name: str) -> int | None:
         found = number(value.get(name))
