@@ -17,6 +17,7 @@ the installed gcn_item_embeddings.pt. ``VARIANTS`` lists the failures.
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import struct
@@ -280,6 +281,13 @@ MORE_VARIANTS = {
 }
 
 
+@functools.lru_cache(maxsize=4)
+def _trained(sequences: str, target: int, dim: int, seed: int) -> tuple[F32, F32]:
+    """The propagated rows of the correct graph (kept: the variants of one dataset share them)."""
+    histories, _ = read_histories(sequences)
+    return propagate(convert(histories, target=target), dim, seed)
+
+
 def build_chain(
     folder: Path, sequences: str, variant: str = "clean", *, dim: int = 64, seed: int = 0
 ) -> Chain:
@@ -292,7 +300,7 @@ def build_chain(
     target = -1 if variant == "selected-on-test" else -2
     chain = convert(histories, train_part=train_part, target=target)
     # Trained on the correct graph: a leak changes train.txt, not the table's meaning.
-    users, items = propagate(convert(histories, target=target), dim, seed)
+    users, items = _trained(sequences, target, dim, seed)
     table = export_table(items)
     folder.mkdir(parents=True, exist_ok=True)
     graph = folder / "lightgcn_data"

@@ -13,7 +13,9 @@ from pydantic import Field
 from gramfix.model.base import FrozenModel
 
 Alignment = Literal["proven", "mismatch", "not judged"]
-TestHolds = Literal["test targets", "validation targets", "mixed", "other items", "not judged"]
+TestHolds = Literal[
+    "test targets", "validation targets", "mixed", "other items", "nothing", "not judged"
+]
 
 
 class GraphCheckpoint(FrozenModel):
