@@ -359,3 +359,15 @@ def test_the_builder_writes_files_torch_reads(tmp_path: Path) -> None:
     )
     assert export.shape == (checkpoint["n_items"] + 1, 8)
     assert not export[0].any()
+
+
+def test_the_bundled_example_shows_the_leak(gramfix: Callable[..., Run]) -> None:
+    folder = ROOT / "examples" / "beauty-graph-leak"
+    run = gramfix("check", folder, "--no-config", "--format", "json")
+    assert run.code == 1
+    report = json.loads(run.out)
+    assert [f["name"] for f in report["findings"]] == ["graph-leakage"]
+    assert report["findings"][0]["count"] == independent_leaks(folder)[0] == 604
+    assert report["graph"]["alignment"] == "proven"
+    size = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+    assert size < 1 << 20
