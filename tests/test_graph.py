@@ -371,3 +371,78 @@ def test_the_bundled_example_shows_the_leak(gramfix: Callable[..., Run]) -> None
     assert report["graph"]["alignment"] == "proven"
     size = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
     assert size < 1 << 20
+
+
+def test_the_graph_is_found_beside_the_mapping(tmp_path: Path, gramfix: Callable[..., Run]) -> None:
+    """GRAM-C keeps its files apart from GRAM's: lightgcn_data/ and user_id_to_index.json
+    are looked for in the dataset folder, then beside the mapping."""
+    gram, gram_c = tmp_path / "gram", tmp_path / "gram-c"
+    shutil.copytree(CASES / "graph-clean", gram_c)
+    gram.mkdir()
+    (gram_c / "user_sequence.txt").rename(gram / "user_sequence.txt")
+    run = gramfix(
+        "check",
+        "--no-config",
+        "--sequences",
+        gram / "user_sequence.txt",
+        "--mapping",
+        gram_c / "item_id_to_gcn_index.json",
+        "--format",
+        "json",
+    )
+    assert run.code == 0, run.out
+    assert json.loads(run.out)["graph"]["alignment"] == "proven"
+
+
+def test_index_files_are_read_as_the_trainer_reads_them(tmp_path: Path) -> None:
+    """``line.strip().split()``, lines of fewer than two numbers skipped, any whitespace,
+    CR or CRLF line ends, leading zeros; every line kept (the graph takes every edge)."""
+    from gramfix.io.graph import read_index_lines
+
+    path = tmp_path / "train.txt"
+    path.write_bytes(b"0 1 2\r\n\r\n7\r\n 1\t003  4 \r2 5\n0 6\n")
+    lines = read_index_lines(path)
+    assert lines.users.tolist() == [0, 1, 2, 0]
+    assert lines.lengths.tolist() == [2, 2, 1, 1]
+    assert lines.items.tolist() == [1, 2, 3, 4, 5, 6]
+    assert lines.lines.tolist() == [1, 4, 5, 6]
+
+
+_SPACE = st.sampled_from([" ", "  ", "\t", " \t"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.lists(st.integers(0, 2**31 - 1), max_size=6),
+            _SPACE,
+            st.sampled_from(["\n", "\r\n", "\r"]),
+            st.booleans(),
+        ),
+        min_size=1,
+        max_size=12,
+    )
+)
+def test_the_numpy_reader_is_the_trainers_reading(
+    rows: list[tuple[list[int], str, str, bool]], tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    from gramfix.io.graph import read_index_lines
+
+    text = "".join(
+        (" " if pad else "") + space.join(map(str, numbers)) + end
+        for numbers, space, end, pad in rows
+    )
+    path = tmp_path_factory.mktemp("lines") / "train.txt"
+    path.write_bytes(text.encode())
+    if not text.strip():
+        return
+    kept = [
+        (n, [int(t) for t in line.split()])
+        for n, line in enumerate(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"), 1)
+        if len(line.split()) >= 2
+    ]
+    lines = read_index_lines(path)
+    assert lines.lines.tolist() == [n for n, _ in kept]
+    assert lines.users.tolist() == [parts[0] for _, parts in kept]
+    assert lines.items.tolist() == [i for _, parts in kept for i in parts[1:]]

@@ -95,7 +95,9 @@ class _Graph:
         if a.proven:
             ordered = ""
             if a.by_index and a.line_agrees.all():
-                ordered = ", and every train.txt line is its user's items[:-2] in order"
+                ordered = (
+                    ", and every train.txt line follows its user's items[:-2] position by position"
+                )
             return (
                 f"proven: read back through user_id_to_index.json and the mapping, each of "
                 f"the {len(a.train.items):,} interactions of train.txt and "
@@ -220,7 +222,7 @@ class _Graph:
         if a is None or a.proven or a.reading is None or a.items is None:
             return
         d = a.items
-        names = self.data.sequences.items.names  # type: ignore[union-attr]
+        names = self._item_names()
         index = np.flatnonzero(a.graph_item >= 0)
         item = a.graph_item[index]
         if d.count:
@@ -266,7 +268,7 @@ class _Graph:
             )
         if d.offset is not None:
             return f"every value is the graph's index + 1 {d.offset:+d} (offset {d.offset:+d})"
-        names = self.data.sequences.items.names  # type: ignore[union-attr]
+        names = self._item_names()
         ranks = string_ranks(names)
         graph = (
             "sorted item-ID order (the converter's)"
@@ -292,6 +294,10 @@ class _Graph:
             "were built from different item lists (a mapping regenerated after a data change?)"
         )
 
+    def _item_names(self) -> list[str]:
+        assert self.data.sequences is not None
+        return self.data.sequences.items.names
+
     def _mapping_file(self) -> str | None:
         return self.data.name("mapping")
 
@@ -312,7 +318,7 @@ class _Graph:
         users = len(np.unique(line_user[per_line > 0]))
         at = np.flatnonzero(per_line > 0)
         valid, test = h.target(2), h.target(1)
-        names = self.data.sequences.items.names  # type: ignore[union-attr]
+        names = self._item_names()
         examples = []
         for i in at[:EXAMPLES].tolist():
             u = int(line_user[i])
@@ -348,7 +354,8 @@ class _Graph:
         file = self.data.files.display(self.data.graph.test.path)
         self.add(
             "GF902",
-            f"test.txt holds the test targets (items[-1]) of {t.test:,} of {t.lines:,} users: "
+            f"test.txt holds the users' test targets (items[-1]) in {t.test:,} of its "
+            f"{t.lines:,} entries: "
             "train_lightgcn.py keeps the checkpoint with the best Recall@20 on them, so the "
             "table was chosen for doing well on the very targets GRAM-C's test metrics are "
             "computed on, and those metrics are optimistic (test-set leakage into model "

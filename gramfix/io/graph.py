@@ -170,7 +170,7 @@ def _numbers(data: bytes) -> tuple[I64, I64, int | None]:
     run = np.repeat(np.arange(len(starts), dtype=np.int64), lengths)
     at = np.flatnonzero(digit)
     power = (np.repeat(ends, lengths) - 1 - at).astype(np.int64)
-    weights = (raw[at] - 48).astype(np.float64) * 10.0**power
+    weights = (raw[at] - 48) * _POWERS[power]
     values = np.rint(np.bincount(run, weights=weights, minlength=len(starts))).astype(np.int64)
     return values, line_of, None
 
