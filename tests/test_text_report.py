@@ -41,7 +41,8 @@ def test_piped_text_is_never_wrapped(gramfix: Callable[..., Run], extra: list[st
         assert line in lines
     examples = [line for line in lines if line.startswith("    e.g. ")]
     assert examples == [
-        "    e.g. B00000000A title: product 0; brand:…; B00000000B title: product 1; brand:…",
+        "    e.g. B00000000A title: product 0; brand: acme; price: 1.0 -> B00000000A; "
+        "B00000000B title: product 1; brand: acme; price: 1.0 -> B00000000B",
         "    e.g. B00000000A (5 interactions); B00000000B (4 interactions)",
     ]
     # Tables keep their rows whole too (no column squeezed onto a second line).

@@ -10,6 +10,7 @@ from gramfix.checks.registry import CheckResult, CheckSpec
 from gramfix.model.report import Finding
 from gramfix.model.rules import Input
 from gramfix.model.sections import Counts, Coverage, CoverageView, MissingItem
+from gramfix.model.wording import count
 
 I64 = npt.NDArray[np.int64]
 Bools = npt.NDArray[np.bool_]
@@ -60,14 +61,15 @@ def check_coverage(data: Dataset) -> CheckResult:
         after = (
             "all of them resolve after the safe key fixes (gramfix repair)"
             if still == 0
-            else f"{still:,} stay missing after every safe fix (GF302)"
+            else f"{count(still, 'stays', 'stay')} missing after every safe fix (GF302)"
         )
         findings.append(
             Finding.of(
                 "GF301",
-                f"{missing:,} of {w.items:,} sequence items "
+                f"{missing:,} of {count(w.items, 'sequence item', 'sequence items')} "
                 f"({w.interactions - w.interactions_resolved:,} of {w.interactions:,} "
-                f"interactions) do not resolve to a row as written; {after}",
+                f"interactions) {'does' if missing == 1 else 'do'} not resolve to a row as "
+                f"written; {after}",
                 missing,
                 [f"{m.id} ({m.interactions:,} interactions)" for m in coverage.top_missing],
                 file=file,
@@ -91,10 +93,14 @@ def _unrecoverable(data: Dataset, coverage: Coverage, still: int, interactions: 
     contested[ka.target[ka.conflict]] = True
     contested &= missing
     n_contested = int(contested.sum())
-    message = f"{still:,} sequence items ({interactions:,} interactions) have no usable key"
+    message = (
+        f"{count(still, 'sequence item', 'sequence items')} ({interactions:,} interactions) "
+        f"{'has' if still == 1 else 'have'} no usable key"
+    )
     if n_contested == still:
         message += (
-            " because the keys that lead to them give different rows; gramfix will not "
+            f" because the keys that lead to {'it' if still == 1 else 'them'} give different "
+            "rows; gramfix will not "
             "choose between them (GF107)"
         )
     elif n_contested:

@@ -18,9 +18,10 @@ from gramfix.checks.table_scan import TableScan, scan_table
 from gramfix.engine.cooccurrence import (
     MIN_EFFECT,
     SCREEN,
-    STRUCTURE,
     Estimate,
     Rows,
+    Structure,
+    Z,
     clearly_better,
     estimate,
     sample_pairs,
@@ -32,6 +33,7 @@ from gramfix.io.embeddings import EmbeddingTable, TableUnavailable
 from gramfix.model.report import EXAMPLES, Finding
 from gramfix.model.rules import Input
 from gramfix.model.sections import EmbeddingStats, Signal, SignalOrder
+from gramfix.model.wording import count
 
 I64 = npt.NDArray[np.int64]
 
@@ -129,7 +131,7 @@ class _Check:
         if len(bad):
             self.add(
                 "GF605",
-                f"{len(bad):,} rows hold NaN or infinite values",
+                f"{count(len(bad), 'row holds', 'rows hold')} NaN or infinite values",
                 len(bad),
                 [self._item(r) for r in bad[:EXAMPLES].tolist()],
             )
@@ -197,13 +199,13 @@ class _Check:
             random=round(mapped.random, 4),
             ratio=_ratio(mapped),
             verdict=mapped.verdict,
-            structure=round(shape, 3),
+            structure=_figure(shape.value),
             best_order=best_name,
             orders=orders,
         )
 
     def _judge(
-        self, mapped: Estimate, shape: float, best_name: str, best: Estimate, scan: TableScan
+        self, mapped: Estimate, shape: Structure, best_name: str, best: Estimate, scan: TableScan
     ) -> None:
         figures = (
             f"rows of co-occurring items have mean cosine similarity {mapped.cooccurring:.4f} "
@@ -240,12 +242,13 @@ class _Check:
                 mapped.pairs,
             )
             return
-        if shape >= STRUCTURE:
+        if shape.clustered:
             self.add(
                 "GF610",
-                f"{figures}, yet the rows are not random noise (structure {shape:.2f}, noise "
-                "gives 0.00) and no item order gramfix knows lines them up with the "
-                "histories: the table's rows belong to other items than the mapping says",
+                f"{figures}, yet the rows are not random noise (structure {_figure(shape.value)}"
+                f", independent rows give 0.000 +- {_figure(shape.noise)}) and no item order "
+                "gramfix knows lines them up with the histories: the table's rows belong to "
+                "other items than the mapping says",
                 mapped.pairs,
             )
             return
@@ -259,9 +262,9 @@ class _Check:
             "GF609",
             f"the table carries no collaborative signal: {figures}; co-occurring items are no "
             f"closer than random pairs beyond sampling noise (effect {mapped.effect:+.4f}, "
-            f"standard error {mapped.error:.4f}), and its rows look like "
-            f"independent random noise (structure {shape:.2f}{norms}): a placeholder, not "
-            "trained embeddings",
+            f"standard error {mapped.error:.4f}{_faint(mapped)}), and its rows look like "
+            f"independent random noise (structure {_figure(shape.value)}{norms}): a "
+            "placeholder, not trained embeddings",
             mapped.pairs,
         )
 
@@ -292,6 +295,18 @@ class _Check:
             norm_max=round(float(norms.max()), 4) if len(norms) else None,
             signal=signal,
         )
+
+
+def _figure(value: float) -> str:
+    """A structure figure to 3 decimals, never ``-0.000``."""
+    return f"{round(value, 3) + 0.0:.3f}"
+
+
+def _faint(e: Estimate) -> str:
+    """A hint of signal too small to be told from noise, said as such."""
+    if e.z < 2:
+        return ""
+    return f"; a faint hint at {e.z:.1f} standard errors, short of the {Z:.0f} gramfix requires"
 
 
 def _ratio(e: Estimate) -> float:

@@ -13,6 +13,7 @@ from gramfix.engine.keys import show
 from gramfix.io.blocks import LineExamples
 from gramfix.io.itemfiles import ItemFile, is_header_word
 from gramfix.model.report import Finding
+from gramfix.model.wording import count
 
 
 def _lines(examples: LineExamples) -> list[str]:
@@ -71,24 +72,27 @@ def _sequence_lines(data: Dataset) -> list[Finding]:
     add(
         "GF501",
         hy.overridden_lines,
-        f"{hy.overridden_lines.count:,} lines repeat a user of a later line; the trainer "
+        f"{count(hy.overridden_lines.count, 'line repeats', 'lines repeat')} "
+        "a user of a later line; the trainer "
         "keeps only the last line of each user and drops these histories",
     )
     add(
         "GF502",
         hy.short_users,
-        f"{hy.short_users.count:,} users have fewer than 3 items; validation and test "
+        f"{count(hy.short_users.count, 'user has', 'users have')} "
+        "fewer than 3 items; validation and test "
         "need s[-2] and s[-1] with a history before them",
     )
     add(
         "GF503",
         hy.empty_lines,
-        f"{hy.empty_lines.count:,} empty lines; the trainer crashes on them",
+        f"{count(hy.empty_lines.count, 'empty line', 'empty lines')}; the trainer crashes on them",
     )
     add(
         "GF504",
         hy.no_space_lines,
-        f"{hy.no_space_lines.count:,} lines have no space (a user without items); "
+        f"{count(hy.no_space_lines.count, 'line has', 'lines have')} "
+        "no space (a user without items); "
         "the trainer crashes on them",
     )
     findings += line_end_findings(
@@ -102,12 +106,14 @@ def _sequence_lines(data: Dataset) -> list[Finding]:
     add(
         "GF507",
         hy.tab_lines,
-        f"{hy.tab_lines.count:,} lines contain tabs; items split on them, the user does not",
+        f"{count(hy.tab_lines.count, 'line contains', 'lines contain')} "
+        "tabs; items split on them, the user does not",
     )
     add(
         "GF508",
         hy.odd_space_lines,
-        f"{hy.odd_space_lines.count:,} lines contain unusual whitespace (NBSP, vertical tab ...) "
+        f"{count(hy.odd_space_lines.count, 'line contains', 'lines contain')} "
+        "unusual whitespace (NBSP, vertical tab ...) "
         "that str.split() treats as a separator",
     )
     if data.sequences_first_id is not None and is_header_word(data.sequences_first_id):
@@ -147,12 +153,13 @@ def _item_file_lines(f: ItemFile, file: str) -> list[Finding]:
     add(
         "GF503",
         hy.empty_lines,
-        f"{hy.empty_lines.count:,} empty lines; the trainer crashes on them",
+        f"{count(hy.empty_lines.count, 'empty line', 'empty lines')}; the trainer crashes on them",
     )
     add(
         "GF504",
         hy.no_space_lines,
-        f"{hy.no_space_lines.count:,} lines have no space (an ID without the rest); the "
+        f"{count(hy.no_space_lines.count, 'line has', 'lines have')} "
+        "no space (an ID without the rest); the "
         "trainer crashes on them",
     )
     findings += line_end_findings(

@@ -9,6 +9,7 @@ from gramfix.engine.keys import FIXES, Family, show
 from gramfix.model.report import EXAMPLES, Finding
 from gramfix.model.rules import Severity
 from gramfix.model.sections import KeyExample, KeyFamily
+from gramfix.model.wording import count
 
 _CODES = {
     Family.WHOLE_LINE: "GF101",
@@ -103,7 +104,8 @@ def _conflict_finding(data: Dataset, file: str) -> Finding:
         examples.append(f"{names[item]}: {shown}")
     return Finding.of(
         "GF107",
-        f"{len(colliding):,} keys land on {len(items):,} item IDs that other keys map to "
+        f"{count(len(colliding), 'key lands', 'keys land')} on "
+        f"{count(len(items), 'item ID that other keys map', 'item IDs that other keys map')} to "
         "different rows; gramfix will not choose between them",
         len(colliding),
         examples,
@@ -166,7 +168,8 @@ def check_duplicate_keys(data: Dataset) -> list[Finding]:
         findings.append(
             Finding.of(
                 "GF108",
-                f"{len(same):,} keys occur more than once in the JSON text with the same value",
+                f"{count(len(same), 'key occurs', 'keys occur')} more than once in the JSON "
+                "text with the same value",
                 len(same),
                 [f"{show(d.key, 60)} x{len(d.values)}" for d in same],
                 file=file,
@@ -176,7 +179,8 @@ def check_duplicate_keys(data: Dataset) -> list[Finding]:
         findings.append(
             Finding.of(
                 "GF109",
-                f"{len(conflicting):,} keys occur more than once with different values; "
+                f"{count(len(conflicting), 'key occurs', 'keys occur')} more than once with "
+                "different values; "
                 "json.load keeps the last one silently",
                 len(conflicting),
                 [f"{show(d.key, 60)}: {', '.join(map(repr, d.values[:4]))}" for d in conflicting],

@@ -10,6 +10,7 @@ from gramfix.checks.context import Dataset
 from gramfix.engine.keys import show
 from gramfix.model.report import Finding
 from gramfix.model.sections import ValueStats
+from gramfix.model.wording import count
 
 
 def check_values(data: Dataset) -> tuple[ValueStats, list[Finding]]:
@@ -72,7 +73,7 @@ def check_values(data: Dataset) -> tuple[ValueStats, list[Finding]]:
         findings.append(
             Finding.of(
                 "GF202",
-                f"{len(zero):,} keys map to row 0, the padding row{hint}",
+                f"{count(len(zero), 'key maps', 'keys map')} to row 0, the padding row{hint}",
                 len(zero),
                 [example(i) for i in zero[:5]],
                 file=file,
@@ -82,7 +83,8 @@ def check_values(data: Dataset) -> tuple[ValueStats, list[Finding]]:
         findings.append(
             Finding.of(
                 "GF206",
-                f"{len(too_big):,} keys map to rows of 2**63 or more, which torch.long cannot hold",
+                f"{count(len(too_big), 'key maps', 'keys map')} to rows of 2**63 or more, "
+                "which torch.long cannot hold",
                 len(too_big),
                 [example(i) for i in too_big[:5]],
                 file=file,
@@ -92,7 +94,7 @@ def check_values(data: Dataset) -> tuple[ValueStats, list[Finding]]:
         findings.append(
             Finding.of(
                 "GF203",
-                f"{len(negative):,} keys map to a negative row",
+                f"{count(len(negative), 'key maps', 'keys map')} to a negative row",
                 len(negative),
                 [example(i) for i in negative[:5]],
                 file=file,
@@ -105,7 +107,7 @@ def check_values(data: Dataset) -> tuple[ValueStats, list[Finding]]:
         findings.append(
             Finding.of(
                 "GF204",
-                f"{len(shared):,} rows are shared by {sharing:,} keys",
+                f"{count(len(shared), 'row is', 'rows are')} shared by {sharing:,} keys",
                 len(shared),
                 [f"row {r}: {shared[r]} keys" for r in rows],
                 file=file,
@@ -118,7 +120,8 @@ def check_values(data: Dataset) -> tuple[ValueStats, list[Finding]]:
             Finding.of(
                 "GF205",
                 f"values span {low:,}..{high:,} for {len(values):,} keys: "
-                f"{high - len(values):,} rows up to the largest value are never used",
+                f"{count(high - len(values), 'row', 'rows')} up to the largest value "
+                f"{'is' if high - len(values) == 1 else 'are'} never used",
                 high - len(values),
                 file=file,
             )

@@ -62,9 +62,10 @@ MIN_EFFECT = 0.1  # a strong signal: co-occurring pairs at least 10% closer (rat
 Z = 4.0
 MIN_PAIRS = 30
 #: Nearest-neighbour closeness above independent noise from which a table has structure of
-#: its own. Noise stays within +-0.02 (Gaussian, uniform, unit-norm; 40 to 12,000 rows, 2
-#: to 512 columns); tables built from Beauty's co-occurrence give 0.09 to 0.21.
-STRUCTURE = 0.04
+#: its own, at the least (small tables need more: `Structure.noise`). Noise of 1,000 rows
+#: or more stays within +-0.005 (Gaussian, uniform, unit-norm; 2 to 512 columns); tables
+#: built from Beauty's co-occurrence give 0.04 to 0.21, with 0.005 of sampling spread.
+STRUCTURE = 0.025
 _CHUNK_BYTES = 1 << 25
 _LARGE_TABLE = 1 << 28  # tables above this are read in row order (they may not be cached)
 
@@ -266,27 +267,55 @@ def _noise_variance(values: F64, rows_a: I64, rows_b: I64) -> float:
     return float(np.square(sums).sum()) / n**2 * clusters / (clusters - 1)
 
 
-def structure(rows: Rows, *, seed: int = SEED, queries: int = 256, refs: int = 2048) -> float:
+@dataclass(frozen=True)
+class Structure:
+    """How much closer rows are to their nearest neighbour than independent rows would be."""
+
+    value: float  # observed mean best cosine minus the mean of the shuffled baselines
+    noise: float  # standard deviation of ``value`` for a table of independent rows
+
+    @property
+    def clustered(self) -> bool:
+        """Whether the rows have structure of their own: at least `STRUCTURE` and `Z`
+        times what independent rows of this table's size reach by chance."""
+        return self.value >= max(STRUCTURE, Z * self.noise)
+
+
+def structure(
+    rows: Rows,
+    *,
+    seed: int = SEED,
+    queries: int = 1024,
+    refs: int = 2048,
+    shuffles: int = 4,
+) -> Structure:
     """How much closer rows are to their nearest neighbour than independent noise rows
     would be: the mean best cosine of sampled rows among other sampled rows, minus the
     same with every coordinate shuffled across rows (which keeps each column's values but
     makes the rows independent). About 0 for a random table; trained tables cluster.
+
+    The baseline is drawn ``shuffles`` times: their spread measures how far the figure
+    strays for independent rows of this size (large for a table of 40 rows, about 0.001
+    for Beauty's 12,101), so a small table is not taken for a clustered one by chance.
 
     Rows are drawn uniformly from the table, so the figure does not depend on the mapping
     or the histories: a permuted table has the structure of the original.
     """
     usable = np.flatnonzero(rows.usable[1:]) + 1
     if len(usable) < MIN_PAIRS:
-        return 0.0
+        return Structure(0.0, float("inf"))
     rng = np.random.default_rng(seed)
     q = np.sort(rng.choice(usable, size=min(queries, len(usable)), replace=False))
     r = np.sort(rng.choice(usable, size=min(refs, len(usable)), replace=False))
     same = q[:, None] == r[None, :]
     pool = rows.gather(np.concatenate([q, r]))
     observed = _nearest(pool[: len(q)], pool[len(q) :], same)
-    shuffled = rng.permuted(pool, axis=0)
-    baseline = _nearest(shuffled[: len(q)], shuffled[len(q) :], same)
-    return observed - baseline
+    baselines = []
+    for _ in range(shuffles):
+        shuffled = rng.permuted(pool, axis=0)
+        baselines.append(_nearest(shuffled[: len(q)], shuffled[len(q) :], same))
+    spread = float(np.std(baselines, ddof=1)) * float(np.sqrt(1.0 + 1.0 / shuffles))
+    return Structure(observed - float(np.mean(baselines)), spread)
 
 
 def _nearest(queries: F64, refs: F64, same: npt.NDArray[np.bool_]) -> float:

@@ -23,7 +23,7 @@ from typing import Any
 import orjson
 
 from gramfix.io.pickles import NUMPY_STAND_INS, refuse_deep_nesting
-from gramfix.io.source import decode_utf8, ensure_fits, file_size, read_bytes
+from gramfix.io.source import decode_utf8, ensure_fits, file_size, open_input, read_bytes
 from gramfix.model.errors import InputError
 
 _BACKSLASH_RUN_BEFORE_QUOTE = re.compile(rb'(\\+)"')
@@ -77,12 +77,12 @@ def _memory_needed(path: Path) -> float:
     """Peak bytes to load a mapping: the text, its str keys (about the text again) and
     ~120 bytes of dict entry, int and object headers per key, the keys counted from the
     first megabyte (each JSON key ends in '":')."""
-    size = file_size(path)
     try:
-        with path.open("rb") as handle:
+        with open_input(path) as handle:  # first: a pipe is read once, then known
             head = handle.read(1 << 20)
-    except OSError:
-        return 2.0 * size  # the read itself will report the problem
+    except (InputError, OSError):
+        return 0.0  # the read itself will report the problem
+    size = file_size(path)
     keys = head.count(b'":') * size / max(len(head), 1)
     return 2.0 * size + 120.0 * keys
 
@@ -138,7 +138,7 @@ _EXPECTED = {
     "Expecting value": "a value",
     "Expecting property name enclosed in double quotes": "a key in double quotes",
     "Expecting ':' delimiter": "':' after the key",
-    "Expecting ',' delimiter": "',' or a closing bracket",
+    "Expecting ',' delimiter": "',' or the closing '}' (or ']' in a list)",
 }
 #: json's other messages as whole clauses (some end in "at", the position being kept
 #: apart in lineno / colno, which the error's file:line:column prefix shows).
@@ -220,7 +220,15 @@ def _read_pickle(path: Path, raw: bytes) -> Mapping:
         raise InputError(
             path, f"not a plain pickled dict of str -> int ({error}); nothing was executed"
         ) from None
-    except (EOFError, ValueError, TypeError, KeyError, IndexError, AttributeError) as error:
+    except (
+        EOFError,
+        ValueError,
+        TypeError,
+        KeyError,
+        IndexError,
+        AttributeError,
+        OverflowError,
+    ) as error:
         raise InputError(path, f"not a readable pickle ({type(error).__name__})") from None
     except RecursionError:
         raise InputError(path, "not a readable pickle (nested too deeply)") from None

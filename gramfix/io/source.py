@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import io
 import os
+import stat
 from pathlib import Path
 from typing import BinaryIO
 
@@ -38,15 +39,37 @@ class _Counted(io.BufferedReader):
         return data
 
 
+#: What was read from inputs that are not regular files (a pipe, ``<(cat file)``,
+#: ``/dev/stdin``), by device and inode: such a stream can be read once, and readers open
+#: an input more than once (a header peek, the exact reader after the fast one), so its
+#: bytes are kept. A new pipe is a new inode, so a later run never sees an old one's data.
+_SPOOLED: dict[tuple[int, int], bytes] = {}
+
+
+def _stream_key(path: Path) -> tuple[int, int] | None:
+    """The key of ``path`` in `_SPOOLED` when it is not a regular file, else None."""
+    status = os.stat(path)
+    return None if stat.S_ISREG(status.st_mode) else (status.st_dev, status.st_ino)
+
+
 def open_input(path: Path) -> BinaryIO:
-    """Open ``path`` for binary reading, or raise `InputError` saying why not."""
+    """Open ``path`` for binary reading, or raise `InputError` saying why not.
+
+    A pipe or another stream that is not a regular file is read whole on first use and
+    served from memory from then on, seekable like a file.
+    """
     try:
         if path.is_dir():
             raise InputError(path, "is a directory, not a file")
-        handle = _Counted(io.FileIO(path, "rb"))
+        key = _stream_key(path)
+        if key is None:
+            return _Counted(io.FileIO(path, "rb"))
+        if key not in _SPOOLED:
+            with io.FileIO(path, "rb") as stream:
+                _SPOOLED[key] = stream.readall()
     except OSError as error:
         raise InputError(path, describe_os_error(error)) from None
-    return handle
+    return io.BytesIO(_SPOOLED[key])
 
 
 def read_bytes(path: Path) -> bytes:
@@ -59,9 +82,10 @@ def read_bytes(path: Path) -> bytes:
 
 
 def file_size(path: Path) -> int:
-    """Size in bytes, or `InputError`."""
+    """Size in bytes, or `InputError` (a pipe's, once read: see `open_input`)."""
     try:
-        return os.stat(path).st_size
+        key = _stream_key(path)
+        return os.stat(path).st_size if key is None else len(_SPOOLED.get(key, b""))
     except OSError as error:
         raise InputError(path, describe_os_error(error)) from None
 

@@ -59,7 +59,7 @@ def render_repair_text(report: RepairReport, console: Console) -> None:
         text.append(finding.message + "\n")
         if finding.examples:
             text.append(
-                "    e.g. " + "; ".join(_cut(e, 50) for e in finding.examples[:2]) + "\n",
+                "    e.g. " + "; ".join(_cut(e, 72) for e in finding.examples[:2]) + "\n",
                 style="dim",
             )
     wrote = "Overwrote" if report.overwrote else "Wrote"

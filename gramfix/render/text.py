@@ -240,7 +240,7 @@ def _findings(findings: list[Finding]) -> RenderableType:
         text.append(f"{finding.name}: ", style="bold")
         text.append(finding.message + "\n")
         if finding.examples:
-            shown = "; ".join(_cut(e, 36) for e in finding.examples[:2])
+            shown = "; ".join(_cut(e, 72) for e in finding.examples[:2])
             text.append(f"    e.g. {shown}\n", style="dim")
     return text
 
