@@ -22,6 +22,7 @@ from gramfix.engine.graph import compare, follows, leaks, string_ranks
 from gramfix.model.graph_section import Alignment as Verdict
 from gramfix.model.graph_section import GraphStats
 from gramfix.model.report import EXAMPLES, Finding
+from gramfix.model.wording import count
 
 I64 = npt.NDArray[np.int64]
 UNJUDGED = "leakage (GF901) and the test file (GF902) are not judged until the alignment is fixed"
@@ -62,6 +63,10 @@ def check_graph(data: Dataset) -> CheckResult:
         export=export,
     )
     return CheckResult(findings + found.findings + coverage, {"graph": section})
+
+
+def _are(n: int) -> str:
+    return "is" if n == 1 else "are"
 
 
 def _folder(data: Dataset) -> str | None:
@@ -161,10 +166,10 @@ class _Graph:
             for i in wrong[:EXAMPLES].tolist()
         ]
         self._users(
-            f"{len(wrong):,} of {lines:,} lines are not their user's history",
-            f"{len(wrong):,} of {lines:,} train.txt lines are not the items[:-2] of the user "
-            "user_id_to_index.json gives their index (or no user has their index): the "
-            "index or user_sequence.txt changed after the graph was written",
+            f"{len(wrong):,} of {lines:,} lines {_are(len(wrong))} not their user's history",
+            f"{len(wrong):,} of {lines:,} train.txt lines {_are(len(wrong))} not the "
+            "items[:-2] of the user user_id_to_index.json gives its index (or no user has "
+            "that index): the index or user_sequence.txt changed after the graph was written",
             len(wrong),
             examples,
             line=int(a.train.lines[wrong[0]]),
@@ -191,7 +196,8 @@ class _Graph:
             how = "it numbers users in sorted order too, but with other users"
         else:
             how = "it numbers them in another order"
-        absent = f"; {d.absent:,} graph users are not in it" if d.absent else ""
+        absent = f"; {count(d.absent, 'graph user is', 'graph users are')} not in it"
+        absent = absent if d.absent else ""
         examples = [
             f"{h.names[graph_users[i]]}: index {claimed[i]} in user_id_to_index.json, "
             f"{proven[i]} in train.txt"
@@ -288,7 +294,7 @@ class _Graph:
                 f"the same values given to other items: train.txt numbers items in {graph}, "
                 f"the mapping in {mapping} (a mapping regenerated in another order)"
             )
-        absent = f"{d.absent:,} have no key; " if d.absent else ""
+        absent = f"{count(d.absent, 'has', 'have')} no key; " if d.absent else ""
         return (
             f"{absent}no single offset or item order explains it: the mapping and the graph "
             "were built from different item lists (a mapping regenerated after a data change?)"
@@ -330,7 +336,8 @@ class _Graph:
             examples.append(f"line {a.train.lines[i]}: {h.names[u]}: " + ", ".join(kinds))
         self.add(
             "GF901",
-            f"{total:,} train.txt interactions of {users:,} users are their user's validation "
+            f"{count(total, 'train.txt interaction', 'train.txt interactions')} of "
+            f"{count(users, 'user', 'users')} {_are(total)} their user's validation "
             f"target ({int(found.valid.sum()):,}, items[-2]) or test target "
             f"({int(found.test.sum()):,}, items[-1]): the graph, and the table exported from "
             "it, was trained on the answers GRAM-C is validated and tested on, and its "

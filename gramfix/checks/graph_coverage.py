@@ -17,6 +17,7 @@ from gramfix.engine.graph import Histories
 from gramfix.engine.windows import count_samples
 from gramfix.model.policy import share_text
 from gramfix.model.report import EXAMPLES, Finding
+from gramfix.model.wording import count
 
 Bools = npt.NDArray[np.bool_]
 
@@ -36,8 +37,12 @@ def graph_coverage(data: Dataset) -> tuple[list[Finding], int, int]:
         findings.append(
             Finding.of(
                 "GF905",
-                f"{len(short):,} users have fewer than 3 items: the converter skips them, so "
-                "they have no node in the graph (and the trainer cannot use them: GF502)",
+                f"{count(len(short), 'user has', 'users have')} fewer than 3 items: the "
+                "converter skips "
+                + ("it, so it has" if len(short) == 1 else "them, so they have")
+                + " no node in the graph (and the trainer cannot use "
+                + ("it" if len(short) == 1 else "them")
+                + ": GF502)",
                 len(short),
                 [h.names[u] for u in short[:EXAMPLES].tolist()],
                 file=data.name("sequences"),
@@ -58,10 +63,14 @@ def graph_coverage(data: Dataset) -> tuple[list[Finding], int, int]:
     findings.append(
         Finding.of(
             "GF905",
-            f"{len(missing):,} items occur only as some user's validation target (items[-2]): "
-            "the converter indexes items[:-2] and items[-1] only, so they have no graph "
-            f"index, no mapping key and no row; {lost:,} slots of the test windows hold "
-            f"them and stay 0 (test fill {share_text(before.resolved_slots, before.slots)} "
+            f"{count(len(missing), 'item occurs', 'items occur')} only as some user's "
+            "validation target (items[-2]): the converter indexes items[:-2] and items[-1] "
+            f"only, so {'it has' if len(missing) == 1 else 'they have'} no graph index, no "
+            "mapping key and no row; "
+            f"{count(lost, 'slot of the test windows holds', 'slots of the test windows hold')}"
+            f" {'it' if len(missing) == 1 else 'them'} and "
+            f"{'stays' if lost == 1 else 'stay'} 0 (test fill "
+            f"{share_text(before.resolved_slots, before.slots)} "
             f"instead of {share_text(after.resolved_slots, after.slots)})",
             len(missing),
             [s.items.names[i] for i in missing[:EXAMPLES].tolist()],

@@ -23,6 +23,7 @@ from gramfix.io.discover import EMBEDDINGS
 from gramfix.io.embeddings import EmbeddingTable, TableUnavailable
 from gramfix.model.graph_section import GraphCheckpoint, GraphExport
 from gramfix.model.report import Finding
+from gramfix.model.wording import count
 
 I64 = npt.NDArray[np.int64]
 Installed = Literal["yes", "no", "no table", "unknown"]
@@ -182,8 +183,9 @@ def _why(rows: int, expected: int) -> str:
     if rows == expected - 1:
         return "; it has exactly one row fewer: written without the padding row (0-based)"
     if rows < expected:
-        return f"; {expected - rows:,} items have no row: an export of an older, smaller graph"
-    return f"; {rows - expected:,} rows too many: an export of another, larger graph"
+        missing = count(expected - rows, "item has", "items have")
+        return f"; {missing} no row: an export of an older, smaller graph"
+    return f"; {count(rows - expected, 'row', 'rows')} too many: an export of another, larger graph"
 
 
 def _not_installed(data: Dataset, file: str, state: str) -> tuple[Finding, str | None]:

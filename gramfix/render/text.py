@@ -17,6 +17,7 @@ from gramfix.model.policy import share_text
 from gramfix.model.report import Finding, Report
 from gramfix.model.rules import Severity
 from gramfix.model.sections import Counts, EmbeddingStats, Fill, FillSplit, MappingStats
+from gramfix.model.wording import count
 
 #: The width of output that is not a terminal: wide enough that no line of a report is
 #: ever wrapped (rich wraps at 80 columns when it cannot ask a terminal).
@@ -294,8 +295,9 @@ def graph_rows(g: GraphStats) -> list[tuple[str, str]]:
         leakage = "not judged (the alignment is not proven)"
     elif g.leaked_interactions:
         leakage = (
-            f"{g.leaked_interactions:,} train.txt interactions of {g.leaked_users:,} users are "
-            "their validation or test targets"
+            f"{count(g.leaked_interactions, 'train.txt interaction', 'train.txt interactions')}"
+            f" of {count(g.leaked_users or 0, 'user', 'users')} "
+            f"{'leaks' if g.leaked_interactions == 1 else 'leak'} a validation or test target"
         )
     else:
         leakage = "none: no train.txt line holds its user's validation or test target"
@@ -304,8 +306,8 @@ def graph_rows(g: GraphStats) -> list[tuple[str, str]]:
         rows.append(
             (
                 "left out",
-                f"{g.validation_only_items:,} validation-only items, {g.users_left_out:,} "
-                "users with fewer than 3 items",
+                f"{count(g.validation_only_items, 'validation-only item', 'validation-only items')}"
+                f", {count(g.users_left_out, 'user', 'users')} with fewer than 3 items",
             )
         )
     c = g.checkpoint
