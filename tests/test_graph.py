@@ -347,6 +347,9 @@ def test_repair_leaves_the_graph_files_alone(tmp_path: Path, gramfix: Callable[.
     assert json.loads((folder / "item_id_to_gcn_index.json").read_text()) == mapping
     assert {p: p.read_bytes() for p in graph} == graph
     assert check_dataset(folder).findings == []  # and the repaired chain is proven
+    # A graph folder check refuses (test.txt missing) is no concern of repair's.
+    (folder / "lightgcn_data" / "test.txt").unlink()
+    assert gramfix("repair", folder, "--no-config", "--dry-run").code == 0
 
 
 def test_the_builder_writes_files_torch_reads(tmp_path: Path) -> None:

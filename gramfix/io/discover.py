@@ -195,8 +195,10 @@ def locate_graph(
     export: Path | None = None,
 ) -> GraphFiles:
     """The LightGCN files: ``lightgcn_data/`` in the dataset folder, else beside the
-    mapping (or ``graph_dir``); ``user_id_to_index.json`` likewise. A graph folder with
-    train.txt but not test.txt (or the reverse) is an `InputError`: the trainer needs both.
+    mapping (or ``graph_dir``); ``user_id_to_index.json`` likewise. Only a folder named
+    explicitly that does not exist or holds nothing of a graph is an `InputError` here;
+    what is found is judged when read (`gramfix.io.graph.read_graph`), so a command that
+    never reads the graph (repair) never fails on it.
     """
     places = [p for p in (folder, mapping.parent if mapping else None) if p is not None]
     explicit = graph_dir is not None
@@ -211,10 +213,7 @@ def locate_graph(
         # No graph folder: only what was named explicitly is read.
         return GraphFiles(user_index=user_index, export=export)
     train, test = graph_dir / TRAIN, graph_dir / TEST
-    if train.exists() != test.exists():
-        missing = test if train.exists() else train
-        raise InputError(missing, "no such file (the graph needs train.txt and test.txt)")
-    has_graph = train.exists()
+    has_graph = train.exists() or test.exists()  # one without the other: read_graph refuses
     if export is None and (graph_dir / EXPORT).exists():
         export = graph_dir / EXPORT
     if explicit and not has_graph and export is None:
@@ -223,8 +222,8 @@ def locate_graph(
         user_index = next((p / USER_INDEX for p in places if (p / USER_INDEX).exists()), None)
     return GraphFiles(
         folder=graph_dir,
-        train=train if has_graph else None,
-        test=test if has_graph else None,
+        train=train if train.exists() else None,
+        test=test if test.exists() else None,
         user_index=user_index,
         export=export,
         checkpoints=tuple(sorted(p for p in graph_dir.glob(CHECKPOINTS) if p.is_file())),

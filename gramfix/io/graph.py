@@ -76,6 +76,10 @@ def read_graph(
 ) -> GraphInputs:
     """Read every graph file found; `InputError` when one cannot be read. The user IDs of
     ``sequences`` (the kept users at ``user_lines``) are read when the graph is there."""
+    if (files.train is None) != (files.test is None):
+        folder = files.folder or Path(".")
+        missing = folder / ("test.txt" if files.test is None else "train.txt")
+        raise InputError(missing, "no such file (the graph needs train.txt and test.txt)")
     train = read_index_lines(files.train) if files.train else None
     test = read_index_lines(files.test, empty=True) if files.test else None
     ids = None
