@@ -225,7 +225,7 @@ def test_a_user_index_shifted_names_the_offset(tmp_path: Path) -> None:
     path.write_text(json.dumps({u: i + 1 for u, i in index.items()}))
     report = check_dataset(tmp_path / "d")
     finding = next(f for f in report.findings if f.name == "graph-user-index-mismatch")
-    assert "its indices are the graph's +1" in finding.message
+    assert "user_id_to_index.json gives each the graph's index +1" in finding.message
     assert finding.count == 200
     assert report.graph is not None
     assert report.graph.users_identified_by == "sorted user IDs (the converter's order)"

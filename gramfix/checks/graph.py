@@ -189,13 +189,13 @@ class _Graph:
         d = compare(proven, claimed, claimed >= 0, len(graph_users))
         order = np.argsort(claimed, kind="stable")
         if d.offset is not None:
-            how = f"its indices are the graph's {d.offset:+d}"
+            how = f"user_id_to_index.json gives each the graph's index {d.offset:+d}"
         elif follows(order[claimed[order] >= 0], graph_users):
-            how = "it numbers users in the line order of user_sequence.txt"
+            how = "user_id_to_index.json in the line order of user_sequence.txt"
         elif follows(order[claimed[order] >= 0], string_ranks(h.names)[graph_users]):
-            how = "it numbers users in sorted order too, but with other users"
+            how = "user_id_to_index.json in sorted order too, but over other users"
         else:
-            how = "it numbers them in another order"
+            how = "user_id_to_index.json in another order"
         absent = f"; {count(d.absent, 'graph user is', 'graph users are')} not in it"
         absent = absent if d.absent else ""
         examples = [
@@ -208,7 +208,7 @@ class _Graph:
             "otherwise than train.txt",
             f"user_id_to_index.json gives {d.count:,} of {len(graph_users):,} graph users "
             "another index than the train.txt line holding their history: train.txt "
-            f"numbers users in sorted user-ID order (the converter's), {how}{absent}",
+            f"numbers users in sorted user-ID order (the converter's); {how}{absent}",
             d.count,
             examples,
         )
