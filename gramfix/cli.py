@@ -22,7 +22,8 @@ from gramfix.model.errors import ExitCode, GramfixError
 COMMANDS = {
     "check": "Check a dataset folder the way the GRAM-C trainer reads it.",
     "repair": "Rewrite the mapping so every item resolves, changing keys only, never values.",
-    "schema": "Print the JSON Schema of the json report (check --format json).",
+    "eval": "Audit a GRAM prediction file: do its metrics follow from its predictions?",
+    "schema": "Print the JSON Schema of a command's json report (check's, or eval's).",
 }
 
 

@@ -180,12 +180,14 @@ def test_an_explicit_config_must_exist(gramfix: Callable[..., Run], project: Pat
     assert (run.code, run.err) == (2, "gramfix: error: absent.toml: no such configuration file\n")
 
 
-def test_every_key_is_an_option_of_check() -> None:
+def test_every_key_is_an_option_of_check_or_eval() -> None:
     from gramfix.commands.check import check
+    from gramfix.commands.eval import eval as evaluate
     from gramfix.model.options import config_keys
 
     keys = config_keys()
-    options = {name for p in check.params for name in p.opts if name.startswith("--")}
+    params = [p for command in (check, evaluate) for p in command.params]
+    options = {name for p in params for name in p.opts if name.startswith("--")}
     not_configurable = {"--format", "--output", "--config", "--no-config", "--help"}
     assert {f"--{key}" for key in keys} | {"--dataset"} >= options - not_configurable
     assert {f"--{key}" for key in keys} - {"--dataset"} <= options

@@ -12,10 +12,11 @@ from collections.abc import Callable
 
 import pytest
 
+from gramfix.checks.eval import registry as eval_registry
 from gramfix.checks.registry import registered
 from gramfix.cli import cli
 from gramfix.model import flag, options
-from gramfix.model.rules import RULES
+from gramfix.model.rules import RULES, rules_of
 from tests.conftest import ROOT, Run
 
 README = ROOT / "README.md"
@@ -24,14 +25,17 @@ UPDATE = bool(os.environ.get("GRAMFIX_UPDATE_DOCS"))
 COMMANDS = sorted(cli.commands)
 
 
-def _rules_table() -> str:
-    """The finding catalogue, with the check that owns each code and what it needs."""
-    owner = {code: check.name for check in registered() for code in check.codes}
-    lines = ["| code | name | severity | check | needs | meaning |", "|---|---|---|---|---|---|"]
+def _rules_table(command: str) -> str:
+    """A command's finding catalogue, with the check (or audit) that owns each code and
+    what it needs."""
+    specs = registered() if command == "check" else eval_registry.registered()
+    owner = {code: spec.name for spec in specs for code in spec.codes}
+    column = "check" if command == "check" else "audit"
+    lines = [f"| code | name | severity | {column} | needs | meaning |", "|---" * 6 + "|"]
     lines += [
         f"| `{r.code}` | `{r.name}` | {r.severity.value} | {owner[r.code]} "
         f"| {', '.join(n.value for n in r.needs) or '-'} | {r.title} |"
-        for r in RULES.values()
+        for r in rules_of(command).values()
     ]
     return "\n".join(lines)
 
@@ -68,7 +72,10 @@ def wide(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_readme_is_up_to_date(gramfix: Callable[..., Run], wide: None) -> None:
     text = README.read_text(encoding="utf-8")
-    expected = _replace(text, "<!-- rules -->", "<!-- /rules -->", _rules_table())
+    expected = _replace(text, "<!-- rules -->", "<!-- /rules -->", _rules_table("check"))
+    expected = _replace(
+        expected, "<!-- eval-rules -->", "<!-- /eval-rules -->", _rules_table("eval")
+    )
     expected = _replace(expected, "<!-- config-keys -->", "<!-- /config-keys -->", _keys_table())
     for command in ["gramfix", *COMMANDS]:
         body = _help(gramfix, command)
@@ -92,5 +99,7 @@ def test_every_configuration_key_is_documented() -> None:
         assert f"`{key}`" in text, f"the README does not document the key {key}"
 
 
-def test_the_committed_schema_is_linked() -> None:
-    assert "docs/report.schema.json" in README.read_text(encoding="utf-8")
+def test_the_committed_schemas_are_linked() -> None:
+    text = README.read_text(encoding="utf-8")
+    assert "docs/report.schema.json" in text
+    assert "docs/eval.schema.json" in text

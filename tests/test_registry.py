@@ -1,4 +1,5 @@
-"""The check registry: every code has one owner, and what a check needs is what its rules need."""
+"""The registries of check and eval: every code has one owner, and what a check (or an
+audit) needs is what its rules need."""
 
 from __future__ import annotations
 
@@ -8,17 +9,38 @@ from pathlib import Path
 import pytest
 
 from gramfix import check_dataset
+from gramfix.checks.eval import registry as eval_registry
 from gramfix.checks.registry import CheckResult, CheckSpec, registered
 from gramfix.model.report import Finding
-from gramfix.model.rules import RULES, Input
+from gramfix.model.rules import FAMILIES, RULES, Input, rules_of
 
 CASES = Path(__file__).parent / "cases"
 
 
 def test_every_code_is_owned_by_exactly_one_check() -> None:
     owners = Counter(code for check in registered() for code in check.codes)
-    assert sorted(owners) == sorted(RULES)
+    assert sorted(owners) == sorted(rules_of("check"))
     assert {code for code, n in owners.items() if n > 1} == set()
+
+
+def test_every_eval_code_is_owned_by_exactly_one_audit() -> None:
+    owners = Counter(code for audit in eval_registry.registered() for code in audit.codes)
+    assert sorted(owners) == sorted(rules_of("eval"))
+    assert {code for code, n in owners.items() if n > 1} == set()
+
+
+def test_the_catalogue_is_the_two_commands_and_codes_name_their_command() -> None:
+    assert {*rules_of("check"), *rules_of("eval")} == set(RULES)
+    for code, entry in RULES.items():
+        assert code.startswith(FAMILIES[entry.command]), code
+    names = [entry.name for entry in RULES.values()]
+    assert len(names) == len(set(names))  # a name selects one code whatever the command
+
+
+def test_an_audit_needs_no_input_its_rules_do_not() -> None:
+    for audit in eval_registry.registered():
+        for code in audit.codes:
+            assert audit.needs <= set(RULES[code].needs), (audit.name, code)
 
 
 #: Inputs that are only read when another one is: a table read as an array was a table
@@ -58,5 +80,5 @@ def test_checked_is_what_the_catalogue_says_for_the_inputs_read(case: str) -> No
     report = check_dataset(CASES / case)
     read = set(report.inputs.read)
     assert report.checked == [
-        code for code, rule in RULES.items() if all(n.value in read for n in rule.needs)
+        code for code, rule in rules_of("check").items() if all(n.value in read for n in rule.needs)
     ]

@@ -43,8 +43,13 @@ def _cli(*args: str) -> str:
         (_cli("--help"), ()),
         (_cli("check", "--help"), ("pydantic",)),  # the options model, not the checks
         (_cli("repair", "--help"), ("pydantic",)),
+        (_cli("eval", "--help"), ("pydantic",)),
+        (_cli("schema", "--help"), ()),
     ],
-    ids=["import", "import-package", "version", "help", "check-help", "repair-help"],
+    ids=[
+        *("import", "import-package", "version", "help"),
+        *("check-help", "repair-help", "eval-help", "schema-help"),
+    ],
 )
 def test_the_command_line_imports_only_what_it_needs(code: str, allowed: tuple[str, ...]) -> None:
     assert set(_loaded(code)) <= set(allowed)

@@ -9,12 +9,19 @@ from typing import Any, TextIO
 
 import click
 
-from gramfix.commands.options import CONFIG_FILE, NO_CONFIG, PATH, model_options, resolved
+from gramfix.commands.options import (
+    CONFIG_FILE,
+    NO_CONFIG,
+    PATH,
+    model_options,
+    refuse_foreign_codes,
+    resolved,
+)
 from gramfix.io import progress
 from gramfix.io.config import shown
 from gramfix.io.discover import locate
 from gramfix.model.flag import CHECK
-from gramfix.model.report import Report
+from gramfix.model.report import ReportBase
 from gramfix.render import FORMATS, render
 
 LAYOUT: list[Any] = [
@@ -85,6 +92,7 @@ def check(
     from gramfix.pipeline import check_dataset  # numpy and the checks: only to run
 
     options = resolved(given, config_file, no_config)
+    refuse_foreign_codes(CHECK, given)
     o = options.options
     if output is not None and str(output) != "-":
         files = locate(
@@ -113,7 +121,7 @@ def check(
     return int(report.exit_code())
 
 
-def emit(report: Report, output_format: str | None, output: Path | None) -> None:
+def emit(report: ReportBase, output_format: str | None, output: Path | None) -> None:
     """Machine output to stdout or --output, the text report to stdout or stderr.
 
     In GitHub Actions, the text report comes with workflow annotations unless a format
@@ -135,7 +143,7 @@ def emit(report: Report, output_format: str | None, output: Path | None) -> None
         click.echo(render(report, output_format), nl=False)
 
 
-def text_report(report: Report, stream: TextIO, annotate: bool) -> None:
+def text_report(report: ReportBase, stream: TextIO, annotate: bool) -> None:
     """The text report on ``stream``, with the GitHub annotations when ``annotate``."""
     from gramfix.render.text import console_for, render_text
 

@@ -16,8 +16,10 @@ from typing import Any
 import click
 
 from gramfix.io.config import Resolved, resolve
+from gramfix.model.errors import UsageError
 from gramfix.model.flag import base_type, help_text, kebab
 from gramfix.model.options import Options, flag, option_fields
+from gramfix.model.rules import FAMILIES, normalise_selector, rules_of
 
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 PATH = click.Path(path_type=Path)
@@ -56,7 +58,7 @@ def _parameter(name: str) -> Decorator:
     """The click parameter of option ``name``."""
     info, spec = Options.model_fields[name], flag(name)
     if spec.argument is not None:
-        return click.argument(spec.argument, required=False, type=PATH)
+        return click.argument(spec.argument, required=spec.required, type=PATH)
     option = "--" + kebab(name)
     kind = base_type(info)
     settings: dict[str, Any] = {"help": help_text(info), "metavar": spec.metavar}
@@ -83,3 +85,17 @@ def resolved(given: dict[str, Any], config_file: Path | None, no_config: bool) -
     # Unvalidated: the flags are checked after the file, and their errors name the flags.
     cli = Options.model_construct(**values)
     return resolve(cli, config=config_file, use_config=not no_config)
+
+
+def refuse_foreign_codes(command: str, given: dict[str, Any]) -> None:
+    """`UsageError` when a ``--select`` / ``--ignore`` given to ``command`` names no code
+    of its own: a configuration file serves every command, a flag only its own."""
+    codes = rules_of(command)
+    for name in ("select", "ignore"):
+        for selector in given.get(name) or ():
+            prefix = normalise_selector(selector) or "ALL"  # an unknown code: the model says
+            if prefix != "ALL" and not any(code.startswith(prefix) for code in codes):
+                raise UsageError(
+                    f"--{name}: {selector!r} is no finding of 'gramfix {command}' (its codes "
+                    f"start with {FAMILIES[command]})"
+                )

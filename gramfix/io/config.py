@@ -21,7 +21,7 @@ from pydantic import ValidationError
 
 from gramfix.model.errors import UsageError
 from gramfix.model.flag import problems
-from gramfix.model.options import Options, Settings, config_keys
+from gramfix.model.options import Options, Settings, config_keys, input_fields
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -77,7 +77,7 @@ def _start(cli: Options) -> Path:
 
 
 #: The options that name inputs (the dataset folder and its files), in declaration order.
-_INPUTS = [name for name in Options.model_fields if name not in Settings.model_fields]
+_INPUTS = input_fields()
 
 
 def find_config(start: Path) -> Path | None:
@@ -104,6 +104,11 @@ def read_config(path: Path) -> Options:
         table = document
     if not isinstance(table, dict):
         raise UsageError(f"{shown(path)}: [tool.gramfix] is not a table")
+    keys = config_keys()
+    stray = next((key for key in table if key not in keys), None)
+    if stray is not None:  # a field that is no key (predictions) is as unknown as a typo
+        known = ", ".join(sorted(keys))
+        raise UsageError(f"{_where(path)} unknown key {stray!r} (known keys: {known})")
     try:
         # The values as the file spells them (kebab-case keys only), checked by the model
         # with the file's folder as the base of its paths, even where an option wins.
@@ -112,7 +117,6 @@ def read_config(path: Path) -> Options:
         )
     except ValidationError as error:
         first = problems(error, Options.model_fields, list(table))[0]
-    keys = config_keys()
     if first.key not in keys:
         known = ", ".join(sorted(keys))
         raise UsageError(f"{_where(path)} unknown key {first.key!r} (known keys: {known})")

@@ -247,3 +247,70 @@ def _same_file(a: Path, b: Path) -> bool:
     except OSError:
         pass
     return os.path.realpath(a) == os.path.realpath(b)
+
+
+@dataclass(frozen=True)
+class EvalFiles:
+    """The files one eval reads: the predictions, the dataset's indexing and sequences."""
+
+    predictions: Path
+    folder: Path | None
+    indexing: Path
+    sequences: Path | None
+
+    def display(self, path: Path | None) -> str | None:
+        """``path`` as reports show it: relative to the folder when inside it."""
+        return DatasetFiles(self.folder, None, None).display(path)
+
+    def paths(self) -> dict[str, str]:
+        """Each file as reports name it -> its path from the working directory."""
+        return {
+            name: _from_cwd(path)
+            for path in (self.predictions, self.indexing, self.sequences)
+            if path is not None and (name := self.display(path)) is not None
+        }
+
+    def refuse_as_output(self, target: Path, *, hint: str) -> None:
+        """`UsageError` when writing ``target`` would overwrite one of these files."""
+        for path in (self.predictions, self.indexing, self.sequences):
+            if path is not None and _same_file(target, path):
+                raise UsageError(f"{target} is an input of this evaluation; {hint}")
+
+
+def locate_eval(
+    predictions: Path,
+    folder: Path | None,
+    *,
+    indexing: Path | None = None,
+    sequences: Path | None = None,
+) -> EvalFiles:
+    """The files of an evaluation: explicit paths win over the folder's conventional names.
+
+    With neither a folder nor an indexing file, the current directory is the folder. A
+    folder with several indexing files is refused unless ``indexing`` picks one.
+    """
+    if folder is None and indexing is None:
+        folder = Path(".")
+    if folder is not None:
+        if not folder.exists():
+            raise InputError(folder, "no such dataset folder")
+        if not folder.is_dir():
+            raise InputError(folder, "not a folder (pass the indexing file with --indexing)")
+        if indexing is None:
+            pattern = dict(ITEM_FILES)["indexing"]
+            found = sorted(p for p in folder.glob(pattern) if p.is_file())
+            if len(found) > 1:
+                names = ", ".join(p.name for p in found)
+                raise UsageError(
+                    f"{_from_cwd(folder)} has {len(found)} indexing files ({names}): choose "
+                    "the one the model was trained with, --indexing FILE"
+                )
+            if not found:
+                raise InputError(
+                    folder, f"no {pattern} here (give the dataset folder, or --indexing FILE)"
+                )
+            indexing = found[0]
+        if sequences is None and (folder / SEQUENCES).is_file():
+            sequences = folder / SEQUENCES
+    assert indexing is not None
+    return EvalFiles(predictions, folder, indexing, sequences)

@@ -24,6 +24,7 @@ import numpy as np
 import numpy.typing as npt
 
 from gramfix.engine.hashindex import HashIndex
+from gramfix.engine.lexical import LexicalIndex
 from gramfix.engine.tokens import FRONT, MAX_TOKEN_BYTES, PADDING, cut_tokens
 from gramfix.io.blocks import LineExamples, NeedsExactReader, blocks, slices
 from gramfix.io.discover import ItemKind as Kind
@@ -123,6 +124,17 @@ def read_item_file(path: Path, kind: Kind) -> ItemFile:
                 return ExactReader(path, kind).read(handle)
         except OSError as error:
             raise InputError(path, describe_os_error(error)) from None
+
+
+def read_lexical_index(path: Path) -> LexicalIndex:
+    """The `LexicalIndex` of an ``item_generative_indexing_*.txt`` file, as the trainer's
+    dict holds it (`InputError` when it cannot be read or names no item)."""
+    item_file = read_item_file(path, "indexing")
+    assert item_file.values is not None
+    table = dict(zip(item_file.ids, item_file.values, strict=True))
+    if not table:
+        raise InputError(path, "no item line ('ITEM lexical-id') in the indexing file")
+    return LexicalIndex(list(table), list(table.values()))
 
 
 class _Builder:

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticCustomError
 
-CHECK, REPAIR = "check", "repair"
+CHECK, REPAIR, EVAL = "check", "repair", "eval"
 #: The kinds of error the options' own validators raise (see `invalid`).
 EXPECTED, RANGE, SELECTOR = "expected", "range", "selector"
 _BOUNDS = ("greater_than_equal", "less_than_equal", "finite_number")
@@ -36,6 +36,7 @@ class Flag:
     metavar: str | None = None
     config: bool = True  # a key of the configuration file
     argument: str | None = None  # a positional argument of this name, not an option
+    required: bool = False  # an argument the command cannot run without
     choices: tuple[str, ...] = ()  # the values a flag accepts (a click.Choice)
     expected: str | None = None  # a valid value as an error names it (default: by type)
     policy: bool = True  # shown on the text report's policy line when not the default

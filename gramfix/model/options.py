@@ -20,10 +20,9 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any, ClassVar, TypeVar
 
 from pydantic import (
-    AfterValidator,
     AliasGenerator,
     BaseModel,
     BeforeValidator,
@@ -40,65 +39,39 @@ from pydantic.fields import FieldInfo
 from gramfix.model.errors import UsageError
 from gramfix.model.flag import (
     CHECK,
+    EVAL,
     EXPECTED,
-    RANGE,
-    SELECTOR,
+    REPAIR,
     Flag,
     invalid,
     kebab,
     problems,
     spec,
 )
-from gramfix.model.rules import Severity, normalise_selector
+from gramfix.model.option_types import (
+    FAIL_ON,
+    SPLITS,
+    Codes,
+    Share,
+    Split,
+    failing_severity,
+)
+from gramfix.model.rules import Severity
 
-#: The severities ``fail-on`` accepts (an info finding never fails a check).
-FAIL_ON = (Severity.ERROR, Severity.WARNING)
-
-
-def _codes(value: object) -> tuple[str, ...]:
-    """``select`` / ``ignore`` as given: a comma-separated string or a list of strings."""
-    items = value.split(",") if isinstance(value, str) else value
-    if not isinstance(items, (list, tuple)) or not all(isinstance(i, str) for i in items):
-        raise invalid(EXPECTED, "not a list of codes")
-    return tuple(i.strip() for i in items if i.strip())
-
-
-def _prefixes(selectors: tuple[str, ...]) -> tuple[str, ...]:
-    """The selectors as code prefixes (``ALL`` is ``GF``, a name its code)."""
-    prefixes = []
-    for selector in selectors:
-        prefix = normalise_selector(selector)
-        if prefix is None:
-            raise invalid(
-                SELECTOR,
-                f"{selector!r} is not a finding code, code prefix or name (see 'gramfix check "
-                "--help' and the README's finding table)",
-            )
-        prefixes.append(prefix)
-    return tuple(prefixes)
+S = TypeVar("S", bound="CommonSettings")
 
 
-def _fail_on(value: object) -> Severity:
-    if isinstance(value, Severity):
-        if value not in FAIL_ON:
-            raise invalid(RANGE, f"must be error or warning (got {value.value})")
-        return value
-    if isinstance(value, str) and value in {s.value for s in FAIL_ON}:
-        return Severity(value)
-    raise invalid(EXPECTED, "not a failing severity")
+class CommonSettings(BaseModel):
+    """What every report is judged with: the failing severity, the selection, exit-zero.
 
+    Each command's report echoes its own subclass (`Settings` for check, `EvalSettings`
+    for eval): the fields a report echoes are the fields its command takes, declared
+    once here or there, never twice (`Options` inherits both).
+    """
 
-Codes = Annotated[tuple[str, ...], BeforeValidator(_codes), AfterValidator(_prefixes)]
-Share = Annotated[float | None, Field(ge=0, le=1, allow_inf_nan=False)]
-
-
-class Settings(BaseModel):
-    """The settings the report was computed and judged with."""
-
-    # What a check is computed with (GRAM-C's defaults: recent_k=5, max_his=20) and how
-    # its result is judged. ``select`` / ``ignore`` hold code prefixes (empty select:
-    # every code). The thresholds are success conditions on the coverage and the
-    # recent-window fill; None means "not set" (see `gramfix.model.policy`).
+    # ``select`` / ``ignore`` hold code prefixes (empty select: every code; a select
+    # naming no code of a command selects every code of that command, so one
+    # configuration file serves check and eval).
     model_config = ConfigDict(
         frozen=True,
         extra="forbid",
@@ -110,6 +83,88 @@ class Settings(BaseModel):
     )
     #: How a validation error names an option of this class (``--`` for flags).
     source: ClassVar[str] = ""
+    #: The command whose report echoes these settings (`Flag.commands` names it).
+    command: ClassVar[str] = ""
+
+    fail_on: Annotated[
+        Severity,
+        BeforeValidator(failing_severity),
+        Field(description="Findings at or above this severity fail."),
+        Flag(
+            "The lowest severity that fails the check (default: {default}).",
+            commands=(CHECK, EVAL),
+            choices=tuple(s.value for s in FAIL_ON),
+            expected=" or ".join(repr(s.value) for s in FAIL_ON),
+        ),
+    ] = Severity.ERROR
+    select: Annotated[
+        Codes,
+        Field(description="Code prefixes reported; empty: every code."),
+        Flag(
+            "Report only these codes, prefixes or names (GF3,GE101; default: all).",
+            commands=(CHECK, EVAL),
+            metavar="CODES",
+            expected="a list of finding codes or prefixes",
+        ),
+    ] = ()
+    ignore: Annotated[
+        Codes,
+        Field(description="Code prefixes not reported."),
+        Flag(
+            "Do not report these codes.",
+            commands=(CHECK, EVAL),
+            metavar="CODES",
+            expected="a list of finding codes or prefixes",
+        ),
+    ] = ()
+    exit_zero: Annotated[
+        bool,
+        Field(description="Exit 0 even when the verdict is fail."),
+        Flag("Exit 0 even when the check fails (a report-only rollout).", commands=(CHECK, EVAL)),
+    ] = False
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _one_line(
+        cls, data: Any, handler: ValidatorFunctionWrapHandler, info: ValidationInfo
+    ) -> Any:
+        """A library call or a flag gets a `UsageError` naming the option; a configuration
+        file (``context={"raw": True}``) gets the ValidationError, to name itself."""
+        try:
+            return handler(data)
+        except ValidationError as error:
+            raw = isinstance(info.context, dict) and info.context.get("raw")
+            if isinstance(data, Mapping) and not raw:
+                problem = problems(error, cls.model_fields, list(data))[0]
+                raise UsageError(problem.message(cls.source + problem.key)) from None
+            raise
+
+    def selects(self, code: str) -> bool:
+        """Whether findings of ``code`` are reported.
+
+        As in ruff, the most specific matching entry wins (``--select GF3 --ignore
+        GF302`` keeps GF301); between equal entries ``ignore`` wins. With no
+        ``select`` entry of the code's family (GF: check, GE: eval), every code of the
+        family is selected.
+        """
+        # ALL is the empty prefix: every code of every family.
+        select = ["" if p == "ALL" else p for p in self.select]
+        select = [p for p in select if p[:2] in ("", code[:2])]
+        ignore = ["" if p == "ALL" else p for p in self.ignore]
+        best_select = max((len(p) for p in select if code.startswith(p)), default=-1)
+        best_ignore = max((len(p) for p in ignore if code.startswith(p)), default=-1)
+        if not select:
+            best_select = max(best_select, 0)
+        return best_select > best_ignore
+
+
+class Settings(CommonSettings):
+    """The settings a check report was computed and judged with."""
+
+    # What a check is computed with (GRAM-C's defaults: recent_k=5, max_his=20). The
+    # thresholds are success conditions on the coverage and the recent-window fill; None
+    # means "not set" (see `gramfix.model.policy`).
+    command: ClassVar[str] = CHECK
 
     recent_k: Annotated[
         int,
@@ -128,37 +183,6 @@ class Settings(BaseModel):
             policy=False,
         ),
     ] = 20
-    fail_on: Annotated[
-        Severity,
-        BeforeValidator(_fail_on),
-        Field(description="Findings at or above this severity fail."),
-        Flag(
-            "The lowest severity that fails the check (default: {default}).",
-            commands=(CHECK,),
-            choices=tuple(s.value for s in FAIL_ON),
-            expected=" or ".join(repr(s.value) for s in FAIL_ON),
-        ),
-    ] = Severity.ERROR
-    select: Annotated[
-        Codes,
-        Field(description="Code prefixes reported; empty: every code."),
-        Flag(
-            "Report only these codes, prefixes or names (GF3,GF101; default: all).",
-            commands=(CHECK,),
-            metavar="CODES",
-            expected="a list of finding codes or prefixes",
-        ),
-    ] = ()
-    ignore: Annotated[
-        Codes,
-        Field(description="Code prefixes not reported."),
-        Flag(
-            "Do not report these codes.",
-            commands=(CHECK,),
-            metavar="CODES",
-            expected="a list of finding codes or prefixes",
-        ),
-    ] = ()
     max_missing: Annotated[
         int | None,
         Field(ge=0, description="Threshold: sequence items allowed to miss."),
@@ -185,27 +209,6 @@ class Settings(BaseModel):
             metavar="SHARE",
         ),
     ] = None
-    exit_zero: Annotated[
-        bool,
-        Field(description="Exit 0 even when the verdict is fail."),
-        Flag("Exit 0 even when the check fails (a report-only rollout).", commands=(CHECK,)),
-    ] = False
-
-    @model_validator(mode="wrap")
-    @classmethod
-    def _one_line(
-        cls, data: Any, handler: ValidatorFunctionWrapHandler, info: ValidationInfo
-    ) -> Any:
-        """A library call or a flag gets a `UsageError` naming the option; a configuration
-        file (``context={"raw": True}``) gets the ValidationError, to name itself."""
-        try:
-            return handler(data)
-        except ValidationError as error:
-            raw = isinstance(info.context, dict) and info.context.get("raw")
-            if isinstance(data, Mapping) and not raw:
-                problem = problems(error, cls.model_fields, list(data))[0]
-                raise UsageError(problem.message(cls.source + problem.key)) from None
-            raise
 
     @property
     def window(self) -> int:
@@ -217,44 +220,54 @@ class Settings(BaseModel):
         """Whether any threshold is set."""
         return any(t is not None for t in (self.max_missing, self.min_coverage, self.min_fill))
 
-    @property
-    def selected_prefixes(self) -> tuple[str, ...]:
-        """``select`` as code prefixes (``ALL`` is ``GF``, a name its code)."""
-        return self.select
 
-    @property
-    def ignored_prefixes(self) -> tuple[str, ...]:
-        """``ignore`` as code prefixes."""
-        return self.ignore
+class EvalSettings(CommonSettings):
+    """The settings an eval report was computed and judged with."""
 
-    def selects(self, code: str) -> bool:
-        """Whether findings of ``code`` are reported.
+    command: ClassVar[str] = EVAL
 
-        As in ruff, the most specific matching entry wins (``--select GF3 --ignore
-        GF302`` keeps GF301); between equal entries ``ignore`` wins. With no
-        ``select``, every code is selected.
-        """
-        best_select = max((len(p) for p in self.select if code.startswith(p)), default=-1)
-        best_ignore = max((len(p) for p in self.ignore if code.startswith(p)), default=-1)
-        if not self.select:
-            best_select = max(best_select, 0)
-        return best_select > best_ignore
+    split: Annotated[
+        Split,
+        Field(description="The split the file evaluates: its golds are items[-1] or items[-2]."),
+        Flag(
+            "The split the predictions are of: a user's gold is items[-1] (test) or "
+            "items[-2] (valid) of user_sequence.txt (default: {default}).",
+            commands=(EVAL,),
+            choices=SPLITS,
+            expected=" or ".join(repr(s) for s in SPLITS),
+        ),
+    ] = "test"
+    generate_num: Annotated[
+        int,
+        Field(ge=1, description="Predictions per user (GRAM's generate_num)."),
+        Flag(
+            "Predictions per user, GRAM's generate_num (at least {ge}; default: {default}).",
+            commands=(EVAL,),
+            metavar="N",
+        ),
+    ] = 10
 
 
-class Options(Settings):
+class Options(EvalSettings, Settings):
     """Everything a command can be asked: the settings, and the inputs to read."""
 
     source: ClassVar[str] = "--"
+    command: ClassVar[str] = ""  # every command's
 
     dataset: Annotated[
         Path | None,
         Flag(
-            "The dataset folder, checked when none is given (relative to the file).",
+            "The dataset folder (relative to the file): checked when none is given; eval "
+            "finds the indexing file and the sequences in it.",
+            commands=(CHECK, REPAIR, EVAL),
             argument="dataset_dir",
             expected="a folder path (relative to this file)",
         ),
     ] = None
-    sequences: Annotated[Path | None, Flag("user_sequence.txt (default: in DATASET_DIR).")] = None
+    sequences: Annotated[
+        Path | None,
+        Flag("user_sequence.txt (default: in DATASET_DIR).", commands=(CHECK, REPAIR, EVAL)),
+    ] = None
     mapping: Annotated[
         Path | None, Flag("item_id_to_gcn_index.json or .pkl (default: in DATASET_DIR).")
     ] = None
@@ -290,6 +303,25 @@ class Options(Settings):
             commands=(CHECK,),
         ),
     ] = None
+    predictions: Annotated[
+        Path | None,
+        Flag(
+            "The prediction file GRAM's --save_predictions wrote.",
+            commands=(EVAL,),
+            argument="predictions",
+            required=True,
+            config=False,
+        ),
+    ] = None
+    indexing: Annotated[
+        Path | None,
+        Flag(
+            "item_generative_indexing_*.txt the predictions name items by (default: the one "
+            "in DATASET_DIR).",
+            commands=(EVAL,),
+            metavar="FILE",
+        ),
+    ] = None
 
     @field_validator(
         "dataset",
@@ -299,6 +331,8 @@ class Options(Settings):
         "graph_dir",
         "user_index",
         "graph_export",
+        "predictions",
+        "indexing",
         mode="before",
     )
     @classmethod
@@ -320,8 +354,12 @@ class Options(Settings):
         return {name: getattr(self, name) for name in self.model_fields_set}
 
     def settings(self) -> Settings:
-        """The settings part of these options."""
-        return Settings(**{name: getattr(self, name) for name in Settings.model_fields})
+        """The settings part of these options (a check report's)."""
+        return self.settings_of(Settings)
+
+    def settings_of(self, kind: type[S]) -> S:
+        """The settings part of these options that ``kind`` (a command's) holds."""
+        return kind(**{name: getattr(self, name) for name in kind.model_fields})
 
 
 def flag(name: str) -> Flag:
@@ -335,6 +373,13 @@ def option_fields(command: str | None = None) -> Iterator[tuple[str, FieldInfo, 
         shows = spec(info)
         if command is None or command in shows.commands:
             yield name, info, shows
+
+
+def input_fields() -> list[str]:
+    """The options that name inputs (the dataset folder and its files), in declaration
+    order: the fields of `Options` that no command's settings hold."""
+    held = {*Settings.model_fields, *EvalSettings.model_fields}
+    return [name for name in Options.model_fields if name not in held]
 
 
 def config_keys() -> list[str]:

@@ -1,19 +1,24 @@
-"""The one report model every output format renders, and the exit code it implies.
+"""The report models every output format renders, and the exit code they imply.
 
-The JSON form is versioned (``schema_version``), has a stable key order and no
-timestamps, so it can be diffed and kept as a golden file.
+`ReportBase` is what every command's report has: a verdict that follows from the
+findings, their summary, the settings the report was judged with (the command's own
+`gramfix.model.options.CommonSettings` subclass), the inputs read, the findings and the
+codes checked. `Report` is ``check``'s; ``eval``'s is
+`gramfix.model.eval_report.EvalReport`. The JSON form is versioned
+(``schema_version``), has a stable key order and no timestamps, so it can be diffed and
+kept as a golden file.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import Field, model_validator
 
 from gramfix.model.base import FrozenModel
 from gramfix.model.errors import ExitCode
 from gramfix.model.graph_section import GraphStats
-from gramfix.model.options import Settings
+from gramfix.model.options import CommonSettings, Settings
 from gramfix.model.rules import Severity, rule
 from gramfix.model.sections import (
     Coverage,
@@ -67,12 +72,9 @@ class Finding(FrozenModel):
         )
 
 
-class Inputs(FrozenModel):
-    """The files read (relative to the dataset folder when inside it)."""
+class InputsBase(FrozenModel):
+    """What every report says of its inputs: the configuration, the paths, what was read."""
 
-    dataset: str | None
-    sequences: str | None
-    mapping: str | None
     config: str | None = Field(None, description="The configuration file applied, if any.")
     paths: dict[str, str] = Field(
         default_factory=dict,
@@ -83,8 +85,17 @@ class Inputs(FrozenModel):
         description="The inputs the checks had, as rules name what they need: sequences, "
         "mapping, second mapping, table file, embeddings (the table read as an array), item "
         "files, indexing file, graph (lightgcn_data/train.txt and test.txt), user index, "
-        "graph checkpoint, graph export. A rule needing one that is absent was skipped.",
+        "graph checkpoint, graph export (check); predictions, rows of one user (eval). A rule "
+        "needing one that is absent was skipped.",
     )
+
+
+class Inputs(InputsBase):
+    """The files read (relative to the dataset folder when inside it)."""
+
+    dataset: str | None
+    sequences: str | None
+    mapping: str | None
 
 
 class Summary(FrozenModel):
@@ -93,8 +104,11 @@ class Summary(FrozenModel):
     infos: int
 
 
-class Report(FrozenModel):
-    """Everything ``gramfix check`` found, in one versioned object."""
+class ReportBase(FrozenModel):
+    """What every command's report holds, and the exit code it implies."""
+
+    #: The command that makes this report (its rules: `gramfix.model.rules.rules_of`).
+    command: ClassVar[str] = ""
 
     schema_version: int = SCHEMA_VERSION
     verdict: Literal["pass", "fail"] = Field(
@@ -102,23 +116,14 @@ class Report(FrozenModel):
         "(after thresholds and selection); exit_zero does not change it."
     )
     summary: Summary
-    settings: Settings
-    inputs: Inputs
+    settings: CommonSettings
+    inputs: InputsBase
     findings: list[Finding]
     checked: list[str] = Field(
         default_factory=list,
         description="Codes whose checks ran: selected, with every input they need. "
         "A checked code without findings passed.",
     )
-    sequences: SequenceStats | None = None
-    mapping: MappingStats | None = None
-    coverage: Coverage | None = None
-    fill: Fill | None = None
-    # Whole-dataset sections: left out of the JSON when the dataset has no such file.
-    embeddings: EmbeddingStats | None = Field(None, exclude_if=lambda v: v is None)
-    item_files: list[ItemFileStats] = Field(default_factory=list, exclude_if=lambda v: not v)
-    lexical_ids: list[LexicalIdStats] = Field(default_factory=list, exclude_if=lambda v: not v)
-    graph: GraphStats | None = Field(None, exclude_if=lambda v: v is None)
 
     def failing(self) -> list[Finding]:
         """Findings at or above the failing severity."""
@@ -126,7 +131,7 @@ class Report(FrozenModel):
         return [f for f in self.findings if f.severity.rank >= threshold]
 
     def exit_code(self) -> ExitCode:
-        """The exit status of ``check`` for this report (the one place it is decided)."""
+        """The exit status of the command for this report (the one place it is decided)."""
         if self.verdict == "fail" and not self.settings.exit_zero:
             return ExitCode.FINDINGS
         return ExitCode.OK
@@ -137,12 +142,38 @@ class Report(FrozenModel):
             return None
         return self.inputs.paths.get(finding.file, finding.file)
 
+    def subject(self) -> str:
+        """What the report is about, as a title names it (a folder, a file)."""
+        raise NotImplementedError
+
     @model_validator(mode="after")
-    def _verdict_follows_findings(self) -> Report:
+    def _verdict_follows_findings(self) -> ReportBase:
         expected = "fail" if self.failing() else "pass"
         if self.verdict != expected:
             raise ValueError(f"verdict {self.verdict!r} but the findings say {expected!r}")
         return self
+
+
+class Report(ReportBase):
+    """Everything ``gramfix check`` found, in one versioned object."""
+
+    command: ClassVar[str] = "check"
+
+    settings: Settings
+    inputs: Inputs
+    sequences: SequenceStats | None = None
+    mapping: MappingStats | None = None
+    coverage: Coverage | None = None
+    fill: Fill | None = None
+    # Whole-dataset sections: left out of the JSON when the dataset has no such file.
+    embeddings: EmbeddingStats | None = Field(None, exclude_if=lambda v: v is None)
+    item_files: list[ItemFileStats] = Field(default_factory=list, exclude_if=lambda v: not v)
+    lexical_ids: list[LexicalIdStats] = Field(default_factory=list, exclude_if=lambda v: not v)
+    graph: GraphStats | None = Field(None, exclude_if=lambda v: v is None)
+
+    def subject(self) -> str:
+        i = self.inputs
+        return i.dataset or i.sequences or i.mapping or "."
 
 
 def summarise(findings: list[Finding]) -> Summary:
@@ -154,15 +185,17 @@ def summarise(findings: list[Finding]) -> Summary:
     )
 
 
-def json_schema() -> dict[str, object]:
-    """The JSON Schema (draft 2020-12) of the json report."""
-    schema = Report.model_json_schema(mode="serialization")
+def json_schema(report: type[ReportBase] = Report) -> dict[str, object]:
+    """The JSON Schema (draft 2020-12) of a command's json report (check's by default)."""
+    schema = report.model_json_schema(mode="serialization")
     # The report echoes the settings it was judged with: every key is always there, and
     # the defaults and bounds of the options belong to their input (a flag, a key), which
     # the options model validates; the report's schema describes the echo only.
     definitions = schema["$defs"]
     assert isinstance(definitions, dict)
-    for prop in definitions[Settings.__name__]["properties"].values():
+    settings = report.model_fields["settings"].annotation
+    assert isinstance(settings, type)
+    for prop in definitions[settings.__name__]["properties"].values():
         prop.pop("default", None)
         for variant in [prop, *prop.get("anyOf", [])]:
             variant.pop("minimum", None)
@@ -173,8 +206,9 @@ def json_schema() -> dict[str, object]:
     }
 
 
-def json_schema_text() -> str:
-    """`json_schema` as indented JSON text ending in a newline (docs/report.schema.json)."""
+def json_schema_text(report: type[ReportBase] = Report) -> str:
+    """`json_schema` as indented JSON text ending in a newline (docs/report.schema.json,
+    docs/eval.schema.json)."""
     import json
 
-    return json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(json_schema(report), indent=2, ensure_ascii=False) + "\n"

@@ -1,14 +1,15 @@
-"""Output formats: each renders the one `Report` model, in its own module."""
+"""Output formats: each renders every command's report (`ReportBase`: check's `Report`,
+eval's `EvalReport`), in its own module."""
 
 from __future__ import annotations
 
-from gramfix.model.report import Report
+from gramfix.model.report import ReportBase
 
 #: Every ``--format``; all but text are machine formats.
 FORMATS = ("text", "json", "github", "junit", "sarif", "markdown")
 
 
-def render(report: Report, output_format: str) -> str:
+def render(report: ReportBase, output_format: str) -> str:
     """``report`` in ``output_format`` as text (plain text, no colour, for ``text``)."""
     if output_format == "text":
         from gramfix.render.text import render_plain

@@ -8,7 +8,7 @@ otherwise end the value.
 
 from __future__ import annotations
 
-from gramfix.model.report import Finding, Report
+from gramfix.model.report import Finding, ReportBase
 from gramfix.model.rules import Severity
 
 COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
@@ -30,7 +30,7 @@ def command(name: str, properties: dict[str, str], message: str) -> str:
     return f"::{name}{' ' + shown if shown else ''}::{escape_data(message)}"
 
 
-def annotation(report: Report, finding: Finding) -> str:
+def annotation(report: ReportBase, finding: Finding) -> str:
     """The annotation of one finding."""
     properties: dict[str, str] = {}
     path = report.path(finding)
@@ -45,6 +45,6 @@ def annotation(report: Report, finding: Finding) -> str:
     return command(COMMANDS[finding.severity], properties, message)
 
 
-def render_github(report: Report) -> str:
+def render_github(report: ReportBase) -> str:
     """One annotation line per finding (empty when there is none)."""
     return "".join(annotation(report, f) + "\n" for f in report.findings)

@@ -1,4 +1,4 @@
-"""JUnit XML: one test case per finding code of the catalogue.
+"""JUnit XML: one test case per finding code of the report's command (its rules).
 
 A code fails when it has a finding at or above ``fail-on``; it passes when its check
 ran and found nothing that fails (findings below ``fail-on`` are attached as
@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
-from gramfix.model.report import Finding, Report
-from gramfix.model.rules import RULES, Input, Rule
+from gramfix.model.report import Finding, ReportBase
+from gramfix.model.rules import Input, Rule, rules_of
 
 #: Characters XML 1.0 cannot carry at all; shown as \\xNN / \\uNNNN instead.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -25,23 +25,23 @@ def clean(text: str) -> str:
     )
 
 
-def render_junit(report: Report) -> str:
+def render_junit(report: ReportBase) -> str:
     """The report as a JUnit XML document."""
     fail_rank = report.settings.fail_on.rank
     checked = set(report.checked)
     by_code: dict[str, list[Finding]] = {}
     for finding in report.findings:
         by_code.setdefault(finding.code, []).append(finding)
-    where = report.inputs.dataset or report.inputs.sequences or report.inputs.mapping or "."
-    suite = ET.Element("testsuite", name=clean(f"gramfix check {where}"))
+    command = report.command
+    suite = ET.Element("testsuite", name=clean(f"gramfix {command} {report.subject()}"))
     properties = ET.SubElement(suite, "properties")
     for name, value in (("verdict", report.verdict), ("fail-on", report.settings.fail_on.value)):
         ET.SubElement(properties, "property", name=name, value=value)
     tests = failures = skipped = 0
-    for code, rule in RULES.items():
+    for code, rule in rules_of(command).items():
         tests += 1
         case = ET.SubElement(
-            suite, "testcase", classname="gramfix.check", name=f"{code} {rule.name}"
+            suite, "testcase", classname=f"gramfix.{command}", name=f"{code} {rule.name}"
         )
         found = by_code.get(code, [])
         failing = [f for f in found if f.severity.rank >= fail_rank]
@@ -68,7 +68,7 @@ def render_junit(report: Report) -> str:
     return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
 
 
-def _details(report: Report, findings: list[Finding], rule: Rule) -> str:
+def _details(report: ReportBase, findings: list[Finding], rule: Rule) -> str:
     parts = []
     for finding in findings:
         path = report.path(finding)
@@ -81,7 +81,7 @@ def _details(report: Report, findings: list[Finding], rule: Rule) -> str:
     return "\n\n".join(parts)
 
 
-def _why_skipped(report: Report, rule: Rule) -> str:
+def _why_skipped(report: ReportBase, rule: Rule) -> str:
     """What is true of a code that did not run: an input it needs was not read, or it was
     not selected (every input was there)."""
     read = {Input(name) for name in report.inputs.read}

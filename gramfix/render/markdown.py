@@ -1,6 +1,7 @@
 """A Markdown summary for ``$GITHUB_STEP_SUMMARY`` (or a pull-request comment).
 
-Verdict and headline first, then the recent-window fill and the findings as tables.
+Verdict and headline first, then the recent-window fill (check) or the metrics (eval)
+and the findings as tables.
 """
 
 from __future__ import annotations
@@ -8,8 +9,10 @@ from __future__ import annotations
 import html
 import re
 
+from gramfix.model.eval_report import EvalReport
+from gramfix.model.eval_sections import METRICS, MetricValues
 from gramfix.model.policy import share_text
-from gramfix.model.report import Finding, Report
+from gramfix.model.report import Finding, Report, ReportBase
 from gramfix.model.rules import Severity
 from gramfix.model.sections import Fill, FillSplit
 from gramfix.render.text import graph_rows, headline
@@ -30,13 +33,13 @@ def code(text: str) -> str:
     return f"<code>{' '.join(escaped.splitlines())}</code>"
 
 
-def render_markdown(report: Report) -> str:
+def render_markdown(report: ReportBase) -> str:
     """The report as GitHub-flavoured Markdown."""
     s = report.summary
-    where = report.inputs.dataset or report.inputs.sequences or report.inputs.mapping or "."
+    where = report.subject()
     icon = "❌" if report.verdict == "fail" else "✅"
     lines = [
-        f"### {icon} gramfix check: {report.verdict}",
+        f"### {icon} gramfix {report.command}: {report.verdict}",
         "",
         f"**{s.errors} error{'s' * (s.errors != 1)}**, {s.warnings} "
         f"warning{'s' * (s.warnings != 1)}, {s.infos} note{'s' * (s.infos != 1)} in "
@@ -46,12 +49,14 @@ def render_markdown(report: Report) -> str:
         cell(headline(report)),
         "",
     ]
-    if report.fill is not None:
+    if isinstance(report, Report) and report.fill is not None:
         lines += _fill(report.fill)
-    if report.graph is not None:
+    if isinstance(report, Report) and report.graph is not None:
         lines += [f"| LightGCN graph | {cell(report.graph.folder or '')} |", "|---|---|"]
         lines += [f"| {label} | {cell(text)} |" for label, text in graph_rows(report.graph)]
         lines.append("")
+    if isinstance(report, EvalReport) and report.metrics.strict is not None:
+        lines += _metrics(report)
     lines += _findings(report.findings)
     return "\n".join(lines) + "\n"
 
@@ -69,6 +74,29 @@ def _fill(fill: Fill) -> list[str]:
             f"| {w.dead_samples:,} |"
         )
     return [*lines, ""]
+
+
+def _metrics(report: EvalReport) -> list[str]:
+    m = report.metrics
+    totals = {t.name.lower(): t for t in report.totals}
+    lines = [
+        "| metric | strict (GRAM) | item identity | difference | reported |",
+        "|---|--:|--:|--:|--:|",
+    ]
+    for name in METRICS:
+        total = totals.get(name)
+        reported = "-" if total is None else f"{total.reported:.4f}"
+        if total is not None and total.agrees is False:
+            reported += " ❌"
+        lines.append(
+            f"| {name} | {_value(m.strict, name)} | {_value(m.item, name)} "
+            f"| {_value(m.difference, name, '+')} | {reported} |"
+        )
+    return [*lines, ""]
+
+
+def _value(values: MetricValues | None, name: str, sign: str = "") -> str:
+    return "-" if values is None else f"{values.by_name()[name]:{sign}.4f}"
 
 
 def _share(split: FillSplit) -> str:

@@ -1,8 +1,8 @@
 """SARIF 2.1.0: the format code-scanning services (GitHub, GitLab, Azure) ingest.
 
-The rules are the finding catalogue; every finding is one result with its rule, level,
-message and, when known, the file (relative to the working directory, the repository
-root in CI) and line.
+The rules are the catalogue entries of the report's command; every finding is one
+result with its rule, level, message and, when known, the file (relative to the working
+directory, the repository root in CI) and line.
 """
 
 from __future__ import annotations
@@ -14,16 +14,17 @@ from urllib.parse import quote
 import orjson
 
 from gramfix import __version__
-from gramfix.model.report import Finding, Report
-from gramfix.model.rules import RULES, Rule, Severity
+from gramfix.model.report import Finding, ReportBase
+from gramfix.model.rules import Rule, Severity, rules_of
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
-_INDEX = {code: i for i, code in enumerate(RULES)}
 
 
-def render_sarif(report: Report) -> str:
+def render_sarif(report: ReportBase) -> str:
     """The report as a SARIF 2.1.0 log (indented JSON text ending in a newline)."""
+    rules = rules_of(report.command)
+    index = {code: i for i, code in enumerate(rules)}
     log = {
         "$schema": SCHEMA,
         "version": "2.1.0",
@@ -34,7 +35,7 @@ def render_sarif(report: Report) -> str:
                         "name": "gramfix",
                         "version": __version__,
                         "semanticVersion": __version__,
-                        "rules": [_rule(rule) for rule in RULES.values()],
+                        "rules": [_rule(rule) for rule in rules.values()],
                     }
                 },
                 "invocations": [
@@ -46,7 +47,7 @@ def render_sarif(report: Report) -> str:
                         },
                     }
                 ],
-                "results": [_result(report, finding) for finding in report.findings],
+                "results": [_result(report, finding, index) for finding in report.findings],
             }
         ],
     }
@@ -65,13 +66,13 @@ def _rule(rule: Rule) -> dict[str, Any]:
     }
 
 
-def _result(report: Report, finding: Finding) -> dict[str, Any]:
+def _result(report: ReportBase, finding: Finding, index: dict[str, int]) -> dict[str, Any]:
     text = finding.message
     if finding.examples:
         text += "\ne.g. " + "\ne.g. ".join(finding.examples)
     result: dict[str, Any] = {
         "ruleId": finding.code,
-        "ruleIndex": _INDEX[finding.code],
+        "ruleIndex": index[finding.code],
         "level": LEVELS[finding.severity],
         "message": {"text": text},
         "properties": {"count": finding.count},

@@ -10,11 +10,12 @@ from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from gramfix.model.eval_report import EvalReport
 from gramfix.model.flag import shown
 from gramfix.model.graph_section import GraphStats
-from gramfix.model.options import Settings, flag
+from gramfix.model.options import flag
 from gramfix.model.policy import share_text
-from gramfix.model.report import Finding, Report
+from gramfix.model.report import Finding, Report, ReportBase
 from gramfix.model.rules import Severity
 from gramfix.model.sections import Counts, EmbeddingStats, Fill, FillSplit, MappingStats
 from gramfix.model.wording import count
@@ -30,7 +31,7 @@ _MARK = {
 }
 
 
-def render_text(report: Report, console: Console) -> None:
+def render_text(report: ReportBase, console: Console) -> None:
     """Print ``report`` for a person reading a terminal."""
     parts = build(report)
     spaced: list[RenderableType] = []
@@ -39,9 +40,14 @@ def render_text(report: Report, console: Console) -> None:
     console.print(Group(*spaced[:-1]))
 
 
-def build(report: Report) -> list[RenderableType]:
+def build(report: ReportBase) -> list[RenderableType]:
     """The renderables of the report, in reading order."""
     parts: list[RenderableType] = [_verdict(report)]
+    if isinstance(report, EvalReport):
+        from gramfix.render.eval_text import audit_tables
+
+        return [*parts, *audit_tables(report), _findings(report.findings, rows=True)]
+    assert isinstance(report, Report)
     if report.fill is not None:
         parts.append(_fill_table(report.fill))
     if report.mapping is not None:
@@ -53,7 +59,7 @@ def build(report: Report) -> list[RenderableType]:
     return parts
 
 
-def _verdict(report: Report) -> Text:
+def _verdict(report: ReportBase) -> Text:
     s = report.summary
     failed = report.verdict == "fail"
     text = Text()
@@ -65,24 +71,23 @@ def _verdict(report: Report) -> Text:
         f"  {s.errors} error{'s' * (s.errors != 1)}, {s.warnings} warning{'s' * (s.warnings != 1)}"
     )
     text.append(counts)
-    where = report.inputs.dataset or report.inputs.sequences or report.inputs.mapping or ""
-    text.append(f"  {where}\n", style="dim")
+    text.append(f"  {report.subject()}\n", style="dim")
     policy = _policy(report)
     if policy:
         text.append(policy + "\n", style="dim")
     text.append(headline(report) + "\n", style="bold")
-    hint = _hint(report)
+    hint = _hint(report) if isinstance(report, Report) else ""
     if hint:
         text.append(hint + "\n")
     text.rstrip()
     return text
 
 
-def _policy(report: Report) -> str:
+def _policy(report: ReportBase) -> str:
     """The settings that judged the report, when they are not the defaults."""
     s = report.settings
     parts = []
-    for name, info in Settings.model_fields.items():
+    for name, info in type(s).model_fields.items():
         value = getattr(s, name)
         if flag(name).policy and value != info.default:
             parts.append(_POLICY.get(name, f"{name.replace('_', '-')} {shown(value)}"))
@@ -95,8 +100,12 @@ def _policy(report: Report) -> str:
 _POLICY = {"exit_zero": "exit-zero: the exit status is 0 whatever the verdict"}
 
 
-def headline(report: Report) -> str:
-    """The one sentence that says what the model will get."""
+def headline(report: ReportBase) -> str:
+    """The one sentence that says what the model will get (or, of a prediction file,
+    what its metrics are worth)."""
+    if isinstance(report, EvalReport):
+        return report.headline()
+    assert isinstance(report, Report)
     fill = report.fill
     if fill is None:
         if report.mapping is None:
@@ -230,7 +239,9 @@ def _coverage_table(report: Report) -> Table:
     return table
 
 
-def _findings(findings: list[Finding]) -> RenderableType:
+def _findings(findings: list[Finding], *, rows: bool = False) -> RenderableType:
+    """The findings, worst first; ``rows``: the examples are whole rows (eval's), one a
+    line, rather than keys."""
     if not findings:
         return Text("No findings.", style="green")
     text = Text()
@@ -240,7 +251,9 @@ def _findings(findings: list[Finding]) -> RenderableType:
         text.append(f"{mark} {finding.code} ", style=style)
         text.append(f"{finding.name}: ", style="bold")
         text.append(finding.message + "\n")
-        if finding.examples:
+        if finding.examples and rows:
+            text.append(f"    e.g. {_cut(finding.examples[0], 160)}\n", style="dim")
+        elif finding.examples:
             shown = "; ".join(_cut(e, 72) for e in finding.examples[:2])
             text.append(f"    e.g. {shown}\n", style="dim")
     return text
@@ -372,7 +385,7 @@ def console_for(stream: TextIO) -> Console:
     return Console(file=stream, highlight=False, width=UNWRAPPED)
 
 
-def render_plain(report: Report, width: int = UNWRAPPED) -> str:
+def render_plain(report: ReportBase, width: int = UNWRAPPED) -> str:
     """The human report as plain text (no colour, unwrapped by default), e.g. for a file."""
     console = Console(file=io.StringIO(), width=width, color_system=None, highlight=False)
     render_text(report, console)

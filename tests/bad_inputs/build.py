@@ -4,8 +4,9 @@
 
 Each case is a folder passed to ``gramfix check`` (plus ``args``) with ``expect.json``:
 the exit code and either a finding code the report must contain or a text the one-line
-error must contain. Inputs that cannot live in git (100 MB, no read permission, symbolic
-link loops) are made at test time by `runtime_cases`.
+error must contain. The ``pred-`` cases are prediction files, passed to ``gramfix eval``
+(``"command": "eval"`` in ``expect.json``). Inputs that cannot live in git (100 MB, no
+read permission, symbolic link loops) are made at test time by `runtime_cases`.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ class Case:
     expect: str  # a finding code (exit 0/1) or a text of the one-line error (exit 2)
     args: list[str] = field(default_factory=lambda: ["."])  # after "gramfix check"
     without_torch: dict[str, Any] | None = None  # other expectations when torch is absent
+    command: str = "check"  # or "eval" (prediction files)
 
 
 def _json(value: Any) -> bytes:
@@ -245,6 +247,8 @@ def cases() -> list[Case]:
         *_table_cases(),
         # --- the LightGCN graph files (train.txt, test.txt, user index, checkpoint, export) ---
         *_graph_cases(),
+        # --- prediction files (gramfix eval) ---
+        *_prediction_cases(),
         # --- the folder ---
         Case(
             "folder-without-dataset-files",
@@ -255,6 +259,114 @@ def cases() -> list[Case]:
         Case("folder-is-a-file", {"file.txt": b"x\n"}, 2, "not a folder", ["file.txt"]),
         Case(
             "folder-missing", {"notes.txt": b"x\n"}, 2, "no such dataset folder", ["missing-folder"]
+        ),
+    ]
+
+
+PRED = "predictions.tsv"
+PRED_HEADER = b"idx\tH@5\tH@10\tNDCG@5\tNDCG@10\tgold\tpred\tscores\n"
+#: Items B01..B05 of GOOD_SEQUENCES with decoded IDs "alpha one" ... "echo five".
+INDEXING = "item_generative_indexing_tiny.txt"
+WORDS = ["alpha one", "bravo two", "charlie three", "delta four", "echo five"]
+GOOD_INDEXING = "".join(
+    f"B0{i} " + "".join(f"|▁{w}" for w in words.split()) + "\n"
+    for i, words in enumerate(WORDS, start=1)
+)
+#: U1's gold is B04 (items[-1]), predicted first; U2's is B05, missed; two predictions a row.
+GOOD_ROWS = (
+    "U1\t1.0\t1.0\t1.0\t1.0\tdelta four\tdelta four||alpha one\t-0.5||-1.5\n"
+    "U2\t0.0\t0.0\t0.0\t0.0\techo five\talpha one||bravo two\t-0.25||-2.0\n"
+)
+
+
+def _prediction_cases() -> list[Case]:
+    """Prediction files read by ``eval`` (two predictions a row: ``--generate-num 2``)."""
+    args = [PRED, ".", "--generate-num", "2"]
+    good = GOOD_ROWS.encode()
+
+    def pred(label: str, data: bytes, code: int, text: str, *more: str) -> Case:
+        files = {SEQ: GOOD_SEQUENCES.encode(), INDEXING: GOOD_INDEXING.encode(), PRED: data}
+        return Case(f"pred-{label}", files, code, text, [*args, *more], command="eval")
+
+    row = good.split(b"\n")[0]
+    return [
+        pred("good", PRED_HEADER + good, 0, ""),
+        pred("empty-file", b"", 2, "empty file"),
+        pred("header-only", PRED_HEADER, 1, "GE002"),
+        pred("no-header", good, 2, "not a GRAM prediction file"),
+        pred("missing-column", PRED_HEADER + row.rsplit(b"\t", 1)[0] + b"\n", 2, "7 tab-separated"),
+        pred("extra-column", PRED_HEADER + row + b"\tx\n", 2, "9 tab-separated"),
+        pred(
+            "non-float-score",
+            PRED_HEADER + row.replace(b"-1.5", b"high") + b"\n",
+            2,
+            "not a number",
+        ),
+        pred(
+            "non-float-metric",
+            PRED_HEADER + row.replace(b"1.0", b"one", 1) + b"\n",
+            2,
+            "not a number",
+        ),
+        pred("unequal-counts", PRED_HEADER + row + b"||-3.0\n", 2, "2 predictions but 3 scores"),
+        pred("binary", bytes(range(256)) * 8, 2, "NUL byte"),
+        pred(
+            "nul-in-row", PRED_HEADER + row.replace(b"delta", b"del\0ta", 1) + b"\n", 2, "NUL byte"
+        ),
+        pred(
+            "latin1",
+            PRED_HEADER + row.replace(b"alpha", "alph\xe4".encode("latin-1")) + b"\n",
+            2,
+            "not UTF-8",
+        ),
+        pred("utf16", (PRED_HEADER + good).decode().encode("utf-16"), 2, "NUL byte"),
+        pred("bad-total", PRED_HEADER + good + b"hit@10: tensor(abc)\n", 2, "is not a number"),
+        pred(
+            "row-after-totals",
+            PRED_HEADER + b"hit@10: 0.5\n" + good,
+            2,
+            "after the trailing totals",
+        ),
+        pred(
+            "other-generate-num",
+            PRED_HEADER + good,
+            2,
+            "2 predictions in a row",
+            "--generate-num",
+            "3",
+        ),
+        pred("crlf", (PRED_HEADER + good).replace(b"\n", b"\r\n"), 0, ""),
+        pred("bom-header", b"\xef\xbb\xbf" + PRED_HEADER + good, 0, ""),
+        pred("nan-metric", PRED_HEADER + row.replace(b"1.0", b"nan", 1) + b"\n", 1, "GE101"),
+        pred(
+            "edited-total",
+            PRED_HEADER + good + b"hit@1: tensor(0.9000, device='cuda:0')\n",
+            1,
+            "GE101",
+        ),
+        pred("no-item", PRED_HEADER + row.replace(b"alpha one", b"zulu nine") + b"\n", 1, "GE201"),
+        pred(
+            "batched",
+            PRED_HEADER + b"U1\t1.0\t1.0\t1.0\t1.0\tdelta four\t"
+            b"delta four||alpha one||alpha one||bravo two\t-0.5||-1.5||-0.25||-2.0\n",
+            1,
+            "GE001",
+        ),
+        Case(
+            "pred-no-indexing",
+            {SEQ: GOOD_SEQUENCES.encode(), PRED: PRED_HEADER + good},
+            2,
+            "no item_generative_indexing_*.txt",
+            args,
+            command="eval",
+        ),
+        Case(
+            "pred-indexing-empty",
+            {SEQ: GOOD_SEQUENCES.encode(), "empty.txt": b"", PRED: PRED_HEADER + good},
+            2,
+            "no item line",
+            [*args, "--indexing", "empty.txt"],
+            command="eval",
         ),
     ]
 
@@ -391,21 +503,35 @@ def build() -> None:
     if CORPUS.exists():
         shutil.rmtree(CORPUS)
     for case in cases():
-        folder = CORPUS / case.name
-        folder.mkdir(parents=True)
-        for name, data in case.files.items():
-            (folder / name).parent.mkdir(parents=True, exist_ok=True)
-            (folder / name).write_bytes(data)
-        if "folder.json" in case.args:
-            (folder / "folder.json").mkdir()
-            (folder / "folder.json" / ".keep").write_text("a directory where a file is expected\n")
-        if "folder.txt" in case.args:
-            (folder / "folder.txt").mkdir()
-            (folder / "folder.txt" / ".keep").write_text("a directory where a file is expected\n")
-        expect: dict[str, Any] = {"exit": case.exit, "expect": case.expect, "args": case.args}
-        if case.without_torch:
-            expect["without_torch"] = case.without_torch
-        (folder / "expect.json").write_text(json.dumps(expect, indent=2) + "\n")
+        write(case)
+
+
+def write(case: Case) -> None:
+    """One case's folder (replaced if it exists)."""
+    folder = CORPUS / case.name
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    for name, data in case.files.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_bytes(data)
+    if "folder.json" in case.args:
+        (folder / "folder.json").mkdir()
+        (folder / "folder.json" / ".keep").write_text("a directory where a file is expected\n")
+    if "folder.txt" in case.args:
+        (folder / "folder.txt").mkdir()
+        (folder / "folder.txt" / ".keep").write_text("a directory where a file is expected\n")
+    (folder / "expect.json").write_text(json.dumps(expectation(case), indent=2) + "\n")
+
+
+def expectation(case: Case) -> dict[str, Any]:
+    """What ``expect.json`` holds for a case."""
+    expect: dict[str, Any] = {"exit": case.exit, "expect": case.expect, "args": case.args}
+    if case.without_torch:
+        expect["without_torch"] = case.without_torch
+    if case.command != "check":
+        expect["command"] = case.command
+    return expect
 
 
 def runtime_cases(root: Path) -> list[tuple[Path, dict[str, Any]]]:

@@ -32,6 +32,9 @@ class Input(str, Enum):
     USER_INDEX = "user index"  # user_id_to_index.json
     CHECKPOINT = "graph checkpoint"  # lightgcn_data/lightgcn_model*.pt
     EXPORT = "graph export"  # lightgcn_data/lightgcn_item_embeddings.pt, read as an array
+    # What eval reads and establishes:
+    PREDICTIONS = "predictions"
+    PER_USER = "rows of one user"  # the file was written with a test batch of 1
 
     @property
     def absent(self) -> str:
@@ -52,6 +55,9 @@ _ABSENT = {
     Input.USER_INDEX: "no user index (user_id_to_index.json, or --user-index)",
     Input.CHECKPOINT: "no graph checkpoint (lightgcn_data/lightgcn_model*.pt)",
     Input.EXPORT: "no graph export (lightgcn_data/lightgcn_item_embeddings.pt, or --graph-export)",
+    Input.PREDICTIONS: "no prediction file",
+    Input.PER_USER: "the rows hold batches of users (written with a test batch above 1): "
+    "not audited per user (GE001 says so)",
 }
 
 
@@ -67,6 +73,8 @@ class Rule:
     #: Inputs the check needs; without one of them the code is skipped, not passed. In the
     #: order a skipped rule names them (JUnit).
     needs: tuple[Input, ...] = ()
+    #: The command whose report holds its findings (its codes' prefix: GF check, GE eval).
+    command: str = "check"
 
 
 ERROR, WARNING, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO

@@ -1,0 +1,50 @@
+"""GE1xx: the metrics -- do they follow from the predictions, and what exact matching misses."""
+
+from __future__ import annotations
+
+from gramfix.checks.eval.registry import Audited, AuditSpec
+from gramfix.model.report import Finding
+from gramfix.model.rules import Input
+
+
+def run(audit: Audited) -> list[Finding]:
+    r = audit.result
+    c, m = r.counts, r.metrics
+    found = []
+    wrong = [t for t in r.totals if t.agrees is False]
+    parts = []
+    if c.mismatched_rows:
+        parts.append(
+            f"{c.mismatched_rows:,} rows whose own metric values are not what GRAM's formula "
+            "gives for their predictions"
+        )
+    parts += [
+        f"the {t.name} total (line {t.line}) reads {t.reported!r}; the rows give {t.recomputed!r}"
+        for t in wrong
+    ]
+    if parts:
+        found.append(
+            audit.finding("GE101", "; ".join(parts), (c.mismatched_rows or 0) + len(wrong))
+        )
+    if c.near_miss_hits and m.strict is not None and m.item is not None:
+        d = m.item.minus(m.strict)
+        top = min(10, r.generate_num)
+        found.append(
+            audit.finding(
+                "GE102",
+                f"{c.near_miss_hits:,} rows name the gold item in their top {top} only in "
+                f"another surface form: hit@10 {m.strict.hit_10:.4f} strictly, "
+                f"{m.item.hit_10:.4f} on item identity (+{d.hit_10:.4f}); ndcg@10 "
+                f"+{d.ndcg_10:.4f}",
+                c.near_miss_hits,
+            )
+        )
+    return found
+
+
+AUDIT = AuditSpec(
+    "metrics",
+    ("GE101", "GE102"),
+    frozenset({Input.PREDICTIONS, Input.PER_USER}),
+    run,
+)

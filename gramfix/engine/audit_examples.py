@@ -1,0 +1,222 @@
+"""Example rows of what an audit found: the first few rows of each kind, in words.
+
+Each function gets the rows of one block that show a problem (as row positions and the
+arrays the audit computed for them) and returns at most ``room`` examples: the line, the
+user and what is wrong, with the strings as written and the items they name.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+import numpy.typing as npt
+
+from gramfix.engine.lexical import LEVELS, LexicalIndex
+from gramfix.engine.prediction_rows import REPORTED, RowBlock
+
+I64 = npt.NDArray[np.int64]
+F64 = npt.NDArray[np.float64]
+Bools = npt.NDArray[np.bool_]
+
+
+class Example(NamedTuple):
+    """One example row: where, whose, and what."""
+
+    line: int
+    user: str
+    detail: str
+
+
+def example(block: RowBlock, row: int, detail: str) -> Example:
+    user = block.text(int(block.user_start[row]), int(block.user_length[row]))
+    return Example(int(block.lines[row]), user, detail)
+
+
+def gold_text(block: RowBlock, row: int) -> str:
+    return block.text(int(block.gold_start[row]), int(block.gold_length[row]))
+
+
+def pred_text(block: RowBlock, row: int, j: int) -> str:
+    p = int(block.first[row]) + j
+    return block.text(int(block.pred_start[p]), int(block.pred_length[p]))
+
+
+def named(index: LexicalIndex, entry: int) -> str:
+    """The item (or items) an entry names, as examples say it."""
+    names = [index.items[i] for i in index.candidates(entry)]
+    if not names:
+        return "no item"
+    return names[0] if len(names) == 1 else "items " + ", ".join(names[:4])
+
+
+def strings(
+    index: LexicalIndex,
+    block: RowBlock,
+    positions: I64,
+    entries: I64,
+    levels: I64,
+    ambiguous: bool,
+) -> list[Example]:
+    """Predictions (flat positions) that name no item, or several (``ambiguous``)."""
+    row_of = np.searchsorted(block.first, positions, side="right") - 1
+    found = []
+    for position, row in zip(positions.tolist(), row_of.tolist(), strict=True):
+        text = block.text(int(block.pred_start[position]), int(block.pred_length[position]))
+        detail = f"prediction {text!r}"
+        if ambiguous:
+            detail += f" names {named(index, int(entries[position]))} (at level "
+            detail += f"{LEVELS[int(levels[position])]})"
+        found.append(example(block, row, detail))
+    return found
+
+
+def batched(block: RowBlock, rows: I64, generate_num: int) -> list[Example]:
+    """Rows that hold a batch of users."""
+    found = []
+    for row in rows.tolist():
+        count = int(block.counts[row])
+        found.append(
+            example(
+                block,
+                row,
+                f"{count} predictions ({count // generate_num} x generate_num "
+                f"{generate_num}); H@5 {block.reported[row, 0]!r}, H@10 "
+                f"{block.reported[row, 1]!r}",
+            )
+        )
+    return found
+
+
+def undercounts(
+    index: LexicalIndex,
+    block: RowBlock,
+    rows: I64,
+    order: I64,
+    item: I64,
+    gold_entries: I64,
+    near: I64,
+) -> list[Example]:
+    """Rows whose gold item is predicted only in another surface form (``near``: their
+    positions among ``rows``)."""
+    found = []
+    for r in near.tolist():
+        row = int(rows[r])
+        ranks = [k for k, j in enumerate(order[r].tolist()) if item[r, j] == gold_entries[r]]
+        text = pred_text(block, row, int(order[r, ranks[0]]))
+        level = LEVELS[index.resolve(text).level]
+        found.append(
+            example(
+                block,
+                row,
+                f"gold {gold_text(block, row)!r}; prediction {text!r} at rank {ranks[0] + 1} "
+                f"names the same item {named(index, int(gold_entries[r]))} (matched at "
+                f"level {level})",
+            )
+        )
+    return found
+
+
+def duplicates(
+    index: LexicalIndex, block: RowBlock, rows: I64, item: I64, chosen: I64
+) -> list[Example]:
+    """Rows (``chosen`` among ``rows``) where two predictions name one item."""
+    found = []
+    for r in chosen.tolist():
+        row = int(rows[r])
+        first_at: dict[int, int] = {}
+        detail = ""
+        for j, entry in enumerate(item[r].tolist()):
+            if entry < 0:
+                continue
+            if entry in first_at:
+                k = first_at[entry]
+                detail = (
+                    f"predictions {k + 1} {pred_text(block, row, k)!r} and {j + 1} "
+                    f"{pred_text(block, row, j)!r} both name {index.items[entry]}"
+                )
+                break
+            first_at[entry] = j
+        found.append(example(block, row, detail))
+    return found
+
+
+def ties(block: RowBlock, rows: I64, scores: F64, chosen: I64) -> list[Example]:
+    """Rows (``chosen`` among ``rows``) with equal scores."""
+    found = []
+    for r in chosen.tolist():
+        values = scores[r].tolist()
+        repeated = sorted({v for v in values if values.count(v) > 1}, reverse=True)
+        shown = ", ".join(repr(v) for v in repeated[:3])
+        found.append(
+            example(block, int(rows[r]), f"equal scores {shown} (their order is the beam's)")
+        )
+    return found
+
+
+def golds(
+    index: LexicalIndex,
+    block: RowBlock,
+    rows: I64,
+    entries: I64,
+    levels: I64,
+    chosen: I64,
+    ambiguous: bool,
+) -> list[Example]:
+    """Golds (``chosen`` among ``rows``) that name no item, or several (``ambiguous``)."""
+    found = []
+    for r in chosen.tolist():
+        row = int(rows[r])
+        detail = f"gold {gold_text(block, row)!r} names "
+        if ambiguous:
+            detail += f"{named(index, int(entries[r]))} (at level {LEVELS[int(levels[r])]})"
+        else:
+            detail += "no item"
+        found.append(example(block, row, detail))
+    return found
+
+
+def mismatches(block: RowBlock, rows: I64, recomputed: F64, mismatch: Bools) -> list[Example]:
+    """Rows whose written metric values differ from the recomputed ones (``mismatch``:
+    per row and column, each row with at least one)."""
+    found = []
+    for r in range(len(rows)):
+        row = int(rows[r])
+        parts = [
+            f"{REPORTED[c]} written {float(block.reported[row, c])!r}, recomputed "
+            f"{float(recomputed[r, c])!r}"
+            for c in np.flatnonzero(mismatch[r]).tolist()
+        ]
+        found.append(example(block, row, "; ".join(parts)))
+    return found
+
+
+def not_targets(
+    index: LexicalIndex,
+    block: RowBlock,
+    rows: I64,
+    entries: I64,
+    target: I64,
+    chosen: I64,
+    split: str,
+) -> list[Example]:
+    """Golds (``chosen`` among ``rows``) that are not the user's target item."""
+    found = []
+    for r in chosen.tolist():
+        row = int(rows[r])
+        t = int(target[r])
+        wanted = index.items[t] if t >= 0 else "an item not in the indexing file"
+        found.append(
+            example(
+                block,
+                row,
+                f"gold {gold_text(block, row)!r} names {named(index, int(entries[r]))}; the "
+                f"user's {split} target is {wanted}",
+            )
+        )
+    return found
+
+
+def users(block: RowBlock, rows: I64, chosen: I64, what: str) -> list[Example]:
+    """Rows (``chosen`` among ``rows``) whose user is unknown or repeated: ``what``."""
+    return [example(block, int(rows[r]), what) for r in chosen.tolist()]

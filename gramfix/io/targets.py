@@ -1,0 +1,67 @@
+"""Each user's evaluation target, from ``user_sequence.txt``, as GRAM's test loader sets it.
+
+GRAM reads the file as UTF-8 text with universal newlines, cuts each line at its first
+space (user before, items = ``rest.split()``) and keeps the last line of a user. Leave
+one out: the test target is ``items[-1]``, the validation target ``items[-2]``. The
+sequence checks of ``gramfix check`` judge the file itself; this reader only needs the
+targets, so lines GRAM would crash on (no space) simply give no target.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from gramfix.io.source import decode_utf8, describe_os_error, open_input, refuse_binary
+from gramfix.model.errors import InputError
+from gramfix.model.option_types import SPLITS, Split
+
+__all__ = ["SPLITS", "Split", "Targets", "read_targets"]
+
+BLOCK_BYTES = 1 << 22
+_NEWLINE = re.compile("\r\n|\r|\n")
+
+
+@dataclass(frozen=True)
+class Targets:
+    """``{user: target item}``; None for a user with too few items for the split."""
+
+    path: Path
+    split: Split
+    target: dict[str, str | None]
+
+
+def read_targets(path: Path, split: Split = "test") -> Targets:
+    """The target of every user of a sequence file; `InputError` when it is unreadable."""
+    position = -1 if split == "test" else -2
+    need = -position
+    target: dict[str, str | None] = {}
+    pending = b""
+    lines = 0  # lines before ``pending``
+    with open_input(path) as handle:
+        while True:
+            try:
+                data = handle.read(BLOCK_BYTES)
+            except OSError as error:
+                raise InputError(path, describe_os_error(error)) from None
+            if not data:
+                break
+            refuse_binary(path, data, lines)
+            data = pending + data
+            cut = data.rfind(b"\n") + 1  # "\r\n" is never split: the cut follows "\n"
+            head, pending = data[:cut], data[cut:]
+            for line in _NEWLINE.split(decode_utf8(path, head, lines))[:-1]:
+                _add(target, line, position, need)
+            lines += head.count(b"\n")
+        for line in _NEWLINE.split(decode_utf8(path, pending, lines)):
+            _add(target, line, position, need)
+    return Targets(path, split, target)
+
+
+def _add(target: dict[str, str | None], line: str, position: int, need: int) -> None:
+    if " " not in line:
+        return
+    user, rest = line.split(" ", 1)
+    items = rest.split()
+    target[user] = items[position] if len(items) >= need else None

@@ -1,0 +1,84 @@
+"""The report of ``gramfix eval``: the shared report (verdict, findings ...) and the audit.
+
+`EvalReport` is a `gramfix.model.report.ReportBase`: the same verdict, exit code,
+findings and selection as ``check``'s report, rendered by the same renderers; its own
+sections are the audit's (`gramfix.model.eval_sections`).
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from pydantic import Field
+
+from gramfix.model.eval_sections import EvalCounts, EvalMetrics, ExampleRow, Levels, TotalCheck
+from gramfix.model.options import EvalSettings
+from gramfix.model.report import InputsBase, ReportBase
+
+
+class EvalInputs(InputsBase):
+    """The files read (as given, or found in the dataset folder)."""
+
+    predictions: str
+    dataset: str | None
+    indexing: str
+    sequences: str | None = Field(
+        description="user_sequence.txt, for gold-not-target; null when absent."
+    )
+
+
+class EvalReport(ReportBase):
+    """Everything ``gramfix eval`` established about one prediction file."""
+
+    command: ClassVar[str] = "eval"
+
+    settings: EvalSettings
+    inputs: EvalInputs
+    per_user: bool = Field(
+        description="Every row holds one user (a test batch of 1): the per-user figures "
+        "exist. false: rows hold batches; the recomputed metrics and per-user counts are null."
+    )
+    metrics: EvalMetrics
+    counts: EvalCounts
+    levels: Levels
+    totals: list[TotalCheck] = Field(
+        description="The trailing totals, each against the figure the rows give."
+    )
+    examples: dict[str, list[ExampleRow]] = Field(
+        description="Example rows of each finding, by its name (the first rows in the file)."
+    )
+
+    def subject(self) -> str:
+        return self.inputs.predictions
+
+    def headline(self) -> str:
+        """The one sentence that says what the reported metrics are worth."""
+        m, c = self.metrics, self.counts
+        if not self.per_user:
+            return (
+                f"{c.batched_rows:,} of {c.rows:,} rows hold a batch of users: the file cannot "
+                "be audited per user."
+            )
+        if c.rows == 0 or m.strict is None or m.item is None:
+            return "The file holds no prediction row: nothing was audited."
+        mismatch = any(f.name == "metric-mismatch" for f in self.findings)
+        s, i = m.strict, m.item
+        if c.near_miss_hits:
+            sentence = (
+                f"Exact matching under-counts: hit@10 {s.hit_10:.4f} as GRAM counts it, "
+                f"{i.hit_10:.4f} on item identity ({c.near_miss_hits:,} of {c.rows:,} rows "
+                "name the gold in another form)."
+            )
+        elif i != s:
+            sentence = (
+                f"hit@10 {s.hit_10:.4f} as GRAM counts it, {i.hit_10:.4f} on item identity "
+                f"(ndcg@10 {s.ndcg_10:.4f} and {i.ndcg_10:.4f}) over {c.rows:,} rows."
+            )
+        else:
+            sentence = (
+                f"hit@10 {s.hit_10:.4f} and ndcg@10 {s.ndcg_10:.4f} over {c.rows:,} rows: item "
+                "identity gives the same."
+            )
+        if mismatch:
+            sentence += " The file's own metrics do not follow from its predictions."
+        return sentence
