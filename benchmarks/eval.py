@@ -12,7 +12,7 @@ beam scores in ``str`` form, GRAM's row values and ``tensor(...)`` totals. Deter
 
 Then measures, as child processes, interleaved round by round so that every contender
 meets the same load: ``csv.reader`` over the file and nothing else (the issue's bar);
-the audit (`gramfix.evaluate.audit`) with 1 worker thread; with 2; the whole command
+the audit (`gramfix.evaluation.audit`) with 1 worker thread; with 2; the whole command
 (``gramfix eval FILE --indexing ... --format json``: start-up, the audit, the report);
 with ``--naive``, a minimal pure-Python audit (csv, split, float, sort, dict lookups).
 Each figure is the best of ``--repeat`` runs after one warm-up run (the file is then in
@@ -71,7 +71,7 @@ print(rows, strict / rows, identity / rows)
 
 AUDIT = """
 import sys
-from gramfix.evaluate import audit
+from gramfix.evaluation import audit
 result = audit(sys.argv[1], sys.argv[2], threads=int(sys.argv[3]))
 print(result.counts.rows, result.metrics.strict, result.metrics.item)
 """

@@ -18,7 +18,7 @@ from gramfix.engine.gram_metrics import (
     total_tolerance,
 )
 from gramfix.engine.prediction_rows import ReportedTotal
-from gramfix.evaluate import audit, evaluate_file
+from gramfix.evaluation import audit, evaluate_file
 from gramfix.model.errors import InputError, UsageError
 from gramfix.model.eval_report import EvalReport
 from gramfix.model.options import EvalSettings

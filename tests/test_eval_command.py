@@ -14,7 +14,7 @@ import jsonschema
 import pytest
 from markdown_it import MarkdownIt
 
-from gramfix.evaluate import evaluate_file
+from gramfix.evaluation import evaluate_file
 from gramfix.model.eval_report import EvalReport
 from gramfix.model.report import json_schema_text
 from gramfix.model.rules import Severity, rules_of
@@ -345,7 +345,7 @@ def test_an_audit_finding_a_code_it_does_not_own_is_a_bug(
         return [Finding.of("GE301", "not mine", 1)]
 
     spec = AuditSpec("rogue", ("GE204",), frozenset(), rogue)
-    monkeypatch.setattr("gramfix.evaluate.registered", lambda: (*registered(), spec))
+    monkeypatch.setattr("gramfix.evaluation.registered", lambda: (*registered(), spec))
     in_case("clean")
     with pytest.raises(AssertionError, match="rogue found codes it does not own"):
         evaluate_file("predictions.tsv", SHOWN)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from gramfix.evaluate import evaluate_file
+from gramfix.evaluation import evaluate_file
 from tests.conftest import Run
 from tests.eval_cases.build import HERE, SHOWN, cases, write
 

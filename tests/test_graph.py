@@ -319,12 +319,12 @@ def test_a_graph_folder_with_only_one_of_train_and_test_exits_2(
     assert "test.txt: no such file (the graph needs train.txt and test.txt)" in run.err
 
 
-@pytest.mark.parametrize("fmt", ["github", "junit", "sarif", "markdown", "text"])
+@pytest.mark.parametrize("fmt", ["github", "junit", "sarif", "markdown", "text", "html"])
 def test_every_format_carries_the_graph_findings(fmt: str, gramfix: Callable[..., Run]) -> None:
     run = gramfix("check", CASES / "graph-leak-both", "--no-config", "--format", fmt)
     assert run.code == 1
     assert "GF901" in run.out
-    if fmt in ("markdown", "text"):
+    if fmt in ("markdown", "text", "html"):
         assert "LightGCN graph" in run.out
         assert "400 train.txt interactions of 200 users" in run.out
 

@@ -70,7 +70,7 @@ def test_a_report_echoes_the_settings_its_command_takes(
 
 
 def test_the_eval_report_settings_are_the_eval_settings_model() -> None:
-    from gramfix.evaluate import evaluate_file
+    from gramfix.evaluation import evaluate_file
 
     settings = EvalSettings(split="valid", select=("GE1", "GF3"))  # GF3: check's, kept
     report = evaluate_file(

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gramfix.repair import repair_dataset, serialise
+from gramfix.repairing import repair_dataset, serialise
 from tests.cases.build import CATALOGUE
 from tests.conftest import ROOT, Run
 

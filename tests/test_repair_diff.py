@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from gramfix.engine.textdiff import unified_diff
-from gramfix.repair import repair_dataset
+from gramfix.repairing import repair_dataset
 from tests.conftest import ROOT, Run
 from tests.test_real_data import _whole_line_beauty
 from tests.test_repair_properties import datasets

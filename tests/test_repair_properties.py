@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from gramfix import check_dataset
-from gramfix.repair import repair_dataset
+from gramfix.repairing import repair_dataset
 
 DIGITS_ID = st.text(alphabet=string.digits, min_size=10, max_size=10)
 ASIN = st.text(alphabet=string.ascii_uppercase + string.digits, min_size=9, max_size=9).map(

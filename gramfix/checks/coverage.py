@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from array import array
+
 import numpy as np
 import numpy.typing as npt
 
@@ -9,7 +11,7 @@ from gramfix.checks.context import Dataset
 from gramfix.checks.registry import CheckResult, CheckSpec
 from gramfix.model.report import Finding
 from gramfix.model.rules import Input
-from gramfix.model.sections import Counts, Coverage, CoverageView, MissingItem
+from gramfix.model.sections import Counts, Coverage, CoverageView, MissingItem, Unresolved
 from gramfix.model.wording import count
 
 I64 = npt.NDArray[np.int64]
@@ -31,13 +33,32 @@ def _view(counts: dict[str, I64], resolved: Bools) -> CoverageView:
     return CoverageView(all=one("all"), train=one("train"), valid=one("valid"), test=one("test"))
 
 
-def _top_missing(data: Dataset, total: I64, resolved: Bools) -> list[MissingItem]:
-    assert data.sequences is not None
+def _missing(total: I64, resolved: Bools) -> I64:
+    """The items that occur and do not resolve: most interactions first, ties in order of
+    first appearance in the file."""
     missing = np.flatnonzero(~resolved & (total > 0))
-    # Most interactions first; ties in order of first appearance in the file.
-    order = missing[np.lexsort((missing, -total[missing]))][:TOP]
+    return missing[np.lexsort((missing, -total[missing]))]
+
+
+def _top_missing(data: Dataset, total: I64, order: I64) -> list[MissingItem]:
+    assert data.sequences is not None
     names = data.sequences.items.names
-    return [MissingItem(id=names[i], interactions=int(total[i])) for i in order.tolist()]
+    return [MissingItem(id=names[i], interactions=int(total[i])) for i in order[:TOP].tolist()]
+
+
+def _unresolved(data: Dataset, counts: dict[str, I64], order: I64) -> Unresolved:
+    """Every missing item (``order``), for `Report.missing_items_frame`: the IDs, the
+    interactions and the splits it occurs in, without a Python object per number."""
+    assert data.sequences is not None
+    names = data.sequences.items.names
+    splits = np.zeros(len(order), np.uint8)
+    for split, bit in Unresolved.SPLITS:
+        splits[counts[split][order] > 0] |= bit
+    return Unresolved(
+        items=[names[i] for i in order.tolist()],
+        interactions=array("q", counts["all"][order].astype(np.int64).tobytes()),
+        splits=splits.tobytes(),
+    )
 
 
 def check_coverage(data: Dataset) -> CheckResult:
@@ -45,13 +66,14 @@ def check_coverage(data: Dataset) -> CheckResult:
     counts = data.tables.counts
     written, normalised = data.resolved_as_written, data.resolved_normalised
     ka = data.key_analysis
+    absent, left = _missing(counts["all"], written), _missing(counts["all"], normalised)
     coverage = Coverage(
         as_written=_view(counts, written),
         normalised=_view(counts, normalised),
-        top_missing=_top_missing(data, counts["all"], written),
-        top_missing_normalised=_top_missing(data, counts["all"], normalised),
+        top_missing=_top_missing(data, counts["all"], absent),
+        top_missing_normalised=_top_missing(data, counts["all"], left),
         unused_keys=int((ka.target < 0).sum()),
-    )
+    ).keeping(_unresolved(data, counts, absent))
     file = data.name("sequences")
     findings = []
     w, n = coverage.as_written.all, coverage.normalised.all

@@ -23,6 +23,7 @@ from gramfix.engine.cooccurrence import (
     Structure,
     Z,
     clearly_better,
+    edges,
     estimate,
     sample_pairs,
     structure,
@@ -32,7 +33,7 @@ from gramfix.engine.itemorder import id_ranks
 from gramfix.io.embeddings import EmbeddingTable, TableUnavailable
 from gramfix.model.report import EXAMPLES, Finding
 from gramfix.model.rules import Input
-from gramfix.model.sections import EmbeddingStats, Signal, SignalOrder
+from gramfix.model.sections import EmbeddingStats, Signal, SignalHistogram, SignalOrder
 from gramfix.model.wording import count
 
 I64 = npt.NDArray[np.int64]
@@ -202,6 +203,11 @@ class _Check:
             structure=_figure(shape.value),
             best_order=best_name,
             orders=orders,
+            histogram=SignalHistogram(
+                edges=edges(),
+                cooccurring=list(mapped.co_histogram),
+                random=list(mapped.random_histogram),
+            ),
         )
 
     def _judge(

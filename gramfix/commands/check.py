@@ -42,7 +42,8 @@ LAYOUT: list[Any] = [
         type=click.Choice(FORMATS),
         metavar="FORMAT",
         help="text (for people; the default), json, github (workflow commands), junit, "
-        "sarif or markdown (a step summary). With --output the default is json.",
+        "sarif, markdown (a step summary) or html (a self-contained page). With --output "
+        "the default is json.",
     ),
     click.option(
         "--output",

@@ -38,7 +38,8 @@ LAYOUT: list[Any] = [
         type=click.Choice(FORMATS),
         metavar="FORMAT",
         help="text (for people; the default), json, github (workflow commands), junit, "
-        "sarif or markdown (a step summary). With --output the default is json.",
+        "sarif, markdown (a step summary) or html (a self-contained page). With --output "
+        "the default is json.",
     ),
     click.option(
         "--output",
@@ -78,7 +79,7 @@ def eval(
     Exit status: 0 no failing finding (or --exit-zero), 1 failing findings, 2
     unreadable input, wrong options or configuration, 3 a bug in gramfix.
     """
-    from gramfix.evaluate import evaluate_file  # numpy and the audit: only to run
+    from gramfix.evaluation import evaluate_file  # numpy and the audit: only to run
     from gramfix.io.discover import locate_eval
 
     options = resolved(given, config_file, no_config)

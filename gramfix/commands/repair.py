@@ -14,7 +14,7 @@ from gramfix.model.flag import REPAIR
 from gramfix.model.repair_report import RepairReport
 
 if TYPE_CHECKING:
-    from gramfix.repair import Plan
+    from gramfix.repairing import Plan
 
 LAYOUT: list[Any] = [
     "dataset",
@@ -85,7 +85,7 @@ def repair(
     reaches a passing mapping (nothing written), 2 unreadable input or wrong options,
     3 a bug in gramfix.
     """
-    from gramfix.repair import exit_code, repair_dataset  # numpy and the checks: only to run
+    from gramfix.repairing import exit_code, repair_dataset  # numpy and the checks: only to run
 
     if show_diff and output_format == "json":
         raise UsageError("--diff is for people; with --format json the changes are in the report")

@@ -5,7 +5,7 @@ turned into the eval report's sections (`gramfix.model.eval_sections`).
 counters only: `measure` a block (pure, safe in worker threads;
 `gramfix.engine.audit_rows`), `merge` the parts in file order, `finish`. Memory is the
 lexical index, the targets and the counters, whatever the file's size. Reading the
-file and running the threads is `gramfix.evaluate.audit`.
+file and running the threads is `gramfix.evaluation.audit`.
 """
 
 from __future__ import annotations

@@ -66,6 +66,8 @@ MIN_PAIRS = 30
 #: or more stays within +-0.005 (Gaussian, uniform, unit-norm; 2 to 512 columns); tables
 #: built from Beauty's co-occurrence give 0.04 to 0.21, with 0.005 of sampling spread.
 STRUCTURE = 0.025
+#: Bins of the cosine histograms over [-1, 1] (0.05 wide): fixed, so reports compare.
+BINS = 40
 _CHUNK_BYTES = 1 << 25
 _LARGE_TABLE = 1 << 28  # tables above this are read in row order (they may not be cached)
 
@@ -99,6 +101,9 @@ class Estimate:
     #: Standard error of the effect as an estimate of this table's effect over all the
     #: dataset's pairs: what drawing other pairs would change.
     sampling_error: float
+    #: The cosines of the pairs counted in `BINS` equal bins over [-1, 1].
+    co_histogram: tuple[int, ...] = (0,) * BINS
+    random_histogram: tuple[int, ...] = (0,) * BINS
 
     @property
     def ratio(self) -> float:
@@ -245,7 +250,20 @@ def estimate(rows: Rows, item_rows: I64, pairs: Pairs) -> Estimate:
         (c - r) / spread,
         float(np.sqrt(against_noise)) / spread,
         float(np.sqrt(sampling)) / spread,
+        histogram(co),
+        histogram(rnd),
     )
+
+
+def histogram(cosines: F64) -> tuple[int, ...]:
+    """Counts of ``cosines`` in `BINS` equal bins over [-1, 1] (1.0 in the last)."""
+    counts, _ = np.histogram(cosines, bins=BINS, range=(-1.0, 1.0))
+    return tuple(counts.tolist())
+
+
+def edges() -> list[float]:
+    """The bin edges of `histogram`, from -1 to 1."""
+    return [round(-1.0 + 2.0 * i / BINS, 6) for i in range(BINS + 1)]
 
 
 def _noise_variance(values: F64, rows_a: I64, rows_b: I64) -> float:

@@ -1,4 +1,5 @@
-"""Reading ``item_id_to_gcn_index.json`` (or ``.pkl``) exactly as GRAM-C reads it.
+"""Reading ``item_id_to_gcn_index.json`` (or ``.pkl``) exactly as GRAM-C reads it, and
+writing it as GRAM-C's own files are written (`serialise`).
 
 GRAM-C calls ``json.load`` on the file (UTF-8 text), which accepts some things a strict
 parser refuses (``NaN``, integers of any size) and silently keeps the last of two equal
@@ -249,3 +250,36 @@ def read_pickled_dict(data: bytes) -> Any:
 
 #: A mapping is a flat dict; far deeper nesting is an attack on the unpickler.
 _MAX_NESTING = 100
+
+
+def serialise(entries: dict[str, Any], *, pickled: bool = False) -> bytes:
+    """The mapping as the trainer's own files are written.
+
+    JSON: byte-identical to ``json.dump(entries, f, indent=2, ensure_ascii=False)`` plus a
+    final newline, except that a lone surrogate in a key (valid in a JSON string, not in
+    UTF-8) is written as its ``\\udXXXX`` escape so the file stays UTF-8 that json.load
+    reads. orjson writes it when it can (str -> int with 64-bit ints, valid Unicode).
+    ``pickled``: a plain pickled dict, for a mapping the trainer loads with pickle.
+    """
+    if pickled:
+        return pickle.dumps(entries, protocol=4)
+    try:
+        data = orjson.dumps(entries, option=orjson.OPT_INDENT_2)
+    except (orjson.JSONEncodeError, TypeError):
+        text = json.dumps(entries, indent=2, ensure_ascii=False)
+        data = text.encode("utf-8", "backslashreplace")  # only lone surrogates need it
+    return data + b"\n"
+
+
+def verify_serialised(data: bytes, entries: dict[str, Any], *, pickled: bool = False) -> None:
+    """Re-read what is about to be written as the trainer will: it must be exactly the
+    planned mapping, keys, values and order."""
+    if pickled:
+        parsed = read_pickled_dict(data)
+    else:
+        try:
+            parsed = orjson.loads(data)
+        except orjson.JSONDecodeError:  # what only json.load takes (surrogate escapes)
+            parsed = json.loads(data.decode("utf-8"))
+    if parsed != entries or list(parsed) != list(entries):
+        raise AssertionError("the serialised mapping does not read back as planned")

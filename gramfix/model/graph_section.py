@@ -11,6 +11,7 @@ from typing import Literal
 from pydantic import Field
 
 from gramfix.model.base import FrozenModel
+from gramfix.model.wording import count
 
 Alignment = Literal["proven", "mismatch", "not judged"]
 TestHolds = Literal[
@@ -89,3 +90,62 @@ class GraphStats(FrozenModel):
     )
     checkpoint: GraphCheckpoint | None = None
     export: GraphExport | None = None
+
+    def rows(self) -> list[tuple[str, str]]:
+        """The section as (label, sentence) rows, for every format that shows it."""
+        g = self
+        names = ", ".join(f.rsplit("/", 1)[-1] for f in g.files)
+        rows = [
+            ("files", names),
+            (
+                "graph",
+                f"{g.users:,} users, {g.items:,} items, {g.interactions:,} interactions; "
+                f"test.txt {g.test_interactions:,} ({g.test_holds})",
+            ),
+            ("alignment", g.alignment_text),
+        ]
+        if g.leaked_interactions is None:
+            leakage = "not judged (the alignment is not proven)"
+        elif g.leaked_interactions:
+            leakage = (
+                count(g.leaked_interactions, "train.txt interaction", "train.txt interactions")
+                + f" of {count(g.leaked_users or 0, 'user', 'users')} "
+                f"{'leaks' if g.leaked_interactions == 1 else 'leak'} a validation or test target"
+            )
+        else:
+            leakage = "none: no train.txt line holds its user's validation or test target"
+        rows.append(("leakage", leakage))
+        if g.validation_only_items or g.users_left_out:
+            rows.append(
+                (
+                    "left out",
+                    count(g.validation_only_items, "validation-only item", "validation-only items")
+                    + f", {count(g.users_left_out, 'user', 'users')} with fewer than 3 items",
+                )
+            )
+        c = g.checkpoint
+        if c is not None:
+            facts = [
+                f"epoch {c.epoch}" if c.epoch is not None else None,
+                f"n_items {c.n_items:,}" if c.n_items is not None else None,
+                f"recall {c.recall:.4f}" if c.recall is not None else None,
+            ]
+            more = f" (the last of {c.checkpoints})" if c.checkpoints > 1 else ""
+            rows.append(
+                (
+                    "checkpoint",
+                    f"{c.file.rsplit('/', 1)[-1]}{more}: " + ", ".join(f for f in facts if f),
+                )
+            )
+        e = g.export
+        if e is not None:
+            shape = f"{e.rows:,} x {e.dim}" if e.rows is not None else "not a table"
+            needs = f" (the graph needs {e.expected_rows:,})" if e.expected_rows else ""
+            installed = {
+                "yes": "installed: GRAM-C reads these rows",
+                "no": "NOT installed: GRAM-C reads another table",
+                "no table": "NOT installed: no table for GRAM-C",
+                "unknown": "installed table not readable here",
+            }[e.installed]
+            rows.append(("export", f"{shape}{needs}; {installed}"))
+        return rows

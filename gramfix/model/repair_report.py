@@ -7,7 +7,9 @@ from typing import Literal
 from pydantic import Field
 
 from gramfix.model.base import FrozenModel
-from gramfix.model.report import Finding
+from gramfix.model.options import Settings
+from gramfix.model.policy import fill_conditions, item_conditions
+from gramfix.model.report import EXAMPLES, Finding, Report
 from gramfix.model.sections import FillView, KeyExample, MissingItem
 
 Status = Literal["written", "nothing-to-repair", "refused", "planned"]
@@ -64,3 +66,45 @@ class RepairReport(FrozenModel):
         default_factory=list,
         description="The thresholds set (none: nothing may stay missing), on the result.",
     )
+
+
+def still_missing(after: Report) -> StillMissing | None:
+    """The items the repaired mapping (checked as ``after``) leaves unresolved."""
+    if after.coverage is None:
+        return None
+    counts = after.coverage.as_written.all
+    if counts.items_resolved == counts.items:
+        return None
+    return StillMissing(
+        items=counts.items - counts.items_resolved,
+        of_items=counts.items,
+        interactions=counts.interactions - counts.interactions_resolved,
+        of_interactions=counts.interactions,
+        examples=after.coverage.top_missing[:EXAMPLES],
+    )
+
+
+def thresholds(after: Report, settings: Settings) -> list[Threshold]:
+    """check's conditions, measured on what the trainer will read: the repaired mapping."""
+    if after.coverage is None or after.fill is None:
+        return []
+    conditions = item_conditions(after.coverage.as_written.all, settings)
+    conditions += fill_conditions(after.fill.as_written, settings)
+    return [
+        Threshold(name=c.name, required=c.required, actual=c.actual, passed=c.passed)
+        for c in conditions
+    ]
+
+
+class RepairRefused(Exception):
+    """`gramfix.RepairPlan.write` on a plan that blocking findings refuse: nothing was
+    written. ``report`` is the repair report; the message names each blocking finding."""
+
+    def __init__(self, report: RepairReport) -> None:
+        self.report = report
+        lines = [f"the repair of {report.mapping} is refused; nothing was written"]
+        lines += [f"  {f.code} {f.name}: {f.message}" for f in report.blockers]
+        super().__init__("\n".join(lines))
+
+    def __reduce__(self) -> tuple[type[RepairRefused], tuple[RepairReport]]:
+        return RepairRefused, (self.report,)

@@ -11,7 +11,7 @@ kept as a golden file.
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 from pydantic import Field, model_validator
 
@@ -29,6 +29,9 @@ from gramfix.model.sections import (
     MappingStats,
     SequenceStats,
 )
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 SCHEMA_VERSION = 1
 EXAMPLES = 5
@@ -174,6 +177,91 @@ class Report(ReportBase):
     def subject(self) -> str:
         i = self.inputs
         return i.dataset or i.sequences or i.mapping or "."
+
+    def headline(self) -> str:
+        """The one sentence that says what the model will get (the reports' first line)."""
+        from gramfix.model.headline import headline
+
+        return headline(self)
+
+    def raise_for_verdict(self) -> Report:
+        """This report, or `CheckFailed` when the check fails.
+
+        It fails exactly when ``gramfix check`` exits 1: the verdict is ``fail`` and the
+        settings do not say ``exit-zero`` (a report-only rollout, which warns instead).
+        """
+        if self.exit_code() is ExitCode.FINDINGS:
+            raise CheckFailed(self)
+        if self.verdict == "fail":
+            import warnings
+
+            from gramfix.model.display import failure
+
+            warnings.warn(f"{failure(self)} (exit-zero: not raised)", stacklevel=2)
+        return self
+
+    def findings_frame(self) -> pd.DataFrame:
+        """The findings as a pandas frame: ``code``, ``name``, ``severity``, ``count``,
+        ``message``, ``file``, ``line``, ``examples`` (needs ``gramfix[pandas]``)."""
+        from gramfix.model.frames import findings_frame
+
+        return findings_frame(self)
+
+    def coverage_frame(self) -> pd.DataFrame:
+        """Coverage per ``split`` (all, train, valid, test) and ``view`` (``as_written``,
+        ``normalised``: after the safe key fixes, ``complete``): ``items``,
+        ``items_resolved``, ``interactions``, ``interactions_resolved``."""
+        from gramfix.model.frames import coverage_frame
+
+        return coverage_frame(self)
+
+    def fill_frame(self) -> pd.DataFrame:
+        """Recent-window fill per ``split`` (train, valid, test) and ``view`` (as
+        `coverage_frame`): ``samples``, ``slots``, ``resolved_slots``, ``fill``,
+        ``dead_samples``, ``padded_fill``."""
+        from gramfix.model.frames import fill_frame
+
+        return fill_frame(self)
+
+    def missing_items_frame(self) -> pd.DataFrame:
+        """Every item unresolved as written, most interactions first: ``item``,
+        ``interactions``, ``splits`` (those it occurs in: ``train,valid,test``).
+
+        The full list is kept on the report object, not in its JSON: a report read back
+        from JSON raises ValueError here (its ``coverage.top_missing`` has the top 10).
+        """
+        from gramfix.model.frames import missing_items_frame
+
+        return missing_items_frame(self)
+
+    def __repr__(self) -> str:
+        from gramfix.model.display import short_repr
+
+        return short_repr(self)
+
+    __str__ = __repr__
+
+    def _repr_html_(self) -> str:
+        """What a notebook shows: verdict, headline, fill per split, findings."""
+        from gramfix.model.display import notebook_html
+
+        return notebook_html(self)
+
+
+class CheckFailed(Exception):
+    """The check failed (`Report.raise_for_verdict`, `gramfix.preflight`).
+
+    ``report`` is the whole report; the message is its headline and failing findings.
+    """
+
+    def __init__(self, report: Report) -> None:
+        from gramfix.model.display import failure
+
+        self.report = report
+        super().__init__(failure(report))
+
+    def __reduce__(self) -> tuple[type[CheckFailed], tuple[Report]]:
+        return CheckFailed, (self.report,)
 
 
 def summarise(findings: list[Finding]) -> Summary:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from array import array
+from dataclasses import dataclass
+from typing import ClassVar, Literal
 
-from pydantic import Field
+from pydantic import Field, PrivateAttr
 
 from gramfix.model.base import FrozenModel
 
@@ -73,12 +75,49 @@ class MissingItem(FrozenModel):
     interactions: int
 
 
+@dataclass(frozen=True)
+class Unresolved:
+    """Every sequence item the mapping does not resolve as written, most interactions
+    first (ties in order of first appearance, as ``top_missing``).
+
+    It stays on the report object and out of its JSON, which keeps the few that matter
+    (``top_missing``): a broken mapping of a large catalogue leaves millions unresolved.
+    The columns are compact: the IDs (strings the sequences already hold), the counts
+    as 64-bit integers, and per item the splits it occurs in as bits (`SPLITS`).
+    """
+
+    #: The bit of each split in ``splits``.
+    SPLITS: ClassVar[tuple[tuple[str, int], ...]] = (("train", 1), ("valid", 2), ("test", 4))
+
+    items: list[str]
+    interactions: array[int]  # typecode "q"
+    splits: bytes
+
+    @classmethod
+    def labels(cls) -> list[str]:
+        """The splits of each value of a ``splits`` byte, as ``train,valid,test``."""
+        return [",".join(n for n, bit in cls.SPLITS if mask & bit) for mask in range(8)]
+
+
 class Coverage(FrozenModel):
     as_written: CoverageView
     normalised: CoverageView = Field(description="After every applicable, safe key fix.")
     top_missing: list[MissingItem]
     top_missing_normalised: list[MissingItem]
     unused_keys: int = Field(description="Keys that match no sequence item even after fixes.")
+    _unresolved: Unresolved | None = PrivateAttr(None)
+
+    @property
+    def unresolved(self) -> Unresolved | None:
+        """Every item unresolved as written, when this section was computed in this
+        process (None when it was read back from JSON, which holds ``top_missing``)."""
+        return self._unresolved
+
+    def keeping(self, unresolved: Unresolved) -> Coverage:
+        """This section with every unresolved item attached (never in the JSON)."""
+        kept = self.model_copy()
+        kept._unresolved = unresolved
+        return kept
 
 
 class FillSplit(FrozenModel):
@@ -114,6 +153,17 @@ class SignalOrder(FrozenModel):
     ratio: float
 
 
+class SignalHistogram(FrozenModel):
+    """The sampled pairs' cosine similarities, counted in fixed bins over [-1, 1]."""
+
+    edges: list[float] = Field(
+        description="Bin edges from -1 to 1: bin i holds [edges[i], edges[i+1]), the last "
+        "bin also 1."
+    )
+    cooccurring: list[int] = Field(description="Co-occurring pairs per bin.")
+    random: list[int] = Field(description="Random pairs per bin.")
+
+
 class Signal(FrozenModel):
     """Are rows of items that follow each other in user histories closer than random pairs?"""
 
@@ -141,6 +191,11 @@ class Signal(FrozenModel):
         description="Other lookups tried: rows shifted by one always, other item orders when "
         "the mapping's own shows no strong signal; none when the LightGCN graph proves the "
         "rows (the graph section's alignment is proven and the installed table is its export)."
+    )
+    histogram: SignalHistogram | None = Field(
+        None,
+        description="The distributions behind cooccurring and random, from the same sample "
+        "(null only in reports written before it was added).",
     )
 
 

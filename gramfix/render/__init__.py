@@ -6,7 +6,7 @@ from __future__ import annotations
 from gramfix.model.report import ReportBase
 
 #: Every ``--format``; all but text are machine formats.
-FORMATS = ("text", "json", "github", "junit", "sarif", "markdown")
+FORMATS = ("text", "json", "github", "junit", "sarif", "markdown", "html")
 
 
 def render(report: ReportBase, output_format: str) -> str:
@@ -35,4 +35,8 @@ def render(report: ReportBase, output_format: str) -> str:
         from gramfix.render.markdown import render_markdown
 
         return render_markdown(report)
+    if output_format == "html":
+        from gramfix.render.html import render_html
+
+        return render_html(report)
     raise ValueError(f"unknown output format {output_format!r}")

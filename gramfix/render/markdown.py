@@ -11,11 +11,11 @@ import re
 
 from gramfix.model.eval_report import EvalReport
 from gramfix.model.eval_sections import METRICS, MetricValues
+from gramfix.model.headline import headline
 from gramfix.model.policy import share_text
 from gramfix.model.report import Finding, Report, ReportBase
 from gramfix.model.rules import Severity
 from gramfix.model.sections import Fill, FillSplit
-from gramfix.render.text import graph_rows, headline
 
 _MARK = {Severity.ERROR: "❌", Severity.WARNING: "⚠️", Severity.INFO: "ℹ️"}
 _SPECIAL = re.compile(r"([\\`*_\[\]|#~])")
@@ -53,7 +53,7 @@ def render_markdown(report: ReportBase) -> str:
         lines += _fill(report.fill)
     if isinstance(report, Report) and report.graph is not None:
         lines += [f"| LightGCN graph | {cell(report.graph.folder or '')} |", "|---|---|"]
-        lines += [f"| {label} | {cell(text)} |" for label, text in graph_rows(report.graph)]
+        lines += [f"| {label} | {cell(text)} |" for label, text in report.graph.rows()]
         lines.append("")
     if isinstance(report, EvalReport) and report.metrics.strict is not None:
         lines += _metrics(report)

@@ -11,14 +11,11 @@ from rich.table import Table
 from rich.text import Text
 
 from gramfix.model.eval_report import EvalReport
-from gramfix.model.flag import shown
-from gramfix.model.graph_section import GraphStats
-from gramfix.model.options import flag
+from gramfix.model.headline import headline, hint, policy
 from gramfix.model.policy import share_text
 from gramfix.model.report import Finding, Report, ReportBase
 from gramfix.model.rules import Severity
 from gramfix.model.sections import Counts, EmbeddingStats, Fill, FillSplit, MappingStats
-from gramfix.model.wording import count
 
 #: The width of output that is not a terminal: wide enough that no line of a report is
 #: ever wrapped (rich wraps at 80 columns when it cannot ask a terminal).
@@ -72,102 +69,15 @@ def _verdict(report: ReportBase) -> Text:
     )
     text.append(counts)
     text.append(f"  {report.subject()}\n", style="dim")
-    policy = _policy(report)
-    if policy:
-        text.append(policy + "\n", style="dim")
+    judged = policy(report)
+    if judged:
+        text.append(judged + "\n", style="dim")
     text.append(headline(report) + "\n", style="bold")
-    hint = _hint(report) if isinstance(report, Report) else ""
-    if hint:
-        text.append(hint + "\n")
+    then = hint(report)
+    if then:
+        text.append(then + "\n")
     text.rstrip()
     return text
-
-
-def _policy(report: ReportBase) -> str:
-    """The settings that judged the report, when they are not the defaults."""
-    s = report.settings
-    parts = []
-    for name, info in type(s).model_fields.items():
-        value = getattr(s, name)
-        if flag(name).policy and value != info.default:
-            parts.append(_POLICY.get(name, f"{name.replace('_', '-')} {shown(value)}"))
-    if report.inputs.config:
-        parts.append(f"config {report.inputs.config}")
-    return "; ".join(parts)
-
-
-#: Settings the policy line says in words of their own.
-_POLICY = {"exit_zero": "exit-zero: the exit status is 0 whatever the verdict"}
-
-
-def headline(report: ReportBase) -> str:
-    """The one sentence that says what the model will get (or, of a prediction file,
-    what its metrics are worth)."""
-    if isinstance(report, EvalReport):
-        return report.headline()
-    assert isinstance(report, Report)
-    fill = report.fill
-    if fill is None:
-        if report.mapping is None:
-            return "No GRAM-C mapping here: the collaborative prefix was not checked."
-        if any(f.code == "GF002" and f.severity is Severity.ERROR for f in report.findings):
-            return (
-                "No user_sequence.txt: the mapping's coverage and fill are unknown, so it "
-                "cannot pass (GF002)."
-            )
-        return "No sequences here: the mapping could not be checked against the item IDs."
-    splits = [fill.as_written.train, fill.as_written.valid, fill.as_written.test]
-    slots = sum(s.slots for s in splits)
-    hits = sum(s.resolved_slots for s in splits)
-    dead = sum(s.dead_samples for s in splits)
-    samples = sum(s.samples for s in splits)
-    if slots and hits == 0:
-        return "GRAM-C will train as plain GRAM: every collaborative prefix is a zero vector."
-    if any(f.code == "GF609" for f in report.findings):
-        # Every prefix that reaches a row reads noise: worse than a partial fill.
-        return (
-            "GRAM-C will train on noise: the embedding table carries no collaborative "
-            "signal (a placeholder, not trained embeddings)."
-        )
-    if any(f.code == "GF906" for f in report.findings):
-        return (
-            "GRAM-C will not train on the trained graph table: the export of the LightGCN "
-            "graph is not the table it reads (GF906)."
-        )
-    if any(f.code == "GF901" for f in report.findings):
-        return (
-            "GRAM-C's table was trained on the validation and test targets: every metric "
-            "it reports is inflated (GF901)."
-        )
-    if any(f.code == "GF611" and f.severity is Severity.ERROR for f in report.findings):
-        return (
-            "The embedding table could not be judged: too few co-occurring item pairs to "
-            "tell its rows from noise (GF611)."
-        )
-    if hits < slots:
-        return (
-            f"{hits / slots:.1%} of the recent-item slots reach an embedding row; "
-            f"{dead:,} of {samples:,} samples get a zero prefix."
-        )
-    return "Every recent-item slot of every sample reaches an embedding row."
-
-
-def _hint(report: Report) -> str:
-    if report.fill is None or report.mapping is None:
-        return ""
-    written, fixed = report.fill.as_written, report.fill.normalised
-    improves = any(
-        getattr(fixed, s).resolved_slots > getattr(written, s).resolved_slots
-        for s in ("train", "valid", "test")
-    )
-    if not improves:
-        return ""
-    blocked = report.mapping.conflicts > 0 or any(
-        f.severity is Severity.ERROR and f.code.startswith("GF2") for f in report.findings
-    )
-    if blocked:
-        return "Safe key fixes exist, but repair is blocked by the errors below."
-    return "`gramfix repair` can fix the keys without touching a value (see the fill after fixes)."
 
 
 def _fill_table(fill: Fill) -> Table:
@@ -286,69 +196,10 @@ def _dataset_tables(report: Report) -> list[RenderableType]:
         graph = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False, header_style="bold")
         graph.add_column("LightGCN graph", no_wrap=True)
         graph.add_column(report.graph.folder or "", justify="left")
-        for label, text in graph_rows(report.graph):
+        for label, text in report.graph.rows():
             graph.add_row(label, text)
         parts.append(graph)
     return parts
-
-
-def graph_rows(g: GraphStats) -> list[tuple[str, str]]:
-    """The graph section as (label, sentence) rows, for every format that shows it."""
-    names = ", ".join(f.rsplit("/", 1)[-1] for f in g.files)
-    rows = [
-        ("files", names),
-        (
-            "graph",
-            f"{g.users:,} users, {g.items:,} items, {g.interactions:,} interactions; "
-            f"test.txt {g.test_interactions:,} ({g.test_holds})",
-        ),
-        ("alignment", g.alignment_text),
-    ]
-    if g.leaked_interactions is None:
-        leakage = "not judged (the alignment is not proven)"
-    elif g.leaked_interactions:
-        leakage = (
-            f"{count(g.leaked_interactions, 'train.txt interaction', 'train.txt interactions')}"
-            f" of {count(g.leaked_users or 0, 'user', 'users')} "
-            f"{'leaks' if g.leaked_interactions == 1 else 'leak'} a validation or test target"
-        )
-    else:
-        leakage = "none: no train.txt line holds its user's validation or test target"
-    rows.append(("leakage", leakage))
-    if g.validation_only_items or g.users_left_out:
-        rows.append(
-            (
-                "left out",
-                f"{count(g.validation_only_items, 'validation-only item', 'validation-only items')}"
-                f", {count(g.users_left_out, 'user', 'users')} with fewer than 3 items",
-            )
-        )
-    c = g.checkpoint
-    if c is not None:
-        facts = [
-            f"epoch {c.epoch}" if c.epoch is not None else None,
-            f"n_items {c.n_items:,}" if c.n_items is not None else None,
-            f"recall {c.recall:.4f}" if c.recall is not None else None,
-        ]
-        more = f" (the last of {c.checkpoints})" if c.checkpoints > 1 else ""
-        rows.append(
-            (
-                "checkpoint",
-                f"{c.file.rsplit('/', 1)[-1]}{more}: " + ", ".join(f for f in facts if f),
-            )
-        )
-    e = g.export
-    if e is not None:
-        shape = f"{e.rows:,} x {e.dim}" if e.rows is not None else "not a table"
-        needs = f" (the graph needs {e.expected_rows:,})" if e.expected_rows else ""
-        installed = {
-            "yes": "installed: GRAM-C reads these rows",
-            "no": "NOT installed: GRAM-C reads another table",
-            "no table": "NOT installed: no table for GRAM-C",
-            "unknown": "installed table not readable here",
-        }[e.installed]
-        rows.append(("export", f"{shape}{needs}; {installed}"))
-    return rows
 
 
 def _embeddings_table(e: EmbeddingStats) -> Table:

@@ -1,9 +1,9 @@
 """The registered audits of ``eval``: what each may find, and what it needs.
 
-The audit of a prediction file (`gramfix.evaluate.audit`) runs once and counts
+The audit of a prediction file (`gramfix.evaluation.audit`) runs once and counts
 everything; each module here turns one concern of its result into findings of the GE
 codes it owns (each code has exactly one owner, as check's have). The report builder
-(`gramfix.evaluate.build_eval_report`) is a loop over `registered()`; ``checked``, the
+(`gramfix.evaluation.build_eval_report`) is a loop over `registered()`; ``checked``, the
 JUnit skip reasons and the README's rule table derive from the same entries and the
 catalogue.
 """

@@ -12,27 +12,31 @@ wrong values always are. Otherwise nothing is written and the blocking findings 
 
 from __future__ import annotations
 
-import json
-import pickle
+import functools
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import orjson
 
 from gramfix.checks.context import Dataset
 from gramfix.checks.key_formats import check_duplicate_keys
 from gramfix.engine.keys import FIXES, Family, show
 from gramfix.engine.textdiff import unified_diff
-from gramfix.io.discover import locate
-from gramfix.io.mapping import Mapping, read_pickled_dict
+from gramfix.io.discover import DatasetFiles, locate
+from gramfix.io.mapping import Mapping, serialise, verify_serialised
 from gramfix.io.source import read_bytes
 from gramfix.io.write import refuse_in_place, replace_keeping_backup, write_atomic, write_new
 from gramfix.model.errors import ExitCode, UsageError
 from gramfix.model.options import Settings
-from gramfix.model.policy import fill_conditions, item_conditions
-from gramfix.model.repair_report import Change, RepairReport, Status, StillMissing, Threshold
+from gramfix.model.repair_report import (
+    Change,
+    RepairRefused,
+    RepairReport,
+    Status,
+    still_missing,
+    thresholds,
+)
 from gramfix.model.report import EXAMPLES, Finding, Report
 from gramfix.model.rules import Severity
 from gramfix.model.sections import KeyExample
@@ -133,39 +137,6 @@ def _same_value(a: Any, b: Any) -> bool:
     return type(a) is type(b) and bool(a == b)
 
 
-def serialise(entries: dict[str, Any], *, pickled: bool = False) -> bytes:
-    """The mapping as the trainer's own files are written.
-
-    JSON: byte-identical to ``json.dump(entries, f, indent=2, ensure_ascii=False)`` plus a
-    final newline, except that a lone surrogate in a key (valid in a JSON string, not in
-    UTF-8) is written as its ``\\udXXXX`` escape so the file stays UTF-8 that json.load
-    reads. orjson writes it when it can (str -> int with 64-bit ints, valid Unicode).
-    ``pickled``: a plain pickled dict, for a mapping the trainer loads with pickle.
-    """
-    if pickled:
-        return pickle.dumps(entries, protocol=4)
-    try:
-        data = orjson.dumps(entries, option=orjson.OPT_INDENT_2)
-    except (orjson.JSONEncodeError, TypeError):
-        text = json.dumps(entries, indent=2, ensure_ascii=False)
-        data = text.encode("utf-8", "backslashreplace")  # only lone surrogates need it
-    return data + b"\n"
-
-
-def verify_serialised(data: bytes, entries: dict[str, Any], *, pickled: bool = False) -> None:
-    """Re-read what is about to be written as the trainer will: it must be exactly the
-    planned mapping, keys, values and order."""
-    if pickled:
-        parsed = read_pickled_dict(data)
-    else:
-        try:
-            parsed = orjson.loads(data)
-        except orjson.JSONDecodeError:  # what only json.load takes (surrogate escapes)
-            parsed = json.loads(data.decode("utf-8"))
-    if parsed != entries or list(parsed) != list(entries):
-        raise AssertionError("the serialised mapping does not read back as planned")
-
-
 def summarise_plan(plan: Plan) -> list[Change]:
     """Renamed keys grouped by family, with examples."""
     renamed = np.array(
@@ -185,6 +156,165 @@ def summarise_plan(plan: Plan) -> list[Change]:
         fix = FIXES[kind] or ""
         changes.append(Change(family=kind.label, count=len(positions), fix=fix, examples=examples))
     return changes
+
+
+@dataclass(frozen=True)
+class RepairPlan:
+    """A planned repair (`gramfix.repair`): inspect it, then write it -- or do not.
+
+    Nothing is written until `write` is called. ``report`` is what ``gramfix repair
+    --dry-run`` reports, ``diff`` the change as a patch, ``after`` the check of the
+    repaired mapping, ``ok`` whether it may be written at all.
+    """
+
+    files: DatasetFiles
+    settings: Settings
+    plan: Plan = field(repr=False)
+    #: The mapping's bytes when it was planned: the diff starts from them, and `write`
+    #: refuses to write over a mapping that has changed since.
+    original: bytes | None = field(default=None, repr=False)
+
+    def __repr__(self) -> str:
+        plan, state = self.plan, "may be written" if self.ok else "refused"
+        return (
+            f"<RepairPlan of {self.mapping.as_posix()}: {plan.renamed:,} keys renamed, "
+            f"{plan.collapsed:,} collapsed; {state} (after: {plan.after.verdict})>"
+        )
+
+    @property
+    def mapping(self) -> Path:
+        """The mapping file repaired."""
+        assert self.files.mapping is not None
+        return self.files.mapping
+
+    @property
+    def ok(self) -> bool:
+        """Whether the repaired mapping may be written (no blocking finding)."""
+        return not self.plan.blockers
+
+    @property
+    def blockers(self) -> list[Finding]:
+        """The error findings that forbid writing (empty when ``ok``)."""
+        return self.plan.blockers
+
+    @property
+    def after(self) -> Report:
+        """The check of the repaired mapping (judged by the window and thresholds)."""
+        return self.plan.after
+
+    @property
+    def report(self) -> RepairReport:
+        """The plan as ``gramfix repair --dry-run`` reports it: planned, or refused."""
+        return self.summary("planned" if self.ok else "refused")
+
+    @functools.cached_property
+    def diff(self) -> str:
+        """The unified diff from the mapping file to the JSON file `write` writes
+        (``patch`` applies it); empty when the repair is refused."""
+        if self.mapping.suffix == ".pkl":
+            raise UsageError("a diff shows the changes of a JSON mapping's text; a .pkl has none")
+        if not self.ok:
+            return ""
+        original = self.original if self.original is not None else read_bytes(self.mapping)
+        data = unified_diff(original, self.serialised(pickled=False), self.mapping.as_posix())
+        return data.decode("utf-8", "surrogateescape")
+
+    def serialised(self, *, pickled: bool) -> bytes:
+        """The repaired mapping's bytes (JSON, or a pickle), verified by reading them back."""
+        data = serialise(self.plan.entries, pickled=pickled)
+        verify_serialised(data, self.plan.entries, pickled=pickled)
+        return data
+
+    def write(
+        self, path: Path | str | None = None, *, in_place: bool = False, force: bool = False
+    ) -> RepairReport:
+        """Write the repaired mapping to a new file ``path`` (an existing one only with
+        ``force``), or with ``in_place`` over the mapping, keeping it as ``<name>.bak``.
+
+        `RepairRefused` when blocking findings forbid it; `UsageError` when the mapping
+        changed since it was planned. Either way nothing is written.
+        """
+        if (path is None) == (not in_place):
+            raise UsageError("say where to write: write(path) or write(in_place=True)")
+        if force and path is None:
+            raise UsageError("force only applies to a path (it allows replacing the file)")
+        target = Path(path) if path is not None else self.mapping
+        if path is not None:
+            self.files.refuse_as_output(target, hint="use in_place=True to replace the mapping")
+            if not force and (target.exists() or target.is_symlink()):
+                raise UsageError(f"{target} exists; write(path) writes a new file (force=True)")
+        else:
+            refuse_in_place(target)
+        if not self.ok:
+            raise RepairRefused(self.summary("refused"))
+        if self.original is not None and read_bytes(self.mapping) != self.original:
+            raise UsageError(
+                f"{self.mapping} changed since the repair was planned; nothing was written "
+                "(plan it again)"
+            )
+        data = None  # in place, and nothing to change: nothing is written
+        if not (in_place and self.plan.nothing_to_do):
+            data = self.serialised(pickled=target.suffix == ".pkl")
+        return self.commit(target, data, in_place=in_place, force=force)
+
+    def commit(
+        self, target: Path, data: bytes | None, *, in_place: bool, force: bool
+    ) -> RepairReport:
+        """Write ``data`` (None: in place, and nothing to change) and report it."""
+        backup = None
+        overwrote = False
+        if data is None:
+            return self.summary("nothing-to-repair")
+        if in_place:
+            backup = replace_keeping_backup(target, data)
+        elif force:
+            overwrote = target.exists() or target.is_symlink()
+            write_atomic(target, data)
+        else:
+            write_new(target, data)  # never replaces a file that appeared meanwhile
+        return self.summary(
+            "nothing-to-repair" if self.plan.nothing_to_do else "written",
+            output=target,
+            overwrote=overwrote,
+            backup=backup,
+        )
+
+    def summary(
+        self,
+        status: Status,
+        *,
+        output: Path | None = None,
+        overwrote: bool = False,
+        backup: Path | None = None,
+    ) -> RepairReport:
+        """The repair report of this plan with ``status``."""
+        plan = self.plan
+        return RepairReport(
+            status=status,
+            mapping=self.mapping.as_posix(),
+            output=output.as_posix() if output is not None else None,
+            overwrote=overwrote,
+            backup=backup.as_posix() if backup else None,
+            keys_before=len(plan.keys),
+            keys_after=len(plan.entries),
+            renamed=plan.renamed,
+            collapsed=plan.collapsed,
+            changes=summarise_plan(plan),
+            blockers=plan.blockers,
+            fill_after=plan.after.fill.as_written if plan.after.fill else None,
+            still_missing=still_missing(plan.after),
+            thresholds=thresholds(plan.after, self.settings),
+        )
+
+
+def plan_files(files: DatasetFiles, settings: Settings, *, keep: bool = False) -> RepairPlan:
+    """Read and plan the repair of ``files.mapping`` (writes nothing). ``keep``: keep the
+    mapping's bytes (for a diff, and to refuse writing over a mapping changed since)."""
+    if files.mapping is None:
+        raise UsageError("no mapping to repair (item_id_to_gcn_index.json or --mapping)")
+    plan = plan_repair(load(files.mapping_inputs(), settings))
+    # The bytes the diff starts from, read before anything is replaced.
+    return RepairPlan(files, settings, plan, read_bytes(files.mapping) if keep else None)
 
 
 def repair_dataset(
@@ -229,78 +359,19 @@ def repair_dataset(
     pickled = target.suffix == ".pkl"  # the trainer loads a .pkl with pickle.load
     if diff and (pickled or files.mapping.suffix == ".pkl"):
         raise UsageError("--diff shows the changes of a JSON mapping's text; a .pkl has none")
-    plan = plan_repair(load(files.mapping_inputs(), settings or Settings()))
-    # The bytes the diff starts from, read before anything is replaced.
-    original = read_bytes(files.mapping) if diff else b""
+    planned = plan_files(files, settings or Settings(), keep=diff)
+    plan = planned.plan
     data: bytes | None = None  # what is (or a dry run would be) written
-    if not plan.blockers and not (in_place and plan.nothing_to_do):
-        data = serialise(plan.entries, pickled=pickled)
-        verify_serialised(data, plan.entries, pickled=pickled)
+    if planned.ok and not (in_place and plan.nothing_to_do):
+        data = planned.serialised(pickled=pickled)
         if diff:
-            plan = replace(plan, diff=unified_diff(original, data, files.mapping.as_posix()))
-    status: Status
-    backup = None
-    overwrote = False
-    if plan.blockers:
-        status = "refused"
-    elif dry_run:
-        status = "planned"
-    elif data is None:
-        status = "nothing-to-repair"  # in place, and the mapping is right as it is
-    else:
-        if in_place:
-            backup = replace_keeping_backup(target, data)
-        elif force:
-            overwrote = target.exists() or target.is_symlink()
-            write_atomic(target, data)
-        else:
-            write_new(target, data)  # never replaces a file that appeared meanwhile
-        status = "nothing-to-repair" if plan.nothing_to_do else "written"
-    written = status in ("written", "nothing-to-repair") and (output is not None or bool(backup))
-    report = RepairReport(
-        status=status,
-        mapping=files.mapping.as_posix(),
-        output=target.as_posix() if written else None,
-        overwrote=overwrote,
-        backup=backup.as_posix() if backup else None,
-        keys_before=len(plan.keys),
-        keys_after=len(plan.entries),
-        renamed=plan.renamed,
-        collapsed=plan.collapsed,
-        changes=summarise_plan(plan),
-        blockers=plan.blockers,
-        fill_after=plan.after.fill.as_written if plan.after.fill else None,
-        still_missing=_still_missing(plan.after),
-        thresholds=_thresholds(plan.after, settings or Settings()),
-    )
-    return report, plan
-
-
-def _still_missing(after: Report) -> StillMissing | None:
-    if after.coverage is None:
-        return None
-    counts = after.coverage.as_written.all
-    if counts.items_resolved == counts.items:
-        return None
-    return StillMissing(
-        items=counts.items - counts.items_resolved,
-        of_items=counts.items,
-        interactions=counts.interactions - counts.interactions_resolved,
-        of_interactions=counts.interactions,
-        examples=after.coverage.top_missing[:EXAMPLES],
-    )
-
-
-def _thresholds(after: Report, settings: Settings) -> list[Threshold]:
-    """check's conditions, measured on what the trainer will read: the repaired mapping."""
-    if after.coverage is None or after.fill is None:
-        return []
-    conditions = item_conditions(after.coverage.as_written.all, settings)
-    conditions += fill_conditions(after.fill.as_written, settings)
-    return [
-        Threshold(name=c.name, required=c.required, actual=c.actual, passed=c.passed)
-        for c in conditions
-    ]
+            assert planned.original is not None
+            plan = replace(
+                plan, diff=unified_diff(planned.original, data, files.mapping.as_posix())
+            )
+    if not planned.ok or dry_run:
+        return planned.report, plan
+    return planned.commit(target, data, in_place=in_place, force=force), plan
 
 
 def exit_code(report: RepairReport) -> ExitCode:

@@ -1,0 +1,396 @@
+"""The HTML report: one self-contained page to read, share and print.
+
+Inline CSS and SVG, no script, no font, image or style sheet from anywhere: it opens
+offline as it opens online. The page is the report's sections in reading order, each
+one small function of the report (`SECTIONS`), so a new section of the report is a new
+function in that list. Every value goes through `gramfix.model.markup`, which escapes
+whatever is not markup built here: item IDs, keys and metadata lines stay text.
+
+Built with the standard library: the page is mostly charts computed in Python, so a
+template engine would add a dependency and leave the logic where it is; the typed
+`Html` markup gives the escaping a template engine's autoescape would.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from gramfix import __version__
+from gramfix.model.display import MARK, counts, fill_shares, ordered
+from gramfix.model.eval_report import EvalReport
+from gramfix.model.eval_sections import METRICS, MetricValues
+from gramfix.model.headline import headline, hint, policy
+from gramfix.model.markup import Html, join, tag
+from gramfix.model.policy import share_text
+from gramfix.model.report import Finding, Report, ReportBase
+from gramfix.model.rules import rule
+from gramfix.model.sections import Counts
+from gramfix.render.charts import Bar, grouped_bars, histograms, stacked_bar, swatch
+from gramfix.render.html_style import STYLE
+
+VIEWS = ("as written", "after fixes", "complete")
+
+
+def render_html(report: ReportBase) -> str:
+    """The report as one self-contained HTML page."""
+    title = f"gramfix {report.command}: {report.verdict} - {report.subject()}"
+    head = join(
+        [
+            tag("meta", charset="utf-8"),
+            tag("meta", name="viewport", content="width=device-width, initial-scale=1"),
+            tag("title", title),
+            tag("style", STYLE),
+        ]
+    )
+    parts: list[Html | None] = []
+    if isinstance(report, Report):
+        parts = [section(report) for section in SECTIONS]
+    elif isinstance(report, EvalReport):
+        parts = [section(report) for section in EVAL_SECTIONS]
+    sections = join(parts)
+    body = tag("body", header(report), tag("main", sections), footer(report))
+    page = tag("html", tag("head", head), body, lang="en")
+    return f"<!DOCTYPE html>\n{page}\n"
+
+
+def header(report: ReportBase) -> Html:
+    failed = report.verdict == "fail"
+    badge = tag(
+        "span", "✗ FAIL" if failed else "✓ PASS", class_="badge fail" if failed else "badge pass"
+    )
+    judged = policy(report)
+    lines = [
+        tag("h1", f"gramfix {report.command} ", badge, " ", tag("code", report.subject())),
+        tag("p", counts(report), f"; fails on {report.settings.fail_on.value}", class_="muted"),
+        tag("p", headline(report), class_="headline", id="headline"),
+        tag("p", _prose(hint(report))) if hint(report) else None,
+        tag("p", "Judged with: ", judged, class_="muted") if judged else None,
+    ]
+    return tag("header", join(lines))
+
+
+def _section(ident: str, heading: str, *content: Html | str | None) -> Html:
+    return tag("section", tag("h2", heading), *content, id=ident)
+
+
+def _table(head: list[str], rows: list[list[Html | str]], numeric: set[int]) -> Html:
+    def cell(kind: str, i: int, value: Html | str) -> Html:
+        return tag(kind, value, class_="n" if i in numeric else None)
+
+    header_row = tag("tr", *(cell("th", i, h) for i, h in enumerate(head)))
+    body = [tag("tr", *(cell("td", i, v) for i, v in enumerate(row))) for row in rows]
+    return tag("table", tag("thead", header_row), tag("tbody", *body))
+
+
+def fill(report: Report) -> Html | None:
+    if report.fill is None:
+        return None
+    f = report.fill
+    groups, rows = [], []
+    for split, *shares in fill_shares(report):
+        written = getattr(f.as_written, split)
+        values = [getattr(getattr(f, v), split) for v in ("as_written", "normalised", "complete")]
+        bars = [
+            Bar(label, x.resolved_slots / x.slots if x.slots else None, text)
+            for label, x, text in zip(VIEWS, values, shares, strict=True)
+        ]
+        groups.append((f"{split} ({written.samples:,} samples)", bars))
+        rows.append([split, f"{written.samples:,}", *shares, f"{written.dead_samples:,}"])
+    summary = "; ".join(
+        f"{split}: " + ", ".join(f"{v} {t}" for v, t in zip(VIEWS, shares, strict=True))
+        for split, *shares in fill_shares(report)
+    )
+    chart = grouped_bars(
+        "fill-chart",
+        f"Recent-item fill per split (window {f.window})",
+        "Share of the real slots of the recent-item windows that reach an embedding row. "
+        + summary,
+        groups,
+    )
+    table = _table(["split", "samples", *VIEWS, "zero prefixes"], rows, numeric={1, 2, 3, 4, 5})
+    explain = tag(
+        "p",
+        "The share of GRAM-C's recent-item slots that reach an embedding row, as the "
+        "mapping is written, after the safe key fixes, and with a mapping that resolves "
+        "every item.",
+        class_="muted",
+    )
+    return _section("fill", f"Recent-item fill (window {f.window})", explain, chart, table)
+
+
+def coverage(report: Report) -> Html | None:
+    if report.coverage is None:
+        return None
+    c = report.coverage
+    groups, rows = [], []
+    for split in ("all", "train", "valid", "test"):
+        w: Counts = getattr(c.as_written, split)
+        n: Counts = getattr(c.normalised, split)
+        items = [share_text(w.items_resolved, w.items), share_text(n.items_resolved, n.items)]
+        acts = [
+            share_text(w.interactions_resolved, w.interactions),
+            share_text(n.interactions_resolved, n.interactions),
+        ]
+        groups.append(
+            (
+                split,
+                [
+                    Bar("items as written", _share(w.items_resolved, w.items), items[0]),
+                    Bar("items after fixes", _share(n.items_resolved, n.items), items[1]),
+                    Bar(
+                        "interactions as written",
+                        _share(w.interactions_resolved, w.interactions),
+                        acts[0],
+                    ),
+                    Bar(
+                        "interactions after fixes",
+                        _share(n.interactions_resolved, n.interactions),
+                        acts[1],
+                    ),
+                ],
+            )
+        )
+        rows.append(
+            [
+                split,
+                f"{w.items_resolved:,} → {n.items_resolved:,} / {w.items:,}",
+                f"{w.interactions_resolved:,} → {n.interactions_resolved:,} / {w.interactions:,}",
+            ]
+        )
+    chart = grouped_bars(
+        "coverage-chart",
+        "Coverage of the sequence items and interactions per split",
+        "Share of the distinct items and of the interactions the mapping resolves, as "
+        "written and after the safe key fixes, per split.",
+        groups,
+    )
+    table = _table(
+        ["split", "items: written → fixed / all", "interactions: written → fixed / all"],
+        rows,
+        numeric={1, 2},
+    )
+    return _section("coverage", "Coverage", chart, table)
+
+
+def _share(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+def keys(report: Report) -> Html | None:
+    m = report.mapping
+    if m is None or not m.families:
+        return None
+    parts = [(f.family, f.count) for f in m.families]
+    chart = stacked_bar(
+        "keys-chart",
+        f"Key formats of the {m.keys:,} mapping keys",
+        "; ".join(f"{name}: {count:,}" for name, count in parts),
+        parts,
+    )
+    rows = []
+    for i, f in enumerate(m.families):
+        safe = "—" if f.safe is None else "yes" if f.safe else "no"
+        examples = tag("ul", *(tag("li", _key(e.key, e.fixed)) for e in f.examples))
+        rows.append([join([swatch(i), f.family]), f"{f.count:,}", safe, f.fix or "—", examples])
+    table = _table(["family", "keys", "safe", "fix", "examples"], rows, numeric={1})
+    v = m.values
+    values = (
+        f"Values {v.min:,}..{v.max:,}, " if v.min is not None and v.max is not None else "Values: "
+    ) + ("contiguous 1..N." if v.contiguous else "not exactly 1..N.")
+    return _section("keys", "Key formats", tag("p", values, class_="muted"), chart, table)
+
+
+def _key(key: str, fixed: str | None) -> Html:
+    """A key, and the item ID its fix leads to when that is another string."""
+    if fixed is None or fixed == key:
+        return tag("code", key)
+    return join([tag("code", key), " → ", tag("code", fixed)])
+
+
+def _prose(sentence: str) -> Html:
+    """A sentence whose `backquoted` parts are code."""
+    pieces = sentence.split("`")
+    return join(tag("code", p) if i % 2 else p for i, p in enumerate(pieces))
+
+
+def missing(report: Report) -> Html | None:
+    c = report.coverage
+    if c is None or not c.top_missing:
+        return None
+    rows: list[list[Html | str]] = [
+        [tag("code", m.id), f"{m.interactions:,}"] for m in c.top_missing
+    ]
+    parts = [tag("h3", "As written"), _table(["item", "interactions"], rows, numeric={1})]
+    if c.top_missing_normalised:
+        still: list[list[Html | str]] = [
+            [tag("code", m.id), f"{m.interactions:,}"] for m in c.top_missing_normalised
+        ]
+        parts += [
+            tag("h3", "Still missing after the safe key fixes"),
+            _table(["item", "interactions"], still, numeric={1}),
+        ]
+    return _section("missing", "Most frequent missing items", *parts)
+
+
+def embeddings(report: Report) -> Html | None:
+    e = report.embeddings
+    if e is None:
+        return None
+    shape = " × ".join(f"{n:,}" for n in e.shape)
+    row0 = {True: "zero", False: "NOT zero", None: "—"}[e.padding_row_zero]
+    rows: list[list[Html | str]] = [
+        ["file", tag("code", e.file)],
+        [
+            "shape",
+            f"{shape} {e.dtype}"
+            + (f" (the mapping needs {e.expected_rows:,} rows)" if e.expected_rows else ""),
+        ],
+        [
+            "rows",
+            f"row 0 {row0}; {e.non_finite_rows:,} non-finite, {e.zero_rows:,} zero, "
+            f"{e.duplicate_rows:,} duplicate",
+        ],
+    ]
+    parts: list[Html | None] = [_table(["", ""], rows, numeric=set())]
+    s = e.signal
+    if s is not None:
+        parts.append(
+            tag(
+                "p",
+                f"Collaborative signal: {s.verdict}. Mean cosine similarity of co-occurring "
+                f"items' rows {s.cooccurring:.4f} vs {s.random:.4f} for random pairs (ratio "
+                f"{s.ratio:.3f}; {s.pairs:,} and {s.random_pairs:,} pairs, seed {s.seed}).",
+            )
+        )
+        if s.histogram is not None:
+            h = s.histogram
+            parts.append(
+                histograms(
+                    "signal-chart",
+                    "Cosine similarity of co-occurring vs random item pairs",
+                    f"Distributions of the cosine similarity of the table rows of {s.pairs:,} "
+                    f"co-occurring pairs (mean {s.cooccurring:.4f}) and {s.random_pairs:,} "
+                    f"random pairs (mean {s.random:.4f}); a trained table puts the first "
+                    "to the right of the second.",
+                    h.edges,
+                    [
+                        (f"co-occurring pairs (mean {s.cooccurring:.4f})", h.cooccurring),
+                        (f"random pairs (mean {s.random:.4f})", h.random),
+                    ],
+                )
+            )
+    return _section("embeddings", "Embedding table", *parts)
+
+
+def item_files(report: Report) -> Html | None:
+    if not report.item_files and not report.lexical_ids:
+        return None
+    rows: list[list[Html | str]] = []
+    for f in report.item_files:
+        seq, mapped = f.vs_sequences, f.vs_mapping
+        rows.append(
+            [
+                tag("code", f.file),
+                f.kind,
+                f"{f.ids:,}",
+                f"{seq.missing:,}" if seq else "—",
+                f"{seq.extra:,}" if seq else "—",
+                f"{mapped.extra:,}" if mapped else "—",
+            ]
+        )
+    head = ["file", "kind", "IDs", "sequence items missing", "not in sequences", "no key"]
+    parts: list[Html | None] = [_table(head, rows, numeric={2, 3, 4, 5})] if rows else []
+    for lexical in report.lexical_ids:
+        collisions: list[list[Html | str]] = [
+            [c.comparison, f"{c.groups:,}", f"{c.items:,}", f"{c.pairs:,}"]
+            for c in lexical.collisions
+        ]
+        parts += [
+            tag("h3", "Lexical-ID collisions in ", tag("code", lexical.file)),
+            _table(["comparison", "shared IDs", "items", "pairs"], collisions, {1, 2, 3}),
+        ]
+    return _section("item-files", "Item files", *parts)
+
+
+def graph(report: Report) -> Html | None:
+    """The LightGCN chain (check's graph section), one row per fact, as the text shows it."""
+    g = report.graph
+    if g is None:
+        return None
+    rows: list[list[Html | str]] = [[label, text] for label, text in g.rows()]
+    folder = tag("p", "In ", tag("code", g.folder), class_="muted") if g.folder else None
+    return _section("graph", "LightGCN graph", folder, _table(["", ""], rows, numeric=set()))
+
+
+def findings(report: ReportBase) -> Html:
+    found = ordered(report.findings)
+    parts: list[Html | None] = [tag("p", "No findings.")] if not found else []
+    parts += [_finding(report, f) for f in found]
+    passed = [code for code in report.checked if code not in {f.code for f in found}]
+    if passed:
+        parts.append(tag("p", "Checked and passed: ", ", ".join(passed), class_="muted"))
+    return _section("findings", f"Findings ({len(found)})", *parts)
+
+
+def _finding(report: ReportBase, f: Finding) -> Html:
+    sev = f.severity.value
+    place = report.path(f)
+    location = f"{place}:{f.line}" if place and f.line else place
+    examples = tag("ul", *(tag("li", tag("code", e)) for e in f.examples)) if f.examples else None
+    return tag(
+        "article",
+        tag("h3", f"{MARK[f.severity]} {f.code} {f.name} ", tag("span", sev, class_=f"sev {sev}")),
+        tag("p", f.message),
+        tag("p", "In ", tag("code", location), class_="muted") if location else None,
+        tag("p", "Examples:") if examples else None,
+        examples,
+        tag("p", tag("strong", "Why, and the fix: "), rule(f.code).help),
+        class_=f"finding {sev}",
+    )
+
+
+def footer(report: ReportBase) -> Html:
+    text = (
+        f"gramfix {__version__}, report schema {report.schema_version}. The same report: "
+        f"gramfix {report.command} --format json."
+    )
+    return tag("footer", tag("p", text, class_="muted"))
+
+
+def metrics(report: EvalReport) -> Html | None:
+    """Eval: the metrics as GRAM counts them, on item identity, and as the file reports."""
+    m = report.metrics
+    if m.strict is None and not m.reported:
+        return None
+
+    def value(values: MetricValues | None, name: str) -> str:
+        return "—" if values is None else f"{values.by_name()[name]:.4f}"
+
+    reported = m.reported or {}
+    rows: list[list[Html | str]] = [
+        [
+            name,
+            value(m.strict, name),
+            value(m.item, name),
+            f"{reported[name]:.4f}" if name in reported else "—",
+        ]
+        for name in METRICS
+    ]
+    head = ["metric", "strict (GRAM)", "item identity", "reported"]
+    return _section("metrics", "Metrics", _table(head, rows, numeric={1, 2, 3}))
+
+
+#: The page's sections between its header and footer, in reading order: each function
+#: renders one part of the report (None: the report has no such part). Check's report:
+SECTIONS: tuple[Callable[[Report], Html | None], ...] = (
+    fill,
+    coverage,
+    keys,
+    missing,
+    embeddings,
+    item_files,
+    graph,
+    findings,
+)
+#: Eval's report.
+EVAL_SECTIONS: tuple[Callable[[EvalReport], Html | None], ...] = (metrics, findings)
