@@ -449,3 +449,19 @@ def test_the_numpy_reader_is_the_trainers_reading(
     assert lines.lines.tolist() == [n for n, _ in kept]
     assert lines.users.tolist() == [parts[0] for _, parts in kept]
     assert lines.items.tolist() == [i for _, parts in kept for i in parts[1:]]
+
+
+def test_the_public_check_takes_the_graph_files() -> None:
+    """``gramfix.check`` passes the graph options on (they are check's options too)."""
+    import gramfix
+
+    folder = CASES / "graph-flags"
+    report = gramfix.check(
+        folder,
+        graph_dir=folder / "graph-files",
+        user_index=folder / "users.json",
+        config=False,
+    )
+    assert report.graph is not None
+    assert report.graph.alignment == "proven"
+    assert gramfix.check(folder, config=False).graph is None  # not found without them
