@@ -312,6 +312,16 @@ def item_files(report: Report) -> Html | None:
     return _section("item-files", "Item files", *parts)
 
 
+def graph(report: Report) -> Html | None:
+    """The LightGCN chain (check's graph section), one row per fact, as the text shows it."""
+    g = report.graph
+    if g is None:
+        return None
+    rows: list[list[Html | str]] = [[label, text] for label, text in g.rows()]
+    folder = tag("p", "In ", tag("code", g.folder), class_="muted") if g.folder else None
+    return _section("graph", "LightGCN graph", folder, _table(["", ""], rows, numeric=set()))
+
+
 def findings(report: ReportBase) -> Html:
     found = ordered(report.findings)
     parts: list[Html | None] = [tag("p", "No findings.")] if not found else []
@@ -379,6 +389,7 @@ SECTIONS: tuple[Callable[[Report], Html | None], ...] = (
     missing,
     embeddings,
     item_files,
+    graph,
     findings,
 )
 #: Eval's report.
