@@ -241,6 +241,16 @@ def item_files(report: Report) -> Html | None:
     return section("item-files", "Item files", *parts)
 
 
+def graph(report: Report) -> Html | None:
+    """The LightGCN chain (check's graph section), one row per fact, as the text shows it."""
+    g = report.graph
+    if g is None:
+        return None
+    rows: list[list[Html | str]] = [[label, text] for label, text in g.rows()]
+    folder = tag("p", "In ", tag("code", g.folder), class_="muted") if g.folder else None
+    return section("graph", "LightGCN graph", folder, table(["", ""], rows, numeric=set()))
+
+
 #: The page's sections between its header and footer, in reading order: each function
 #: renders one part of the report (None: the report has no such part).
 SECTIONS: tuple[Callable[[Report], Html | None], ...] = (
@@ -250,5 +260,6 @@ SECTIONS: tuple[Callable[[Report], Html | None], ...] = (
     missing,
     embeddings,
     item_files,
+    graph,
     findings,
 )
