@@ -64,9 +64,14 @@ def text(x: float, y: float, value: str, *, anchor: str = "start", bold: bool = 
 
 
 def grouped_bars(
-    ident: str, title: str, description: str, groups: list[tuple[str, list[Bar]]]
+    ident: str,
+    title: str,
+    description: str,
+    groups: list[tuple[str, list[Bar]]],
+    text_width: int = 70,
 ) -> Html:
-    """Horizontal bars in labelled groups (a split, then one bar per view)."""
+    """Horizontal bars in labelled groups (a split, then one bar per view); each bar's
+    text right of it, in ``text_width`` units."""
     label_width, scale, row = 150, 380, 20
     parts: list[Html] = []
     y = 4
@@ -101,7 +106,7 @@ def grouped_bars(
             parts.append(fill)
             parts.append(text(label_width + scale + 8, top + 12, bar.text))
         y += 6 + len(bars) * row
-    width = label_width + scale + 70
+    width = label_width + scale + text_width
     return figure(ident, title, description, width, y + 6, join(parts))
 
 

@@ -241,14 +241,54 @@ def item_files(report: Report) -> Html | None:
     return section("item-files", "Item files", *parts)
 
 
+#: The alignment verdict's symbol (the word beside it says the same: colour carries none).
+ALIGNED = {"proven": "✓", "mismatch": "✗", "not judged": "–"}
+
+
 def graph(report: Report) -> Html | None:
-    """The LightGCN chain (check's graph section), one row per fact, as the text shows it."""
+    """The LightGCN chain: the files read, the alignment verdict in words, the leaked
+    share of train.txt as bars, and every fact of the section as the text shows it."""
     g = report.graph
     if g is None:
         return None
-    rows: list[list[Html | str]] = [[label, text] for label, text in g.rows()]
-    folder = tag("p", "In ", tag("code", g.folder), class_="muted") if g.folder else None
-    return section("graph", "LightGCN graph", folder, table(["", ""], rows, numeric=set()))
+    verdict = g.alignment_text.removeprefix(f"{g.alignment}: ")
+    parts: list[Html | None] = [
+        tag("p", "Files read: ", join((tag("code", f) for f in g.files), ", "), class_="muted"),
+        tag(
+            "p",
+            tag("strong", f"{ALIGNED[g.alignment]} Index alignment {g.alignment}: "),
+            verdict,
+            id="graph-alignment",
+        ),
+    ]
+    if g.leaked_interactions is not None and g.leaked_users is not None:
+        leaked = [
+            ("train.txt interactions", g.leaked_interactions, g.interactions),
+            ("users", g.leaked_users, g.users),
+        ]
+        shown = [f"{n:,} of {whole:,} ({share_text(n, whole)})" for _, n, whole in leaked]
+        bars = [
+            Bar(what, _share(n, whole), text)
+            for (what, n, whole), text in zip(leaked, shown, strict=True)
+        ]
+        said = "; ".join(
+            f"{what}: {text}" for (what, _, _), text in zip(leaked, shown, strict=True)
+        )
+        parts.append(
+            grouped_bars(
+                "graph-chart",
+                "Leakage: train.txt holding validation or test targets",
+                "The graph's training interactions that are their user's validation or test "
+                f"target, and the users with one. {said}.",
+                [("leaked", bars)],
+                text_width=150,
+            )
+        )
+    rows: list[list[Html | str]] = [
+        [label, text] for label, text in g.rows() if label not in ("files", "alignment")
+    ]
+    parts.append(table(["", ""], rows, numeric=set()))
+    return section("graph", "LightGCN graph", *parts)
 
 
 #: The page's sections between its header and footer, in reading order: each function
