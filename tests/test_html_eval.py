@@ -22,6 +22,7 @@ from gramfix.render import render
 from tests.browser import browse, decode_png
 from tests.conftest import ROOT, Run
 from tests.eval_reports import CASES, live_report
+from tests.predictions_build import SYNTHETIC, Knobs, build
 from tests.test_html import HOSTILE, Page, assert_one_accessible_page, browser
 
 EXAMPLE = ROOT / "examples" / "beauty-predictions.tsv"
@@ -215,3 +216,16 @@ def test_hostile_predictions_stay_text_in_a_browser(tmp_path: Path) -> None:
         assert repr(h) in dom.text
     assert not dom.names() & {"script", "img"}
     assert not [k for _, attrs in dom.elements for k in attrs if k.startswith("on")]
+
+
+def test_a_file_of_batches_shows_no_row_ranked(tmp_path: Path) -> None:
+    # Users 1-3 in one row (a batch), user 4 alone: the file is not audited per user, so
+    # not even the lone user's row is shown ranked (its examples stay sentences).
+    built = build(SYNTHETIC, tmp_path, Knobs(users=4, batch=3, non_items=0.15, seed=4))
+    report = gramfix.evaluate(built.predictions, indexing=built.indexing, config=False)
+    assert not report.per_user
+    examples = report.examples["invalid-predictions"]
+    assert 3 in {e.line for e in examples}  # an example in the row of one user
+    assert all(e.row is None for e in examples)
+    page = Page(render(report, "html"))
+    assert "as GRAM ranks them" not in page.text

@@ -223,7 +223,7 @@ class Audit:
                 e for e in t.examples.get("ambiguous-ids", []) if e.detail.startswith("prediction")
             ]
         examples = {
-            name: tuple(self._example(e) for e in rows[:EXAMPLES])
+            name: tuple(self._example(e, per_user) for e in rows[:EXAMPLES])
             for name, rows in found.items()
             if rows
         }
@@ -240,9 +240,13 @@ class Audit:
             rows=columns(self._details, self.index) if self.keep_rows else None,
         )
 
-    def _example(self, e: Example) -> ExampleRow:
+    def _example(self, e: Example, per_user: bool) -> ExampleRow:
+        """An example in words, and whole when the file is audited per user (a file
+        holding batches of users is ranked per row nowhere, not even for its rows of one)."""
         shown = ExampleRow(line=e.line, user=e.user, detail=e.detail)
-        return shown.showing(shown_row(self.index, e.row)) if e.row is not None else shown
+        if e.row is None or not per_user:
+            return shown
+        return shown.showing(shown_row(self.index, e.row))
 
     def _means(self, first: I64 | None, rel: I64 | None, rows: int) -> MetricValues | None:
         if rows == 0 or first is None or rel is None:
