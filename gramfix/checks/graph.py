@@ -42,6 +42,7 @@ def check_graph(data: Dataset) -> CheckResult:
     found.items()
     leaked = found.leakage()
     found.targets()
+    found.unjudged()
     coverage, valid_only, left_out = graph_coverage(data)
     train, test = g.train, g.test
     section = GraphStats(
@@ -110,6 +111,18 @@ class _Graph:
                 f"step would land on other users' items){ordered}"
             )
         return "mismatch: " + "; ".join(self.problems or ["see the findings"]) + f"; {UNJUDGED}"
+
+    def unjudged(self) -> None:
+        """GF908: graph files that could not be read back are not passed."""
+        if self.verdict == "not judged":
+            self.add(
+                "GF908",
+                f"{self.train_file} and its test file are here, but {self._absent()}: the "
+                "alignment, leakage (GF901) and the test file (GF902) were not judged",
+                1,
+                [],
+                file=self.train_file,
+            )
 
     def _absent(self) -> str:
         g = self.data.graph
@@ -373,4 +386,4 @@ class _Graph:
         )
 
 
-CHECK = CheckSpec("graph", codes(("GF901", "GF907")), frozenset(), check_graph)
+CHECK = CheckSpec("graph", codes(("GF901", "GF908")), frozenset(), check_graph)

@@ -90,4 +90,16 @@ ENTRIES = (
         "other items.",
         needs=(Input.GRAPH, Input.EXPORT),
     ),
+    Rule(
+        "GF908",
+        "graph-not-judged",
+        ERROR,
+        "Graph files whose alignment and leakage could not be judged",
+        "lightgcn_data/train.txt and test.txt are here, but an input needed to read their "
+        "indices back is not (user_id_to_index.json, the sequences or the mapping), so "
+        "leakage, the test file and the alignment were not judged. gramfix does not pass "
+        "what it could not judge: pass the file (--user-index FILE), or accept it with "
+        "--ignore GF908.",
+        needs=(Input.GRAPH,),
+    ),
 )
