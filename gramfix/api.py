@@ -50,7 +50,8 @@ def check(
     ``sequences``, ``mapping`` and ``embeddings`` name files instead or override them.
     ``options`` are those of ``gramfix check`` (``recent_k``, ``max_his``, ``select``,
     ``ignore``, ``fail_on``, ``max_missing``, ``min_coverage``, ``min_fill``,
-    ``exit_zero``), with the same defaults. Nothing is printed or written.
+    ``exit_zero``, and the LightGCN files ``graph_dir``, ``user_index``,
+    ``graph_export``), with the same defaults. Nothing is printed or written.
 
     Unreadable input raises `InputError`, wrong options `UsageError`. A failing dataset
     does not raise: see ``report.verdict``, `Report.raise_for_verdict` and `preflight`.
@@ -63,6 +64,9 @@ def check(
         sequences=o.sequences,
         mapping=o.mapping,
         embeddings=o.embeddings,
+        graph_dir=o.graph_dir,
+        user_index=o.user_index,
+        graph_export=o.graph_export,
         settings=resolved.settings,
         config=shown(resolved.config) if resolved.config else None,
     )

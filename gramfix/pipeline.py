@@ -9,6 +9,7 @@ from gramfix.checks.registry import registered
 from gramfix.io import progress
 from gramfix.io.discover import DatasetFiles, locate
 from gramfix.io.embeddings import read_embeddings
+from gramfix.io.graph import read_graph
 from gramfix.io.itemfiles import read_first_id, read_item_file
 from gramfix.io.mapping import Mapping, read_mapping
 from gramfix.io.sequences import read_sequences
@@ -46,8 +47,12 @@ def load(files: DatasetFiles, settings: Settings) -> Dataset:
         mapping_keys()
     if mapping_error is not None:
         raise mapping_error
-    if files.embeddings or files.item_files:
+    if files.embeddings or files.item_files or files.graph.files():
         progress.stage("reading the other files")
+    graph = None
+    if files.graph.files():
+        lines = sequences.user_lines if sequences is not None else None
+        graph = read_graph(files.graph, files.sequences, lines)
     data = Dataset(
         files=files,
         settings=settings,
@@ -58,6 +63,7 @@ def load(files: DatasetFiles, settings: Settings) -> Dataset:
         sequences_first_id=read_first_id(files.sequences) if files.sequences else None,
         # Read (safely) too: the trainer may be configured to load this one instead.
         other_mappings=tuple(read_mapping(path) for path in files.other_mappings),
+        graph=graph,
     )
     progress.stage("checking")
     return data
@@ -71,16 +77,28 @@ def check_dataset(
     settings: Settings | None = None,
     config: Path | str | None = None,
     embeddings: Path | str | None = None,
+    graph_dir: Path | str | None = None,
+    user_index: Path | str | None = None,
+    graph_export: Path | str | None = None,
 ) -> Report:
     """Check a GRAM / GRAM-C dataset folder (or explicit files) and return the report.
 
-    ``config`` is only recorded: the configuration file ``settings`` came from.
+    ``config`` is only recorded: the configuration file ``settings`` came from. The
+    LightGCN files (``graph_dir``, ``user_index``, ``graph_export``) are found by their
+    conventional names when not given.
     """
+
+    def path(value: Path | str | None) -> Path | None:
+        return Path(value) if value is not None else None
+
     files = locate(
-        Path(folder) if folder is not None else None,
-        sequences=Path(sequences) if sequences is not None else None,
-        mapping=Path(mapping) if mapping is not None else None,
-        embeddings=Path(embeddings) if embeddings is not None else None,
+        path(folder),
+        sequences=path(sequences),
+        mapping=path(mapping),
+        embeddings=path(embeddings),
+        graph_dir=path(graph_dir),
+        user_index=path(user_index),
+        graph_export=path(graph_export),
     )
     report = build_report(load(files, settings or Settings()))
     if config is None:

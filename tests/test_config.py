@@ -147,7 +147,7 @@ def test_no_config_and_an_explicit_config(gramfix: Callable[..., Run], project: 
         ),
         ("gramfix.toml", "min-fill = true\n", "gramfix.toml: min-fill: expected a number"),
         ("gramfix.toml", "recent-k = 0\n", "gramfix.toml: recent-k must be at least 1 (got 0)"),
-        ("gramfix.toml", 'select = ["GF9"]\n', "gramfix.toml: select: 'GF9' is not a finding"),
+        ("gramfix.toml", 'select = ["GF99"]\n', "gramfix.toml: select: 'GF99' is not a finding"),
         ("gramfix.toml", "ignore = 3\n", "gramfix.toml: ignore: expected a list of finding"),
         ("gramfix.toml", 'exit-zero = "yes"\n', "gramfix.toml: exit-zero: expected true or false"),
         ("gramfix.toml", "dataset = 1\n", "gramfix.toml: dataset: expected a folder path"),

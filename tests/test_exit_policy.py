@@ -174,7 +174,7 @@ def test_selection(
 @pytest.mark.parametrize(
     "args",
     [
-        ["--select", "GF9"],
+        ["--select", "GF99"],
         ["--ignore", "GF31"],
         ["--select", "whole-lines"],
         ["--fail-on", "info"],

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
@@ -14,11 +15,15 @@ from gramfix.engine.keys import Family, KeyAnalysis, analyse_keys, is_row_value,
 from gramfix.engine.windows import SampleTables, count_samples
 from gramfix.io.discover import DatasetFiles
 from gramfix.io.embeddings import EmbeddingTable, TableUnavailable
+from gramfix.io.graph import GraphInputs
 from gramfix.io.itemfiles import ItemFile
 from gramfix.io.mapping import Mapping
 from gramfix.io.sequences import Sequences
 from gramfix.model.options import Settings
 from gramfix.model.rules import Input
+
+if TYPE_CHECKING:
+    from gramfix.checks.graph_alignment import Alignment
 
 Bools = npt.NDArray[np.bool_]
 I64 = npt.NDArray[np.int64]
@@ -36,6 +41,7 @@ class Dataset:
     item_files: tuple[ItemFile, ...] = ()
     sequences_first_id: str | None = None  # to recognise a header line
     other_mappings: tuple[Mapping, ...] = ()  # mapping files beside the one checked
+    graph: GraphInputs | None = None  # the LightGCN chain's files, when there are any
 
     @cached_property
     def inputs(self) -> frozenset[Input]:
@@ -49,8 +55,20 @@ class Dataset:
             Input.TABLE: isinstance(table, EmbeddingTable),
             Input.ITEM_FILES: bool(self.item_files),
             Input.INDEXING: any(f.kind == "indexing" for f in self.item_files),
+            Input.GRAPH: self.graph is not None and self.graph.train is not None,
+            Input.USER_INDEX: self.graph is not None and self.graph.user_index is not None,
+            Input.CHECKPOINT: self.graph is not None and self.graph.checkpoint is not None,
+            Input.EXPORT: self.graph is not None and isinstance(self.graph.export, EmbeddingTable),
         }
         return frozenset(need for need, there in present.items() if there)
+
+    @cached_property
+    def alignment(self) -> Alignment | None:
+        """The graph against the sequences and the index files (computed once: the table
+        check asks whether it proves the rows, the graph check reports it)."""
+        from gramfix.checks.graph_alignment import align
+
+        return align(self)
 
     def name(self, path_kind: str) -> str:
         """Display name of the sequences or mapping file."""

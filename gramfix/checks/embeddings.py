@@ -12,6 +12,7 @@ import numpy as np
 import numpy.typing as npt
 
 from gramfix.checks.context import Dataset
+from gramfix.checks.graph_tables import rows_proven
 from gramfix.checks.registry import CheckResult, CheckSpec, codes
 from gramfix.checks.table_scan import TableScan, scan_table
 from gramfix.engine.cooccurrence import (
@@ -179,7 +180,11 @@ class _Check:
         # estimated on every pair (the same figures as for the mapping).
         everything = mapped.verdict != "signal"
         screen = pairs.head(SCREEN)
-        for name, item_rows in _candidate_orders(data, everything=everything):
+        # When the graph proves the rows (the installed table is the export of a graph
+        # the mapping provably matches), no statistical guess at another order is made:
+        # it could only contradict a proof (GF610 is then never raised).
+        candidates = [] if rows_proven(data) else _candidate_orders(data, everything=everything)
+        for name, item_rows in candidates:
             other = estimate(rows, item_rows, screen)
             if other.verdict != "no-signal":
                 other = estimate(rows, item_rows, pairs)

@@ -54,6 +54,7 @@ def registered() -> tuple[CheckSpec, ...]:
         coverage,
         embeddings,
         fill,
+        graph,
         history_order,
         hygiene,
         inputs,
@@ -72,6 +73,7 @@ def registered() -> tuple[CheckSpec, ...]:
         embeddings.CHECK,
         item_files.CHECK,
         lexical_ids.CHECK,
+        graph.CHECK,
     )
 
 

@@ -33,6 +33,9 @@ LAYOUT: list[Any] = [
     CONFIG_FILE,
     NO_CONFIG,
     "embeddings",
+    "graph_dir",
+    "user_index",
+    "graph_export",
     click.option(
         "--format",
         "output_format",
@@ -73,7 +76,9 @@ def check(
     DATASET_DIR is a GRAM dataset folder (rec_datasets/Beauty); its files are found by
     their conventional names. --sequences, --mapping and --embeddings override them. With
     neither a folder nor files, the current directory is the folder (or the configured
-    one).
+    one). The LightGCN files that produce GRAM-C's table (lightgcn_data/,
+    user_id_to_index.json) are checked when present: leakage of the targets into the
+    graph, index alignment, the table installed.
 
     Options default to [tool.gramfix] in the nearest pyproject.toml or a gramfix.toml,
     found upward from the folder; keys are the option names (recent-k, select ...).
@@ -91,7 +96,15 @@ def check(
     refuse_foreign_codes(CHECK, given)
     o = options.options
     if output is not None and str(output) != "-":
-        files = locate(o.dataset, sequences=o.sequences, mapping=o.mapping, embeddings=o.embeddings)
+        files = locate(
+            o.dataset,
+            sequences=o.sequences,
+            mapping=o.mapping,
+            embeddings=o.embeddings,
+            graph_dir=o.graph_dir,
+            user_index=o.user_index,
+            graph_export=o.graph_export,
+        )
         files.refuse_as_output(output, hint="write the report to another file")
     with progress.display(sys.stderr):
         report = check_dataset(
@@ -99,6 +112,9 @@ def check(
             sequences=o.sequences,
             mapping=o.mapping,
             embeddings=o.embeddings,
+            graph_dir=o.graph_dir,
+            user_index=o.user_index,
+            graph_export=o.graph_export,
             settings=options.settings,
             config=shown(options.config) if options.config else None,
         )

@@ -20,6 +20,36 @@ ITEM_FILES: tuple[tuple[ItemKind, str], ...] = (
     ("indexing", "item_generative_indexing_*.txt"),
     ("similar-items", "similar_item_*.txt"),
 )
+#: The LightGCN pipeline's files (graph-data.md): its folder, in the dataset folder or
+#: beside the mapping, and the user index the converter writes beside the mapping.
+GRAPH_DIR = "lightgcn_data"
+TRAIN, TEST = "train.txt", "test.txt"
+USER_INDEX = "user_id_to_index.json"
+EXPORT = "lightgcn_item_embeddings.pt"
+CHECKPOINTS = "lightgcn_model*.pt"
+
+
+@dataclass(frozen=True)
+class GraphFiles:
+    """The LightGCN chain's files; None (or empty) where there is no such file."""
+
+    folder: Path | None = None
+    train: Path | None = None
+    test: Path | None = None
+    user_index: Path | None = None
+    export: Path | None = None
+    #: Every checkpoint, sorted by name: export_lightgcn_embeddings.py reads the last one.
+    checkpoints: tuple[Path, ...] = ()
+
+    @property
+    def checkpoint(self) -> Path | None:
+        """The checkpoint the exporter reads when none is named: the last by name."""
+        return self.checkpoints[-1] if self.checkpoints else None
+
+    def files(self) -> list[Path]:
+        """The files a check reads, in the order the report lists them."""
+        found = [self.train, self.test, self.user_index, self.checkpoint, self.export]
+        return [path for path in found if path is not None]
 
 
 @dataclass(frozen=True)
@@ -34,12 +64,14 @@ class DatasetFiles:
     other_mappings: tuple[Path, ...] = ()  # a .pkl beside the .json: the trainer may read it
     #: The folders searched for an embedding table, when none was found or given.
     table_searched: tuple[Path, ...] = ()
+    graph: GraphFiles = GraphFiles()
 
     def refuse_as_output(self, target: Path, *, hint: str) -> None:
         """`UsageError` when writing ``target`` would overwrite one of these files or the
         mapping's backup (an output is a new file; inputs are never modified)."""
         protected = [self.sequences, self.mapping, self.embeddings, *self.other_mappings]
         protected += [path for _, path in self.item_files]
+        protected += [*self.graph.files(), *self.graph.checkpoints]
         if self.mapping is not None:
             protected.append(self.mapping.with_name(self.mapping.name + ".bak"))
         for path in protected:
@@ -79,6 +111,7 @@ class DatasetFiles:
                 *self.other_mappings,
                 self.embeddings,
                 *(path for _, path in self.item_files),
+                *self.graph.files(),
             )
             if path is not None and (name := self.display(path)) is not None
         }
@@ -100,6 +133,9 @@ def locate(
     sequences: Path | None = None,
     mapping: Path | None = None,
     embeddings: Path | None = None,
+    graph_dir: Path | None = None,
+    user_index: Path | None = None,
+    graph_export: Path | None = None,
 ) -> DatasetFiles:
     """The files of a dataset: explicit paths win over the folder's conventional names.
 
@@ -147,6 +183,50 @@ def locate(
         item_files=item_files,
         other_mappings=other_mappings,
         table_searched=tuple(searched) if embeddings is None else (),
+        graph=locate_graph(folder, mapping, graph_dir, user_index, graph_export),
+    )
+
+
+def locate_graph(
+    folder: Path | None,
+    mapping: Path | None,
+    graph_dir: Path | None = None,
+    user_index: Path | None = None,
+    export: Path | None = None,
+) -> GraphFiles:
+    """The LightGCN files: ``lightgcn_data/`` in the dataset folder, else beside the
+    mapping (or ``graph_dir``); ``user_id_to_index.json`` likewise. Only a folder named
+    explicitly that does not exist or holds nothing of a graph is an `InputError` here;
+    what is found is judged when read (`gramfix.io.graph.read_graph`), so a command that
+    never reads the graph (repair) never fails on it.
+    """
+    places = [p for p in (folder, mapping.parent if mapping else None) if p is not None]
+    explicit = graph_dir is not None
+    if graph_dir is not None:
+        if not graph_dir.exists():
+            raise InputError(graph_dir, "no such graph folder")
+        if not graph_dir.is_dir():
+            raise InputError(graph_dir, "not a folder (the graph folder holds train.txt)")
+    else:
+        graph_dir = next((p / GRAPH_DIR for p in places if (p / GRAPH_DIR).is_dir()), None)
+    if graph_dir is None:
+        # No graph folder: only what was named explicitly is read.
+        return GraphFiles(user_index=user_index, export=export)
+    train, test = graph_dir / TRAIN, graph_dir / TEST
+    has_graph = train.exists() or test.exists()  # one without the other: read_graph refuses
+    if export is None and (graph_dir / EXPORT).exists():
+        export = graph_dir / EXPORT
+    if explicit and not has_graph and export is None:
+        raise InputError(graph_dir, f"no {TRAIN}, {TEST} or {EXPORT}: not a LightGCN folder")
+    if user_index is None and has_graph:
+        user_index = next((p / USER_INDEX for p in places if (p / USER_INDEX).exists()), None)
+    return GraphFiles(
+        folder=graph_dir,
+        train=train if train.exists() else None,
+        test=test if test.exists() else None,
+        user_index=user_index,
+        export=export,
+        checkpoints=tuple(sorted(p for p in graph_dir.glob(CHECKPOINTS) if p.is_file())),
     )
 
 

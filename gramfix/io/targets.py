@@ -15,7 +15,7 @@ from pathlib import Path
 
 from gramfix.io.source import decode_utf8, describe_os_error, open_input, refuse_binary
 from gramfix.model.errors import InputError
-from gramfix.model.options import SPLITS, Split
+from gramfix.model.option_types import SPLITS, Split
 
 __all__ = ["SPLITS", "Split", "Targets", "read_targets"]
 

@@ -42,6 +42,16 @@ def headline(report: ReportBase) -> str:
             "GRAM-C will train on noise: the embedding table carries no collaborative "
             "signal (a placeholder, not trained embeddings)."
         )
+    if any(f.code == "GF906" for f in report.findings):
+        return (
+            "GRAM-C will not train on the trained graph table: the export of the LightGCN "
+            "graph is not the table it reads (GF906)."
+        )
+    if any(f.code == "GF901" for f in report.findings):
+        return (
+            "GRAM-C's table was trained on the validation and test targets: every metric "
+            "it reports is inflated (GF901)."
+        )
     if any(f.code == "GF611" and f.severity is Severity.ERROR for f in report.findings):
         return (
             "The embedding table could not be judged: too few co-occurring item pairs to "

@@ -20,10 +20,9 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Annotated, Any, ClassVar, Literal, TypeVar
+from typing import Annotated, Any, ClassVar, TypeVar
 
 from pydantic import (
-    AfterValidator,
     AliasGenerator,
     BaseModel,
     BeforeValidator,
@@ -42,63 +41,24 @@ from gramfix.model.flag import (
     CHECK,
     EVAL,
     EXPECTED,
-    RANGE,
     REPAIR,
-    SELECTOR,
     Flag,
     invalid,
     kebab,
     problems,
     spec,
 )
-from gramfix.model.rules import Severity, normalise_selector
-
-#: The severities ``fail-on`` accepts (an info finding never fails a check).
-FAIL_ON = (Severity.ERROR, Severity.WARNING)
-
-
-def _codes(value: object) -> tuple[str, ...]:
-    """``select`` / ``ignore`` as given: a comma-separated string or a list of strings."""
-    items = value.split(",") if isinstance(value, str) else value
-    if not isinstance(items, (list, tuple)) or not all(isinstance(i, str) for i in items):
-        raise invalid(EXPECTED, "not a list of codes")
-    return tuple(i.strip() for i in items if i.strip())
-
-
-def _prefixes(selectors: tuple[str, ...]) -> tuple[str, ...]:
-    """The selectors as code prefixes (``ALL`` stays ``ALL``, a name becomes its code)."""
-    prefixes = []
-    for selector in selectors:
-        prefix = normalise_selector(selector)
-        if prefix is None:
-            raise invalid(
-                SELECTOR,
-                f"{selector!r} is not a finding code, code prefix or name (see 'gramfix check "
-                "--help' and the README's finding table)",
-            )
-        prefixes.append(prefix)
-    return tuple(prefixes)
-
-
-def _fail_on(value: object) -> Severity:
-    if isinstance(value, Severity):
-        if value not in FAIL_ON:
-            raise invalid(RANGE, f"must be error or warning (got {value.value})")
-        return value
-    if isinstance(value, str) and value in {s.value for s in FAIL_ON}:
-        return Severity(value)
-    raise invalid(EXPECTED, "not a failing severity")
-
+from gramfix.model.option_types import (
+    FAIL_ON,
+    SPLITS,
+    Codes,
+    Share,
+    Split,
+    failing_severity,
+)
+from gramfix.model.rules import Severity
 
 S = TypeVar("S", bound="CommonSettings")
-
-Codes = Annotated[tuple[str, ...], BeforeValidator(_codes), AfterValidator(_prefixes)]
-Share = Annotated[float | None, Field(ge=0, le=1, allow_inf_nan=False)]
-
-
-Split = Literal["test", "valid"]
-#: The evaluation splits: a user's target is ``items[-1]`` (test) or ``items[-2]`` (valid).
-SPLITS: tuple[Split, ...] = ("test", "valid")
 
 
 class CommonSettings(BaseModel):
@@ -128,7 +88,7 @@ class CommonSettings(BaseModel):
 
     fail_on: Annotated[
         Severity,
-        BeforeValidator(_fail_on),
+        BeforeValidator(failing_severity),
         Field(description="Findings at or above this severity fail."),
         Flag(
             "The lowest severity that fails the check (default: {default}).",
@@ -319,6 +279,30 @@ class Options(EvalSettings, Settings):
             commands=(CHECK,),
         ),
     ] = None
+    graph_dir: Annotated[
+        Path | None,
+        Flag(
+            "The LightGCN folder with train.txt, test.txt, the checkpoints and the export "
+            "(default: lightgcn_data/ in DATASET_DIR, else beside the mapping).",
+            commands=(CHECK,),
+            metavar="DIR",
+            expected="a folder path (relative to this file)",
+        ),
+    ] = None
+    user_index: Annotated[
+        Path | None,
+        Flag(
+            "The graph's user_id_to_index.json (default: in DATASET_DIR, else beside the mapping).",
+            commands=(CHECK,),
+        ),
+    ] = None
+    graph_export: Annotated[
+        Path | None,
+        Flag(
+            "The exported graph table (default: lightgcn_item_embeddings.pt in the graph folder).",
+            commands=(CHECK,),
+        ),
+    ] = None
     predictions: Annotated[
         Path | None,
         Flag(
@@ -340,7 +324,16 @@ class Options(EvalSettings, Settings):
     ] = None
 
     @field_validator(
-        "dataset", "sequences", "mapping", "embeddings", "predictions", "indexing", mode="before"
+        "dataset",
+        "sequences",
+        "mapping",
+        "embeddings",
+        "graph_dir",
+        "user_index",
+        "graph_export",
+        "predictions",
+        "indexing",
+        mode="before",
     )
     @classmethod
     def _path(cls, value: object, info: ValidationInfo) -> Path:

@@ -17,6 +17,7 @@ from pydantic import Field, model_validator
 
 from gramfix.model.base import FrozenModel
 from gramfix.model.errors import ExitCode
+from gramfix.model.graph_section import GraphStats
 from gramfix.model.options import CommonSettings, Settings
 from gramfix.model.rules import Severity, rule
 from gramfix.model.sections import (
@@ -86,8 +87,9 @@ class InputsBase(FrozenModel):
         default_factory=list,
         description="The inputs the checks had, as rules name what they need: sequences, "
         "mapping, second mapping, table file, embeddings (the table read as an array), item "
-        "files, indexing file, predictions, rows of one user. A rule needing one that is "
-        "absent was skipped.",
+        "files, indexing file, graph (lightgcn_data/train.txt and test.txt), user index, "
+        "graph checkpoint, graph export (check); predictions, rows of one user (eval). A rule "
+        "needing one that is absent was skipped.",
     )
 
 
@@ -170,6 +172,7 @@ class Report(ReportBase):
     embeddings: EmbeddingStats | None = Field(None, exclude_if=lambda v: v is None)
     item_files: list[ItemFileStats] = Field(default_factory=list, exclude_if=lambda v: not v)
     lexical_ids: list[LexicalIdStats] = Field(default_factory=list, exclude_if=lambda v: not v)
+    graph: GraphStats | None = Field(None, exclude_if=lambda v: v is None)
 
     def subject(self) -> str:
         i = self.inputs

@@ -189,7 +189,8 @@ class Signal(FrozenModel):
     best_order: str = Field(description="The lookup under which the signal is strongest.")
     orders: list[SignalOrder] = Field(
         description="Other lookups tried: rows shifted by one always, other item orders when "
-        "the mapping's own shows no strong signal."
+        "the mapping's own shows no strong signal; none when the LightGCN graph proves the "
+        "rows (the graph section's alignment is proven and the installed table is its export)."
     )
     histogram: SignalHistogram | None = Field(
         None,

@@ -51,6 +51,10 @@ def render_markdown(report: ReportBase) -> str:
     ]
     if isinstance(report, Report) and report.fill is not None:
         lines += _fill(report.fill)
+    if isinstance(report, Report) and report.graph is not None:
+        lines += [f"| LightGCN graph | {cell(report.graph.folder or '')} |", "|---|---|"]
+        lines += [f"| {label} | {cell(text)} |" for label, text in report.graph.rows()]
+        lines.append("")
     if isinstance(report, EvalReport) and report.metrics.strict is not None:
         lines += _metrics(report)
     lines += _findings(report.findings)

@@ -192,6 +192,13 @@ def _dataset_tables(report: Report) -> list[RenderableType]:
                 f"{mapped.extra:,}" if mapped else "-",
             )
         parts.append(table)
+    if report.graph is not None:
+        graph = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False, header_style="bold")
+        graph.add_column("LightGCN graph", no_wrap=True)
+        graph.add_column(report.graph.folder or "", justify="left")
+        for label, text in report.graph.rows():
+            graph.add_row(label, text)
+        parts.append(graph)
     return parts
 
 

@@ -15,12 +15,15 @@ import json
 import os
 import pickle
 import shutil
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
+if str(HERE.parent.parent) not in sys.path:  # run as a script: tests.graph_build
+    sys.path.insert(0, str(HERE.parent.parent))
 CORPUS = HERE / "corpus"
 SEQ = "user_sequence.txt"
 MAP = "item_id_to_gcn_index.json"
@@ -242,6 +245,8 @@ def cases() -> list[Case]:
         ),
         # --- the embedding table (nothing in it ever run; legacy .pt only through torch) ---
         *_table_cases(),
+        # --- the LightGCN graph files (train.txt, test.txt, user index, checkpoint, export) ---
+        *_graph_cases(),
         # --- prediction files (gramfix eval) ---
         *_prediction_cases(),
         # --- the folder ---
@@ -421,6 +426,79 @@ def _table_cases() -> list[Case]:
     ]
 
 
+#: The correct LightGCN chain of GOOD_SEQUENCES (the converter's rules; the mapping is
+#: GOOD_MAPPING, in sorted order): train.txt holds items[:-2], test.txt items[-2].
+GOOD_TRAIN = b"0 0 1\n1 1 2\n2 4 0\n"
+GOOD_TEST = b"0 2\n1 3\n2 1\n"
+GOOD_USERS = {"U1": 0, "U2": 1, "U3": 2}
+
+
+def _graph_cases() -> list[Case]:
+    """Broken graph files beside a correct dataset; the .pt files by the torch-free writer."""
+    import numpy as np
+
+    from tests.graph_build import torch_save, zipped
+
+    def graph(label: str, code: int, text: str, **replace: bytes) -> Case:
+        files = {
+            SEQ: GOOD_SEQUENCES.encode(),
+            MAP: _json(GOOD_MAPPING),
+            "user_id_to_index.json": _json(GOOD_USERS),
+            "lightgcn_data/train.txt": GOOD_TRAIN,
+            "lightgcn_data/test.txt": GOOD_TEST,
+        }
+        for name, data in replace.items():
+            path = name.replace("__", "/")
+            if data == b"<absent>":
+                files.pop(path)
+            else:
+                files[path] = data
+        return Case(f"graph-{label}", files, code, text)
+
+    table = np.zeros((6, 4), np.float32)
+    table[1:] = np.arange(20, dtype=np.float32).reshape(5, 4)
+    checkpoint = torch_save({"epoch": 10, "n_items": 5, "n_users": 3, "embedding_dim": 4})
+    evil = zipped(
+        {"data.pkl": pickle.dumps(_Evil(), protocol=2), "byteorder": b"little", "version": b"3\n"}
+    )
+    model = "lightgcn_data__lightgcn_model.pt"
+    export = "lightgcn_data__lightgcn_item_embeddings.pt"
+    train, test, users = (
+        "lightgcn_data__train.txt",
+        "lightgcn_data__test.txt",
+        "user_id_to_index.json",
+    )
+    return [
+        graph("train-truncated", 2, "truncated", **{train: GOOD_TRAIN[:-4]}),
+        graph("train-not-integer", 2, "not an index", **{train: b"0 0 x1\n1 1 2\n"}),
+        graph("train-float", 2, "not an index", **{train: b"0 0.0 1\n"}),
+        graph("train-negative", 2, "is a negative index", **{train: b"0 0 -1\n1 1 2\n"}),
+        graph("train-out-of-range", 2, "out of range", **{train: b"0 0 99999999999\n"}),
+        graph("train-past-int32", 2, "out of range", **{train: b"0 0 2147483648\n"}),
+        graph("train-empty", 2, "the file is empty", **{train: b""}),
+        graph("train-binary", 2, "NUL byte", **{train: b"0 0\x00 1\n"}),
+        graph("train-not-utf8-bom", 2, "not an index", **{train: b"\xef\xbb\xbf" + GOOD_TRAIN}),
+        graph("test-missing", 2, "the graph needs train.txt and test.txt", **{test: b"<absent>"}),
+        graph("test-not-integer", 2, "not an index", **{test: b"0 two\n"}),
+        graph("users-array", 2, "the top level is an array", **{users: b'["U1", "U2"]'}),
+        graph("users-string-values", 2, "index of user", **{users: b'{"U1": "0"}'}),
+        graph("users-negative", 2, "index of user", **{users: b'{"U1": -1}'}),
+        graph("users-truncated", 2, "invalid JSON", **{users: _json(GOOD_USERS)[:12]}),
+        graph("users-empty", 2, "the file is empty", **{users: b""}),
+        graph("checkpoint-pickled-code", 2, "nothing was run", **{model: evil}),
+        graph("checkpoint-truncated", 2, "not a readable torch file", **{model: checkpoint[:-60]}),
+        graph("checkpoint-not-a-zip", 2, "not a torch.save zip file", **{model: b"weights"}),
+        graph("checkpoint-a-tensor", 2, "not a LightGCN checkpoint", **{model: torch_save(table)}),
+        graph("export-pickled-code", 2, "nothing was run", **{export: evil}),
+        graph("export-truncated", 2, "not a readable torch", **{export: torch_save(table)[:-60]}),
+        # Read, and judged: a leak, an index past the mapping, a user the data lacks.
+        graph("train-leak", 1, "GF901", **{train: b"0 0 1 2 3\n1 1 2\n2 4 0\n"}),
+        graph("train-index-past-the-mapping", 1, "GF903", **{train: b"0 0 7\n1 1 2\n2 4 0\n"}),
+        graph("users-unknown-user", 1, "GF904", **{users: _json({"U9": 0, "U2": 1, "U3": 2})}),
+        graph("export-stale", 1, "GF907", **{export: torch_save(table[:4])}),
+    ]
+
+
 def build() -> None:
     if CORPUS.exists():
         shutil.rmtree(CORPUS)
@@ -435,6 +513,7 @@ def write(case: Case) -> None:
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
     for name, data in case.files.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
         (folder / name).write_bytes(data)
     if "folder.json" in case.args:
         (folder / "folder.json").mkdir()

@@ -13,6 +13,8 @@ import io
 import json
 import pickle
 import random
+import shutil
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -20,6 +22,8 @@ from typing import Any
 import numpy as np
 
 HERE = Path(__file__).resolve().parent
+if str(HERE.parent.parent) not in sys.path:  # run as a script: tests.graph_build
+    sys.path.insert(0, str(HERE.parent.parent))
 
 SEQUENCES = """\
 A1 B00000000A B00000000B 0786959916 B00000000C B00000000D
@@ -215,6 +219,38 @@ def pickle_cases() -> None:
     write("two-mappings", {**dataset(mapping()), "item_id_to_gcn_index.pkl": pickle.dumps(other)})
 
 
+def graph_cases() -> None:
+    """The LightGCN chain (tests/graph_build.py) on a small clustered dataset: correct,
+    and broken in each way of graph-data.md."""
+    from tests.graph_build import (
+        MORE_VARIANTS,
+        VARIANTS,
+        build_chain,
+        clustered_sequences,
+        with_validation_only,
+    )
+
+    text = clustered_sequences()
+
+    def fresh(name: str) -> Path:
+        folder = HERE / name
+        if folder.exists():
+            shutil.rmtree(folder)
+        return folder
+
+    for variant in [*VARIANTS, *MORE_VARIANTS]:
+        build_chain(fresh(f"graph-{variant}"), text, variant, dim=16)
+    build_chain(fresh("graph-validation-only"), with_validation_only(text), dim=16)
+    short = text + "A0SHORT00001 " + text.split()[1] + " " + text.split()[2] + "\n"
+    build_chain(fresh("graph-short-users"), short, dim=16)
+    # The graph files elsewhere, named by flags.
+    folder = fresh("graph-flags")
+    build_chain(folder, text, dim=16)
+    (folder / "lightgcn_data").rename(folder / "graph-files")
+    (folder / "user_id_to_index.json").rename(folder / "users.json")
+    (folder / "args").write_text("--graph-dir\ngraph-files\n--user-index\nusers.json\n")
+
+
 def main() -> None:
     write("clean", dataset(mapping()))
     write("whole-line", dataset(mapping(TITLES.__getitem__)))
@@ -297,13 +333,14 @@ def main() -> None:
         "error-config-bad-value",
         {**partial_files, "pyproject.toml": '[tool.gramfix]\nfail-on = "fatal"\n'},
     )
-    write("error-config-bad-code", {**partial_files, "gramfix.toml": 'select = ["GF9"]\n'})
+    write("error-config-bad-code", {**partial_files, "gramfix.toml": 'select = ["GF99"]\n'})
     write("error-unknown-code", partial_files, ["--ignore", "GF31"])
     # Whole-dataset checks: the embedding table, the item files, more hygiene, pickles.
     embedding_cases()
     item_file_cases()
     hygiene_cases()
     pickle_cases()
+    graph_cases()
 
 
 if __name__ == "__main__":

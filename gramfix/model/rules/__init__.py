@@ -3,15 +3,16 @@
 Codes never change meaning once released (CI configurations select and ignore them).
 Each command has its own code family: **GF** for ``check`` (GF0xx inputs, GF1xx mapping
 keys, GF2xx mapping values, GF3xx coverage, GF4xx recent-window fill, GF5xx sequence
-file hygiene, GF6xx embedding table, GF7xx cross-file consistency, GF8xx lexical IDs)
-and **GE** for ``eval`` (`eval`). The entries live in one module per concern
-(`mapping`, `files`, `table`, `eval`); here they are assembled in code order. Codes and
-names are unique across both families, so a selector means one thing everywhere.
+file hygiene, GF6xx embedding table, GF7xx cross-file consistency, GF8xx lexical IDs,
+GF9xx the LightGCN graph chain) and **GE** for ``eval`` (`eval`). The entries live in
+one module per concern (`mapping`, `files`, `table`, `graph`, `eval`); here they are
+assembled in code order. Codes and names are unique across both families, so a
+selector means one thing everywhere.
 """
 
 from __future__ import annotations
 
-from gramfix.model.rules import eval, files, mapping, table
+from gramfix.model.rules import eval, files, graph, mapping, table
 from gramfix.model.rules.entry import Input, Rule, Severity
 
 __all__ = [
@@ -28,7 +29,8 @@ __all__ = [
 RULES: dict[str, Rule] = {
     entry.code: entry
     for entry in sorted(
-        (*mapping.ENTRIES, *files.ENTRIES, *table.ENTRIES, *eval.ENTRIES), key=lambda r: r.code
+        (*mapping.ENTRIES, *files.ENTRIES, *table.ENTRIES, *graph.ENTRIES, *eval.ENTRIES),
+        key=lambda r: r.code,
     )
 }
 

@@ -28,6 +28,10 @@ class Input(str, Enum):
     TABLE = "embeddings"  # it was read as an array (a legacy .pt needs torch)
     ITEM_FILES = "item files"
     INDEXING = "indexing file"
+    GRAPH = "graph"  # lightgcn_data/train.txt and test.txt
+    USER_INDEX = "user index"  # user_id_to_index.json
+    CHECKPOINT = "graph checkpoint"  # lightgcn_data/lightgcn_model*.pt
+    EXPORT = "graph export"  # lightgcn_data/lightgcn_item_embeddings.pt, read as an array
     # What eval reads and establishes:
     PREDICTIONS = "predictions"
     PER_USER = "rows of one user"  # the file was written with a test batch of 1
@@ -47,6 +51,10 @@ _ABSENT = {
     Input.ITEM_FILES: "no item files (item_plain_text.txt, item_generative_indexing_*.txt, "
     "similar_item_*.txt)",
     Input.INDEXING: "no indexing file (item_generative_indexing_*.txt)",
+    Input.GRAPH: "no graph files (lightgcn_data/train.txt and test.txt, or --graph-dir)",
+    Input.USER_INDEX: "no user index (user_id_to_index.json, or --user-index)",
+    Input.CHECKPOINT: "no graph checkpoint (lightgcn_data/lightgcn_model*.pt)",
+    Input.EXPORT: "no graph export (lightgcn_data/lightgcn_item_embeddings.pt, or --graph-export)",
     Input.PREDICTIONS: "no prediction file",
     Input.PER_USER: "the rows hold batches of users (written with a test batch above 1): "
     "not audited per user (GE001 says so)",
