@@ -22,7 +22,7 @@ import numpy.typing as npt
 
 from gramfix.engine.hashindex import StringIndex
 from gramfix.engine.tokens import MAX_TOKEN_BYTES
-from gramfix.io import progress
+from gramfix.io import early_scan, progress
 from gramfix.io.blocks import EXAMPLES, LineExamples
 from gramfix.io.sequences.collect import Hygiene, PendingKeys, Sequences
 from gramfix.model.errors import InputError
@@ -114,7 +114,15 @@ def read_compiled(
     def read_users(offsets: I64) -> list[bytes]:
         return _users_at(handle, offsets)
 
-    if known.ready or fd is None:
+    begun = early_scan.take(fd) if fd is not None else None
+    if begun is not None:  # the command began the scan before its imports (early_scan)
+        try:
+            keys_read = known.get()  # the mapping, parsed while the scan runs
+        finally:
+            scanner = begun.wait()
+        scan = scanner.finish(keys_read, read_users)
+        progress.advance(scan.bytes_read)
+    elif known.ready or fd is None:
         scanner = Scanner(known.get(), size_hint)
         while data := handle.read(block_bytes):
             scanner.feed(data)
