@@ -60,7 +60,8 @@ def test_the_check_and_repair_commands_begin_the_scan(
     checked = gramfix("check", tmp_path, "--no-config", "--format", "json")
     assert checked.code == 1  # the shaped mapping has whole-line keys, missing items ...
     assert checked.out == _report(tmp_path) + "\n"
-    assert taken[0] is not None and taken[1] is None  # the command's read; _report's own
+    assert taken[0] is not None  # the command's read took the scan it began
+    assert taken[1] is None  # _report's own read began none
     repaired = gramfix("repair", tmp_path, "--no-config", "--dry-run", "--format", "json")
     assert repaired.code in (0, 1), repaired.err
     assert taken[2] is not None
@@ -101,3 +102,21 @@ def test_only_a_readable_regular_file_with_bytes_is_scanned_early(tmp_path: Path
         assert early_scan.take(fd) is None
     finally:
         os.close(fd)
+
+
+def test_a_file_that_lost_its_lines_since_the_scan_is_an_input_error(tmp_path: Path) -> None:
+    # Found in review: the example users are read again after the scan; a file rewritten
+    # shorter in between made that a KeyError (exit 3), or an empty user ID.
+    from gramfix.io.sequences.compiled import _users_of_lines
+    from gramfix.model.errors import InputError
+
+    sequences = tmp_path / "user_sequence.txt"
+    sequences.write_bytes(b"u1 a b c\nu2 a b c\nu3 a b\n")
+    with sequences.open("rb") as handle:
+        assert _users_of_lines(sequences, handle, [3, 1]) == ["u3", "u1"]
+        sequences.write_bytes(b"u1 a\n")
+        with pytest.raises(InputError, match="changed while it was read"):
+            _users_of_lines(sequences, handle, [3, 1])
+        sequences.write_bytes(b"")
+        with pytest.raises(InputError, match="changed while it was read"):
+            _users_of_lines(sequences, handle, [1])

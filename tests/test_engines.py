@@ -137,3 +137,39 @@ def test_synthetic_reports_and_repairs_are_byte_identical(
         assert run.code == 0, run.err
         written.append((run.out.replace(str(out), "OUT"), out.read_bytes()))
     assert written[0] == written[1]
+
+
+@needs_compiled
+def test_an_item_only_on_replaced_lines_does_not_hide_sorted_histories(
+    tmp_path: Path, gramfix: Callable[..., Run], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Found in review: "X" is only on a line the user's later line replaces, so it is no
+    # item; every item left is a number and every history is in numeric order (GF510).
+    # The compiled reader kept the scan's "some ID is not a number" and compared the IDs
+    # as bytes ("10" < "9"): no GF510.
+    lines = ["u1 X 9 10", *(f"u{n} 9 10 11 12" for n in range(2, 31)), "u1 9 10 11 12"]
+    (tmp_path / "user_sequence.txt").write_text("\n".join(lines) + "\n")
+    (tmp_path / "item_id_to_gcn_index.json").write_text('{"9":1,"10":2,"11":3,"12":4}')
+    run = _on_both(gramfix, monkeypatch, "check", tmp_path, "--no-config", "--format", "json")
+    assert '"code": "GF510"' in run.out
+
+
+@needs_compiled
+def test_a_file_too_big_for_memory_is_refused_alike(
+    tmp_path: Path, gramfix: Callable[..., Run], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Found in review: the compiled scan, begun before the reader's memory check, sized
+    # its arrays from the file and died of MemoryError (exit 3). A sparse file: no disk.
+    from gramfix.io.source import available_memory
+
+    free = available_memory()
+    if free is None:
+        pytest.skip("the available memory is unknown here")
+    sequences = tmp_path / "user_sequence.txt"
+    with sequences.open("wb") as handle:
+        handle.truncate(4 * free)
+    (tmp_path / "item_id_to_gcn_index.json").write_text('{"A": 1}')
+    run = _on_both(gramfix, monkeypatch, "check", tmp_path, "--no-config", scanned=False)
+    assert run.code == 2
+    assert run.err.startswith(f"gramfix: error: {sequences}: reading these sequences needs")
+    assert run.err.count("\n") == 1

@@ -8,7 +8,8 @@ mapping's parse then run on one core while the scan runs on the other.
 
 Only a regular file is scanned early, and the scan is taken only by a read of the same
 file as it was then (device, inode, size, modification time); anything else reads as
-before. A scan nobody takes is dropped: its thread is a daemon and closes its file.
+before. A scan nobody takes is dropped (its thread is a daemon and closes its file), at the
+latest when a read takes another.
 This module imports no numpy (it runs on the command line's start-up path).
 """
 
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import gramfix._native as native
+from gramfix.io.source import available_memory
 
 if TYPE_CHECKING:
     from gramfix._native.scan import Scanner
@@ -77,10 +79,15 @@ def begin(path: Path | None) -> None:
         return
     try:
         status = os.fstat(fd)
-        if not stat.S_ISREG(status.st_mode) or status.st_size == 0:
+        free = available_memory()  # the reader refuses a file too big (ensure_fits)
+        too_big = free is not None and 0.5 * status.st_size > free
+        if not stat.S_ISREG(status.st_mode) or status.st_size == 0 or too_big:
             os.close(fd)
             return
         scan = Scan(Scanner(None, status.st_size))
+    except MemoryError:  # the reader says what it says about this file
+        os.close(fd)
+        return
     except BaseException:
         os.close(fd)
         raise
@@ -99,4 +106,6 @@ def take(fd: int) -> Scan | None:
     except OSError:
         return None
     with _lock:
-        return _started.pop(_identity(status), None)
+        scan = _started.pop(_identity(status), None)
+        _started.clear()  # scans of files changed since: their memory goes when they end
+    return scan

@@ -81,3 +81,7 @@ def _read(path: Path, keys: PendingKeys) -> Sequences:
                 return ExactReader(path, BLOCK_BYTES).read(handle)
         except OSError as error:
             raise InputError(path, describe_os_error(error)) from None
+        except MemoryError:  # past what ensure_fits foresaw (arrays sized from the file)
+            raise InputError(
+                path, f"not enough memory to read these sequences ({size / 2**30:.1f} GiB)"
+            ) from None

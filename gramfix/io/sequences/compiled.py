@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextvars
 import io
+import os
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -34,6 +35,8 @@ I64 = npt.NDArray[np.int64]
 I32 = npt.NDArray[np.int32]
 Bools = npt.NDArray[np.bool_]
 U64 = npt.NDArray[np.uint64]
+
+_CHANGED = "the file changed while it was read (read it again once it is written)"
 
 #: Bytes handed to the scan at a time (tests make it tiny: lines then cross blocks).
 BLOCK_BYTES = 1 << 20
@@ -140,6 +143,8 @@ def read_compiled(
         progress.advance(scan.bytes_read)
     if scan.bytes_read == 0:
         raise InputError(path, "the sequence file is empty")
+    if fd is not None and os.fstat(fd).st_size != scan.bytes_read:
+        raise InputError(path, _CHANGED)  # its lines are read again below, for examples
     hygiene = Hygiene(lines=scan.lines, crlf_lines=scan.crlf_lines)
     hygiene.empty_lines = LineExamples(scan.empty_lines, scan.empty_examples)
     hygiene.no_space_lines = LineExamples(scan.no_space_lines, scan.no_space_examples)
@@ -151,7 +156,7 @@ def read_compiled(
         raise InputError(path, "no item IDs on any line (not a sequence file)")
 
     def user_names(positions: I64) -> list[str]:
-        return _users_of_lines(handle, numbers[positions].tolist())
+        return _users_of_lines(path, handle, numbers[positions].tolist())
 
     names, known_codes, remap = scan.names, scan.known_codes, None
     kept: I64 | None = None
@@ -176,13 +181,15 @@ def read_compiled(
     hygiene.short_users.add(user_lines[short])
     examples = short[:EXAMPLES] if kept is None else kept[short[:EXAMPLES]]
     hygiene.short_users.labels = user_names(examples)
+    longest, digits_only, order_keys = scan.longest_name, scan.digits_only, scan.order_keys
+    if remap is not None:  # the scan's facts counted the items dropped since: recount
+        longest = max(map(len, names), default=0)  # ASCII: characters are bytes
+        digits_only = all(map(str.isdigit, names))
+        order_keys = order_keys[remap >= 0]
     sort_keys = None
-    if scan.longest_name <= 16:  # longer names need their bytes beyond 16 to be sorted
-        order_keys = scan.order_keys
-        if remap is not None:
-            order_keys = order_keys[remap >= 0]
-        sort_keys = (order_keys, scan.digits_only)
-    hashed = scan.longest_name <= MAX_TOKEN_BYTES
+    if longest <= 16:  # longer names need their bytes beyond 16 to be sorted
+        sort_keys = (order_keys, digits_only)
+    hashed = longest <= MAX_TOKEN_BYTES
     items = NativeStringIndex(names, scanner, remap, hashed, sort_keys)
     return Sequences(
         path=path,
@@ -223,10 +230,11 @@ def _descriptor(handle: BinaryIO) -> int | None:
         return None
 
 
-def _users_of_lines(handle: BinaryIO, numbers: list[int]) -> list[str]:
+def _users_of_lines(path: Path, handle: BinaryIO, numbers: list[int]) -> list[str]:
     """The user IDs on the lines ``numbers`` (1-based, a handful: the examples of a
     report), found by counting line breaks in a second pass over the file; the scan
-    keeps no per-line offsets for them."""
+    keeps no per-line offsets for them. `InputError` when the file no longer has them
+    (it changed since the scan)."""
     wanted = sorted(set(numbers))
     found: dict[int, str] = {}
     position = handle.tell()
@@ -255,4 +263,6 @@ def _users_of_lines(handle: BinaryIO, numbers: list[int]) -> list[str]:
         if not block:
             break
     handle.seek(position)
+    if len(found) < len(wanted) or not all(found.values()):  # a user ID is never empty here
+        raise InputError(path, _CHANGED)
     return [found[n] for n in numbers]
