@@ -38,12 +38,14 @@ _EXPORTS = {
     "ExitCode": "gramfix.model.errors",
     "Finding": "gramfix.model.report",
     "Report": "gramfix.model.report",
+    "EvalReport": "gramfix.model.eval_report",
     "Settings": "gramfix.model.options",
 }
 
 __all__ = [
     "RULES",
     "CheckFailed",
+    "EvalReport",
     "ExitCode",
     "Finding",
     "GramfixError",
@@ -66,6 +68,7 @@ __all__ = [
 if TYPE_CHECKING:
     from gramfix.api import check, evaluate, preflight, repair
     from gramfix.model.errors import ExitCode, GramfixError, InputError, UsageError
+    from gramfix.model.eval_report import EvalReport
     from gramfix.model.options import Settings
     from gramfix.model.repair_report import RepairRefused, RepairReport
     from gramfix.model.report import CheckFailed, Finding, Report

@@ -11,7 +11,9 @@ from __future__ import annotations
 import os
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from gramfix.checks.eval.registry import Audited, registered
 from gramfix.engine.audit import Audit, AuditResult
@@ -24,14 +26,15 @@ from gramfix.io.discover import EvalFiles, locate_eval
 from gramfix.io.itemfiles import read_lexical_index
 from gramfix.io.predictions import PredictionFile
 from gramfix.io.targets import SPLITS, read_targets
-from gramfix.model.errors import UsageError
+from gramfix.model.errors import InputError, UsageError
 from gramfix.model.eval_report import EvalInputs, EvalReport
+from gramfix.model.eval_sections import EvalCounts
 from gramfix.model.options import EvalSettings
 from gramfix.model.policy import verdict
 from gramfix.model.report import Finding, summarise
 from gramfix.model.rules import Input, rules_of
 
-__all__ = ["audit", "build_eval_report", "evaluate_file"]
+__all__ = ["PredictionRows", "audit", "build_eval_report", "evaluate_file"]
 
 
 def evaluate_file(
@@ -62,7 +65,8 @@ def evaluate_file(
     result = audit(
         files.predictions, files.indexing, files.sequences, s.split, s.generate_num, threads
     )
-    return build_eval_report(files, result, s, config)
+    report = build_eval_report(files, result, s, config)
+    return report.reading_rows(PredictionRows.of(files, s, report))
 
 
 def build_eval_report(
@@ -129,13 +133,17 @@ def audit(
     split: str = "test",
     generate_num: int = DEFAULT_GENERATE_NUM,
     threads: int | None = None,
+    *,
+    keep_rows: bool = False,
 ) -> AuditResult:
     """Audit one prediction file against the dataset's indexing file (and sequences).
 
     The file is read once, in blocks: worker threads cut blocks into columns and count
     them (numpy releases the GIL), the counts are merged in file order; memory is a few
     blocks, the index and the counters. ``threads``: None takes up to 2 (1: no worker
-    thread). The result does not depend on it.
+    thread). The result does not depend on it. ``keep_rows``: also keep every row's
+    values (``result.rows``, the columns of `EvalReport.rows_frame`): memory then grows
+    with the rows.
     """
     if split not in SPLITS:
         raise UsageError(f"split must be one of {', '.join(SPLITS)}, not {split!r}")
@@ -147,7 +155,7 @@ def audit(
     if sequences is not None:
         targets = read_targets(Path(sequences), "test" if split == "test" else "valid").target
     source = PredictionFile(Path(predictions))
-    accumulator = Audit(source.path, index, generate_num, targets, split)
+    accumulator = Audit(source.path, index, generate_num, targets, split, keep_rows)
     workers = threads if threads is not None else min(2, os.cpu_count() or 1)
 
     def work(chunk: Chunk) -> tuple[RowBlock | None, int, Partial | None]:
@@ -187,3 +195,54 @@ def audit(
                 for _, future in flight:
                     future.cancel()
     return accumulator.finish(source.totals)
+
+
+@dataclass(frozen=True)
+class PredictionRows:
+    """How an eval report reads its rows again (`EvalReport.rows_frame`): the same files
+    and settings, audited once more with every row kept. Refuses a file that changed
+    since the report was made (its size, modification time or counts differ)."""
+
+    predictions: Path  # absolute: a notebook may change directory in between
+    indexing: Path
+    sequences: Path | None
+    split: str
+    generate_num: int
+    stamp: tuple[int, int]  # the prediction file's size and modification time (ns)
+    counts: EvalCounts  # the report's
+
+    @classmethod
+    def of(cls, files: EvalFiles, settings: EvalSettings, report: EvalReport) -> PredictionRows:
+        return cls(
+            files.predictions.absolute(),
+            files.indexing.absolute(),
+            files.sequences.absolute() if files.sequences is not None else None,
+            settings.split,
+            settings.generate_num,
+            _stamp(files.predictions),
+            report.counts,
+        )
+
+    def __call__(self) -> dict[str, Any]:
+        changed = InputError(self.predictions, "changed since it was audited: audit it again")
+        if _stamp(self.predictions) != self.stamp:
+            raise changed
+        result = audit(
+            self.predictions,
+            self.indexing,
+            self.sequences,
+            self.split,
+            self.generate_num,
+            keep_rows=True,
+        )
+        if result.counts != self.counts or result.rows is None:
+            raise changed
+        return result.rows
+
+
+def _stamp(path: Path) -> tuple[int, int]:
+    try:
+        status = path.stat()
+    except OSError:
+        return (-1, -1)
+    return (status.st_size, status.st_mtime_ns)

@@ -8,8 +8,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from gramfix.cli import main
+
+# No wall-clock limit inside a test: hypothesis's default 200 ms deadline per example
+# fails a correct test on a busy machine. Speed is measured by benchmarks/, not here.
+settings.register_profile("gramfix", deadline=None)
+settings.load_profile("gramfix")
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("GRAMFIX_SHARED", ROOT.parent / "shared")) / "datasets"

@@ -79,6 +79,10 @@ API: list[tuple[str, object]] = [
             "missing_items_frame",
         )
     ),
+    *(
+        (f"EvalReport.{name}", getattr(gramfix.EvalReport, name))
+        for name in ("headline", "rows_frame", "findings_frame")
+    ),
     ("gramfix.CheckFailed", gramfix.CheckFailed),
     ("gramfix.RepairPlan", gramfix.RepairPlan),
     *(
@@ -183,3 +187,5 @@ def test_every_public_name_is_exported_and_documented() -> None:
     # The reference covers every public method the report gained for notebooks.
     documented = {name.split(".")[1] for name, _ in API if name.startswith("Report.")}
     assert {"raise_for_verdict", "findings_frame", "missing_items_frame"} <= documented
+    documented = {name.split(".")[1] for name, _ in API if name.startswith("EvalReport.")}
+    assert {"rows_frame"} <= documented

@@ -114,7 +114,12 @@ def test_the_detector_of_external_references_can_fail() -> None:
 
 @pytest.mark.parametrize("report", _golden_reports(), ids=lambda r: f"{r.command} {r.subject()}")
 def test_every_report_is_one_self_contained_accessible_page(report: ReportBase) -> None:
-    document = render(report, "html")
+    assert_one_accessible_page(report, render(report, "html"))
+
+
+def assert_one_accessible_page(report: ReportBase, document: str) -> Page:
+    """``document`` is ``report``'s page: self-contained, accessible, every finding and
+    the headline in it (the page, parsed, is returned for more checks)."""
     assert document.startswith('<!DOCTYPE html>\n<html lang="en">')
     assert external_references(document) == []
     assert "http://" not in STYLE
@@ -138,6 +143,8 @@ def test_every_report_is_one_self_contained_accessible_page(report: ReportBase) 
     assert headline(report) in page.text
     if isinstance(report, EvalReport) and report.metrics.strict is not None:
         assert f"hit@10 {report.metrics.strict.hit_10:.4f}" in page.text
+    assert len(document.encode("utf-8")) < 1_000_000
+    return page
 
 
 def _luminance(colour: str) -> float:

@@ -17,7 +17,8 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from gramfix.engine.audit_examples import Example
+from gramfix.engine.audit_detail import RowDetail, columns
+from gramfix.engine.audit_examples import Example, shown_row
 from gramfix.engine.audit_rows import EXAMPLES, BlockAudit, Partial, TargetIndex
 from gramfix.engine.gram_metrics import (
     DEFAULT_GENERATE_NUM,
@@ -70,6 +71,7 @@ class AuditResult:
     levels: Levels
     totals: tuple[TotalCheck, ...]
     examples: dict[str, tuple[ExampleRow, ...]]  # by finding name, at most EXAMPLES each
+    rows: dict[str, object] | None = None  # every row's values (an audit that keeps rows)
 
     def shown(self, name: str) -> tuple[ExampleRow, ...]:
         """The example rows of finding ``name`` (none when it has none)."""
@@ -86,13 +88,16 @@ class Audit:
         generate_num: int = DEFAULT_GENERATE_NUM,
         targets: Mapping[str, str | None] | None = None,
         split: str = "test",
+        keep_rows: bool = False,
     ) -> None:
         self.path = path
         self.index = index
         self.g = generate_num
         self.split = split
         self._targets = TargetIndex(targets, index) if targets is not None else None
-        self._block = BlockAudit(path, index, generate_num, self._targets, split)
+        self._block = BlockAudit(path, index, generate_num, self._targets, split, keep_rows)
+        self.keep_rows = keep_rows
+        self._details: list[RowDetail] = []  # with keep_rows: every block's rows, in order
         # The first line of each user of the sequences seen in the file (0: not yet).
         self._seen = np.zeros(self._targets.size if self._targets else 0, np.int64)
         self.total = Partial(
@@ -126,6 +131,11 @@ class Audit:
             self._repeats(part.users, part.user_lines)
         for name, examples in part.examples.items():
             t.add(name, examples)
+        full = frozenset(name for name in t.examples if not t.room(name))
+        if full != self._block.full:
+            self._block.full = full
+        if part.detail is not None:
+            self._details.append(part.detail)
 
     def _repeats(self, users: I64, lines: I64) -> None:
         """Count the rows of users seen before, in an earlier block or earlier in this one."""
@@ -213,9 +223,7 @@ class Audit:
                 e for e in t.examples.get("ambiguous-ids", []) if e.detail.startswith("prediction")
             ]
         examples = {
-            name: tuple(
-                ExampleRow(line=e.line, user=e.user, detail=e.detail) for e in rows[:EXAMPLES]
-            )
+            name: tuple(self._example(e, per_user) for e in rows[:EXAMPLES])
             for name, rows in found.items()
             if rows
         }
@@ -229,7 +237,16 @@ class Audit:
             levels=levels,
             totals=checks,
             examples=examples,
+            rows=columns(self._details, self.index) if self.keep_rows else None,
         )
+
+    def _example(self, e: Example, per_user: bool) -> ExampleRow:
+        """An example in words, and whole when the file is audited per user (a file
+        holding batches of users is ranked per row nowhere, not even for its rows of one)."""
+        shown = ExampleRow(line=e.line, user=e.user, detail=e.detail)
+        if e.row is None or not per_user:
+            return shown
+        return shown.showing(shown_row(self.index, e.row))
 
     def _means(self, first: I64 | None, rel: I64 | None, rows: int) -> MetricValues | None:
         if rows == 0 or first is None or rel is None:

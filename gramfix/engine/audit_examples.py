@@ -7,6 +7,7 @@ user and what is wrong, with the strings as written and the items they name.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
@@ -14,18 +15,42 @@ import numpy.typing as npt
 
 from gramfix.engine.lexical import LEVELS, LexicalIndex
 from gramfix.engine.prediction_rows import REPORTED, RowBlock
+from gramfix.model.eval_rows import ShownPrediction, ShownRow
 
 I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
 Bools = npt.NDArray[np.bool_]
 
 
+class PredictionView(NamedTuple):
+    """One prediction of an example row, at its rank (`RowView`)."""
+
+    beam: int  # 0-based position in the file's row
+    text: str
+    score: float
+    entry: int  # lexical-index entry (an item, NONE, or several: <= AMBIGUOUS)
+    level: int  # index into LEVELS (-1: no item)
+    strict: bool
+    identity: bool
+
+
+class RowView(NamedTuple):
+    """An audited row, whole: the gold and its predictions in GRAM's rank order."""
+
+    gold: str
+    gold_entry: int
+    gold_level: int
+    predictions: tuple[PredictionView, ...]
+
+
 class Example(NamedTuple):
-    """One example row: where, whose, and what."""
+    """One example row: where, whose, and what (and, of a row holding one user, the
+    row itself)."""
 
     line: int
     user: str
     detail: str
+    row: RowView | None = None
 
 
 def example(block: RowBlock, row: int, detail: str) -> Example:
@@ -220,3 +245,81 @@ def not_targets(
 def users(block: RowBlock, rows: I64, chosen: I64, what: str) -> list[Example]:
     """Rows (``chosen`` among ``rows``) whose user is unknown or repeated: ``what``."""
     return [example(block, int(rows[r]), what) for r in chosen.tolist()]
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """The audited rows of a block as the audit ranked them: what `attach_rows` shows."""
+
+    rows: I64  # their positions in the block
+    order: I64  # (rows, g): beam positions in GRAM's rank order
+    entries: I64  # every prediction's entry in the block (flat)
+    levels: I64  # and level
+    strict: Bools  # (rows, g), beam order
+    identity: Bools
+    gold_entries: I64
+    gold_levels: I64
+
+
+def attach_rows(examples: dict[str, list[Example]], block: RowBlock, ranked: Ranked) -> None:
+    """Give every example of an audited row of ``block`` its whole row (in place)."""
+    lines = block.lines[ranked.rows]
+    for found in examples.values():
+        for i, e in enumerate(found):
+            r = int(np.searchsorted(lines, e.line))
+            if e.row is None and r < len(lines) and int(lines[r]) == e.line:
+                found[i] = e._replace(row=_view(block, ranked, r))
+
+
+def _view(block: RowBlock, ranked: Ranked, r: int) -> RowView:
+    row = int(ranked.rows[r])
+    first = int(block.first[row])
+    shown = []
+    for j in ranked.order[r].tolist():
+        p = first + j
+        shown.append(
+            PredictionView(
+                j,
+                pred_text(block, row, j),
+                float(block.scores[p]),
+                int(ranked.entries[p]),
+                int(ranked.levels[p]),
+                bool(ranked.strict[r, j]),
+                bool(ranked.identity[r, j]),
+            )
+        )
+    return RowView(
+        gold_text(block, row),
+        int(ranked.gold_entries[r]),
+        int(ranked.gold_levels[r]),
+        tuple(shown),
+    )
+
+
+def shown_row(index: LexicalIndex, view: RowView) -> ShownRow:
+    """A row view in words: entries as the items they name, levels by name."""
+
+    def items(entry: int) -> tuple[str, ...]:
+        return tuple(index.items[i] for i in index.candidates(entry))
+
+    def level(value: int) -> str | None:
+        return LEVELS[value] if value >= 0 else None
+
+    return ShownRow(
+        gold=view.gold,
+        gold_items=items(view.gold_entry),
+        gold_level=level(view.gold_level),
+        predictions=tuple(
+            ShownPrediction(
+                rank=rank,
+                beam=p.beam + 1,
+                text=p.text,
+                score=p.score,
+                items=items(p.entry),
+                level=level(p.level),
+                strict=p.strict,
+                identity=p.identity,
+            )
+            for rank, p in enumerate(view.predictions, start=1)
+        ),
+    )

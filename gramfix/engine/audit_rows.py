@@ -21,7 +21,8 @@ import numpy as np
 import numpy.typing as npt
 
 from gramfix.engine import audit_examples as show
-from gramfix.engine.audit_examples import Example
+from gramfix.engine.audit_detail import RowDetail, first_rank, ndcg
+from gramfix.engine.audit_examples import Example, Ranked, attach_rows
 from gramfix.engine.gram_metrics import ROW_TOLERANCE, discounts, gram_order
 from gramfix.engine.lexical import AMBIGUOUS, LEVELS, NONE, LexicalIndex
 from gramfix.engine.prediction_rows import REPORTED, RowBlock
@@ -64,9 +65,15 @@ class Partial:
     users: I64 | None = None  # sequence position of each audited row's user (-1: none)
     user_lines: I64 | None = None  # the line of each audited row
     examples: dict[str, list[Example]] = field(default_factory=dict)
+    detail: RowDetail | None = None  # every row's values (an audit that keeps rows)
+    # Findings whose examples the whole audit already has (those of earlier blocks):
+    # a block makes none of them, as they would be dropped.
+    full: frozenset[str] = frozenset()
 
     def room(self, name: str) -> int:
         """How many more examples of ``name`` are kept."""
+        if name in self.full:
+            return 0
         return EXAMPLES - len(self.examples.get(name, []))
 
     def add(self, name: str, examples: list[Example]) -> None:
@@ -128,17 +135,22 @@ class BlockAudit:
         generate_num: int,
         targets: TargetIndex | None,
         split: str,
+        keep_rows: bool = False,
     ) -> None:
         self.path = path
         self.index = index
         self.g = generate_num
         self.targets = targets
         self.split = split
+        self.keep_rows = keep_rows
         self.log = np.array(discounts(generate_num))
+        #: Findings with all their examples already merged (`Partial.full`); set by the
+        #: merging thread, read by workers: a stale set only means examples made in vain.
+        self.full: frozenset[str] = frozenset()
 
     def measure(self, block: RowBlock) -> Partial:
         """The counts of one block of rows."""
-        part = Partial()
+        part = Partial(full=self.full)
         n = len(block)
         if n == 0:
             return part
@@ -172,9 +184,24 @@ class BlockAudit:
         batch_rows = np.flatnonzero(batched)
         part.add("batched-rows", show.batched(block, batch_rows[: part.room("batched-rows")], g))
         part.batched = len(batch_rows)
+        if self.keep_rows:
+            part.detail = RowDetail.of(block, pred_entries, batched)
         if len(rows):
             gold = Golds(entries[golds_at:], levels[golds_at:], golds_at)
-            self._rows(part, block, rows, pred_entries, gold, spans, starts, lengths)
+            order, strict, identity = self._rows(
+                part, block, rows, pred_entries, gold, spans, starts, lengths
+            )
+            ranked = Ranked(
+                rows=rows,
+                order=order,
+                entries=pred_entries,
+                levels=pred_levels,
+                strict=strict,
+                identity=identity,
+                gold_entries=gold.entries,
+                gold_levels=gold.levels,
+            )
+            attach_rows(part.examples, block, ranked)
         return part
 
     def _strings(self, part: Partial, block: RowBlock, entries: I64, levels: I64) -> None:
@@ -201,8 +228,9 @@ class BlockAudit:
         spans: Spans,
         starts: I64,
         lengths: I64,
-    ) -> None:
-        """The per-user audit of the rows that hold one user each."""
+    ) -> tuple[I64, Bools, Bools]:
+        """The per-user audit of the rows that hold one user each: their rank order,
+        and which predictions equal the gold and name its item (in beam order)."""
         g = self.g
         n = len(rows)
         part.audited = n
@@ -252,6 +280,15 @@ class BlockAudit:
         part.gold_ambiguous = int(ambiguous_gold.sum())
         mismatched: Bools = np.any(mismatch, axis=1)
         part.mismatched_rows = int(mismatched.sum())
+        if part.detail is not None:
+            d = part.detail
+            d.gold_entry[rows], d.gold_level[rows] = gold.entries, gold.levels
+            d.strict_rank[rows] = first_rank(strict_ranked)
+            d.item_rank[rows] = first_rank(item_ranked)
+            d.strict_ndcg[rows] = ndcg(strict_ranked, self.log)
+            d.item_ndcg[rows] = ndcg(item_ranked, self.log)
+            d.duplicate[rows], d.tied[rows], d.near_miss[rows] = duplicate, tied, near
+            d.mismatch[rows] = mismatched
 
         def first(mask: Bools, name: str) -> I64:
             return np.flatnonzero(mask)[: part.room(name)]
@@ -276,6 +313,7 @@ class BlockAudit:
         part.add("metric-mismatch", made)
         if self.targets is not None:
             self._gold_targets(part, block, rows, gold)
+        return order, strict, identity
 
     def _positions(self, ranked: Bools) -> tuple[I64, I64]:
         """Rows with their first hit at each position; relevant predictions there."""
@@ -312,6 +350,9 @@ class BlockAudit:
         for r in np.flatnonzero(has_target & (gold.entries <= AMBIGUOUS)).tolist():
             wrong[r] = int(target[r]) not in self.index.candidates(int(gold.entries[r]))
         part.gold_not_target = int(wrong.sum())
+        if part.detail is not None:
+            d = part.detail
+            d.gold_not_target[rows], d.unknown_user[rows], d.user[rows] = wrong, ~has_target, users
         chosen = np.flatnonzero(wrong)[: part.room("gold-not-target")]
         part.add(
             "gold-not-target",

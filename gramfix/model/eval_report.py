@@ -7,13 +7,17 @@ sections are the audit's (`gramfix.model.eval_sections`).
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
-from pydantic import Field
+from pydantic import Field, PrivateAttr
 
+from gramfix.model.eval_rows import RowSource
 from gramfix.model.eval_sections import EvalCounts, EvalMetrics, ExampleRow, Levels, TotalCheck
 from gramfix.model.options import EvalSettings
 from gramfix.model.report import InputsBase, ReportBase
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 class EvalInputs(InputsBase):
@@ -47,6 +51,7 @@ class EvalReport(ReportBase):
     examples: dict[str, list[ExampleRow]] = Field(
         description="Example rows of each finding, by its name (the first rows in the file)."
     )
+    _rows: RowSource | None = PrivateAttr(None)
 
     def subject(self) -> str:
         return self.inputs.predictions
@@ -82,3 +87,43 @@ class EvalReport(ReportBase):
         if mismatch:
             sentence += " The file's own metrics do not follow from its predictions."
         return sentence
+
+    def reading_rows(self, source: RowSource) -> EvalReport:
+        """This report, able to read its rows again for `rows_frame` (never in the JSON)."""
+        kept = self.model_copy()
+        kept._rows = source
+        return kept
+
+    def rows_frame(self) -> pd.DataFrame:
+        """One row per row of the prediction file, in file order (needs
+        ``gramfix[pandas]``): ``line``, ``user``, ``gold``; ``gold_item`` and
+        ``gold_level`` (the item the gold names and the level it resolved at: raw,
+        decoded, whitespace, folded; NA when it names none or several);
+        ``strict_rank`` and ``item_rank`` (the rank of the first hit as GRAM ranks the
+        predictions, strictly and on item identity; NA: no hit); ``strict_hit@1`` ...
+        ``strict_ndcg@10`` and ``item_hit@1`` ... ``item_ndcg@10``; the row's own
+        ``reported_hit@5`` ... ``reported_ndcg@10``; ``predictions``,
+        ``invalid_predictions``, ``ambiguous_predictions``; the flags
+        ``duplicate_items``, ``tied_scores``, ``near_miss``, ``metric_mismatch``,
+        ``gold_unresolved``, ``gold_ambiguous``, ``gold_not_target``, ``unknown_user``,
+        ``repeated_user``, ``batched``.
+
+        The numbers are the report's: the means of the hit and ndcg columns are
+        ``metrics.strict`` and ``metrics.item``, the sums of the counts and flags are
+        ``counts``. A column the report has as null is NA (per-user columns of a batched
+        file, target flags without ``user_sequence.txt``).
+
+        The audit keeps counters only, so the file is read again, with every row kept:
+        memory grows with the rows here, never in the audit. The report holds how to read
+        it (not the rows, and not in its JSON): a report read back from JSON, or whose
+        file changed since, raises ValueError or `gramfix.InputError`.
+        """
+        from gramfix.model.eval_frames import rows_frame
+
+        return rows_frame(self, self._rows)
+
+    def findings_frame(self) -> pd.DataFrame:
+        """The findings as a pandas frame, as `Report.findings_frame`."""
+        from gramfix.model.frames import findings_frame
+
+        return findings_frame(self)

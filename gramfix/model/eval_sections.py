@@ -8,9 +8,14 @@ holds them. The JSON names are issue 13's: ``metrics.strict`` / ``metrics.item``
 
 from __future__ import annotations
 
-from pydantic import ConfigDict, Field
+from typing import TYPE_CHECKING
+
+from pydantic import ConfigDict, Field, PrivateAttr
 
 from gramfix.model.base import FrozenModel
+
+if TYPE_CHECKING:  # eval_rows names the METRICS of this module
+    from gramfix.model.eval_rows import ShownRow
 
 #: The recomputed metrics, in the order of their JSON keys (``hit@1`` ...).
 METRICS = ("hit@1", "hit@5", "hit@10", "ndcg@1", "ndcg@5", "ndcg@10")
@@ -123,6 +128,20 @@ class ExampleRow(FrozenModel):
     line: int
     user: str
     detail: str
+    _row: ShownRow | None = PrivateAttr(None)
+
+    @property
+    def row(self) -> ShownRow | None:
+        """The whole row as GRAM ranked it (the gold, every prediction, what each names
+        and matched), when the audit ran in this process and the row holds one user:
+        never in the JSON, which says the row's problem in ``detail``."""
+        return self._row
+
+    def showing(self, row: ShownRow | None) -> ExampleRow:
+        """This example with its whole row attached (never in the JSON)."""
+        kept = self.model_copy()
+        kept._row = row
+        return kept
 
     def __str__(self) -> str:
         who = f" ({self.user})" if self.user else ""

@@ -15,7 +15,7 @@ from gramfix.model.sections import Counts, FillSplit, Unresolved
 if TYPE_CHECKING:
     import pandas as pd
 
-    from gramfix.model.report import Report
+    from gramfix.model.report import Report, ReportBase
 
 #: The views of coverage and fill, by their names in the JSON report.
 VIEWS = ("as_written", "normalised", "complete")
@@ -42,7 +42,7 @@ def _frame(rows: list[dict[str, Any]], columns: list[str]) -> pd.DataFrame:
     return frame
 
 
-def findings_frame(report: Report) -> pd.DataFrame:
+def findings_frame(report: ReportBase) -> pd.DataFrame:
     """One row per finding, in the report's order; ``examples`` holds lists."""
     rows = [
         {

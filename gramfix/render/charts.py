@@ -1,4 +1,5 @@
-"""Inline SVG charts for the HTML report: bars, a stacked bar, two histograms.
+"""Inline SVG charts for the HTML report: bars (with a marked value), a stacked bar, two
+histograms.
 
 Every chart is an ``<svg role="img">`` with a ``<title>`` and a ``<desc>`` that say what
 it shows in words, and every bar, segment and series carries a text label beside its
@@ -8,6 +9,7 @@ shares between 0 and 1; the text shown is the caller's (never a share rounded up
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from gramfix.model.markup import Html, join, tag
@@ -62,9 +64,14 @@ def text(x: float, y: float, value: str, *, anchor: str = "start", bold: bool = 
 
 
 def grouped_bars(
-    ident: str, title: str, description: str, groups: list[tuple[str, list[Bar]]]
+    ident: str,
+    title: str,
+    description: str,
+    groups: list[tuple[str, list[Bar]]],
+    text_width: int = 70,
 ) -> Html:
-    """Horizontal bars in labelled groups (a split, then one bar per view)."""
+    """Horizontal bars in labelled groups (a split, then one bar per view); each bar's
+    text right of it, in ``text_width`` units."""
     label_width, scale, row = 150, 380, 20
     parts: list[Html] = []
     y = 4
@@ -99,7 +106,7 @@ def grouped_bars(
             parts.append(fill)
             parts.append(text(label_width + scale + 8, top + 12, bar.text))
         y += 6 + len(bars) * row
-    width = label_width + scale + 70
+    width = label_width + scale + text_width
     return figure(ident, title, description, width, y + 6, join(parts))
 
 
@@ -233,3 +240,108 @@ def histograms(
     for i, (mark, name) in enumerate(legend):
         parts += [mark, text(left + 20 + i * 280, 18, name)]
     return figure(ident, title, description, left + plot_w + 20, top + plot_h + 40, join(parts))
+
+
+@dataclass(frozen=True)
+class Mark:
+    """A value marked across a group of bars (a dashed line and a triangle), with its text."""
+
+    value: float
+    text: str
+
+
+def marked_bars(
+    ident: str,
+    title: str,
+    description: str,
+    groups: list[tuple[str, list[Bar], Mark | None]],
+    top: float,
+) -> Html:
+    """Horizontal bars in labelled groups on a scale of 0 to ``top`` (ticks above), each
+    group with a value marked across its bars: one group per metric, say, its bars the
+    ways of counting it and its mark the figure a file reports."""
+    label_width, scale, row = 130, 360, 20
+    parts: list[Html] = []
+
+    def x_of(value: float) -> float:
+        return label_width + max(0.0, min(1.0, value / top)) * scale
+
+    y = 18
+    for step in range(5):  # the scale: five ticks and their values
+        tick = top * step / 4
+        parts.append(text(x_of(tick), 12, f"{tick:g}", anchor="middle"))
+    ticks_top = y
+    for name, bars, mark in groups:
+        y += 16
+        parts.append(text(4, y, name, bold=True))
+        if mark is not None:  # its words on the group's line, right of the bars
+            parts.append(text(label_width + scale + 8, y, mark.text))
+        first = y + 10
+        for i, bar in enumerate(bars):
+            top_y = first + i * row
+            share = bar.share if bar.share is not None else 0.0
+            parts += [
+                text(label_width - 8, top_y + 12, bar.label, anchor="end"),
+                tag(
+                    "rect",
+                    tag("title", f"{name} {bar.label}: {bar.text}"),
+                    x=label_width,
+                    y=top_y,
+                    width=_n(x_of(share) - label_width),
+                    height=row - 6,
+                    fill=SERIES[i % len(SERIES)],
+                ),
+                text(label_width + scale + 8, top_y + 12, bar.text),
+            ]
+        last = first + len(bars) * row - 6
+        if mark is not None:
+            x = x_of(mark.value)
+            parts.append(
+                tag(
+                    "g",
+                    tag("title", f"{name}: {mark.text}"),
+                    tag(
+                        "line",
+                        x1=_n(x),
+                        y1=_n(first - 4),
+                        x2=_n(x),
+                        y2=_n(last + 3),
+                        stroke=INK,
+                        stroke_width="2",
+                        stroke_dasharray="4 2",
+                    ),
+                    tag(
+                        "polygon",
+                        points=f"{_n(x - 5)},{_n(first - 10)} {_n(x + 5)},{_n(first - 10)} "
+                        f"{_n(x)},{_n(first - 3)}",
+                        fill=INK,
+                    ),
+                )
+            )
+        y = last + 6
+    grid = [  # thin lines at the ticks, behind the bars
+        tag(
+            "line",
+            x1=_n(x_of(top * step / 4)),
+            y1=ticks_top - 2,
+            x2=_n(x_of(top * step / 4)),
+            y2=_n(y),
+            stroke=GRID,
+            stroke_width="0.5",
+        )
+        for step in range(5)
+    ]
+    width = label_width + scale + 150
+    return figure(ident, title, description, width, int(y) + 6, join([*grid, *parts]))
+
+
+def nice_top(value: float) -> float:
+    """The smallest 1, 2, 2.5 or 5 times a power of ten at or above ``value`` (at most
+    1): the end of a scale that shows small shares large."""
+    if value <= 0:
+        return 1.0
+    power = 10.0 ** math.floor(math.log10(value))
+    for step in (1.0, 2.0, 2.5, 5.0, 10.0):
+        if value <= step * power * (1 + 1e-12):
+            return min(1.0, step * power)
+    return 1.0

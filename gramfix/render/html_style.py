@@ -33,6 +33,10 @@ svg.swatch { display: inline-block; vertical-align: -1px; margin-right: .3rem; }
 .sev.error { color: #b00020; background: #fde7ea; }
 .sev.warning { color: #7a4100; background: #fff1dc; }
 .sev.info { color: #0b4f71; background: #e6f3fa; }
+code.raw { white-space: pre-wrap; }
+ul.examples { padding-left: 1.2rem; }
+ul.examples > li { margin-bottom: .6rem; }
+details > summary { cursor: pointer; }
 footer { margin-top: 2.5rem; font-size: .85rem; }
 @media print {
   body { max-width: none; padding: 0; font-size: 11pt; }
