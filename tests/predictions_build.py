@@ -108,7 +108,8 @@ class Knobs:
     repeat_users: float = 0.0  # rows repeating an earlier user (sampler padding)
     unknown_users: float = 0.0  # rows whose user is not in the sequences
     merged: bool = True  # trailing totals (the merged file) or none (a per-rank file)
-    totals: str = "tensor"  # "tensor" (torch's print) or "plain" (Python floats)
+    # "tensor" (torch's print), "plain" (repr of Python floats) or a format ("{:.4f}")
+    totals: str = "tensor"
     edit_totals: bool = False  # one trailing total altered
     batch: int = 1  # test batch size (above 1: rows hold batches)
 
@@ -201,6 +202,13 @@ def _non_item(resolver: Resolver, rng: random.Random, pool: Sequence[str]) -> st
         text = " ".join([*words, rng.choice(["zzq", "qxv", "jjw"]) + str(rng.randrange(1000))])
         if resolver.resolve(text)[0] is None:
             return text
+
+
+def _printed(value: float, form: str) -> str:
+    """A trailing total as the knob ``totals`` prints it."""
+    if form == "tensor":
+        return torch_print(value)
+    return repr(float(value)) if form == "plain" else form.format(value)
 
 
 def torch_print(value: float) -> str:
@@ -409,7 +417,7 @@ def _write(
         ]
         if knobs.edit_totals:
             totals[2] += 0.01  # hit@10
-        printed = [torch_print(v) if knobs.totals == "tensor" else repr(float(v)) for v in totals]
+        printed = [_printed(v, knobs.totals) for v in totals]
         lines += [f"{name}: {text}\n" for name, text in zip(TOTAL_NAMES, printed, strict=True)]
         reported = {
             name: float(re.sub(r"tensor\(([^,]+),.*", r"\1", text))

@@ -280,17 +280,6 @@ def test_row_tolerance_separates_formulas_from_values() -> None:
         assert smallest_ndcg_gap(k) > 8e4 * ROW_TOLERANCE
 
 
-@pytest.mark.parametrize(
-    ("text", "tolerance"),
-    [("0.0741", 5e-5), ("7.4100e-02", 5e-7), ("1.", 0.0), ("0.", 0.0), ("0.5000", 5e-5)],
-)
-def test_total_tolerance_is_half_the_last_printed_digit(text: str, tolerance: float) -> None:
-    total = ReportedTotal("hit@10", float(text), text, True, 9)
-    assert math.isclose(total_tolerance(total), tolerance + ROW_TOLERANCE)
-    plain = ReportedTotal("hit@10", float(text), text, False, 9)
-    assert total_tolerance(plain) == ROW_TOLERANCE
-
-
 def test_the_builder_prints_totals_as_torch_does() -> None:
     torch = pytest.importorskip("torch")
     for value in (0.0, 1.0, 0.07412345, 0.5, 3.2e-05, 0.123456789, 2.0 / 3.0):

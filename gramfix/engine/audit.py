@@ -24,6 +24,7 @@ from gramfix.engine.gram_metrics import (
     DEFAULT_GENERATE_NUM,
     K_VALUES,
     METRIC_NAME,
+    total_agrees,
     total_tolerance,
 )
 from gramfix.engine.lexical import LEVELS, LexicalIndex
@@ -277,7 +278,7 @@ class Audit:
         if match and rows and t.strict_first is not None and t.strict_rel is not None:
             kind, k = match.group(1).lower(), int(match.group(2))
             recomputed = self._mean(t.strict_first, t.strict_rel, kind, k, rows)
-        agrees = None if recomputed is None else abs(total.value - recomputed) <= tolerance
+        agrees = None if recomputed is None else total_agrees(total, recomputed)
         return TotalCheck(
             name=total.name,
             line=total.line,

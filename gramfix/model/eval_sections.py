@@ -117,7 +117,8 @@ class TotalCheck(FrozenModel):
         description="null: not a hit@k / ndcg@k total, or the file is not audited per user."
     )
     tolerance: float = Field(
-        description="Half a unit of the last digit torch printed (plus 1e-9), or 1e-9."
+        description="Half a unit of the total's last printed digit, plus 1e-9 (1e-9 for an "
+        "integral value): a tensor(...) and a plain number alike."
     )
     agrees: bool | None
 
