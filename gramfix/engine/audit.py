@@ -36,6 +36,7 @@ from gramfix.model.eval_sections import (
     Levels,
     MetricValues,
     TotalCheck,
+    number,
 )
 
 I64 = npt.NDArray[np.int64]
@@ -211,7 +212,8 @@ class Audit:
             Example(
                 c.line,
                 "",
-                f"{c.name} total written {c.reported!r}, recomputed {c.recomputed!r} "
+                f"{c.name} total written {number(c.reported)}, recomputed "
+                f"{'-' if c.recomputed is None else number(c.recomputed)} "
                 f"(tolerance {c.tolerance:.1e})",
             )
             for c in checks

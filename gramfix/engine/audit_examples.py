@@ -16,6 +16,7 @@ import numpy.typing as npt
 from gramfix.engine.lexical import LEVELS, LexicalIndex
 from gramfix.engine.prediction_rows import REPORTED, RowBlock
 from gramfix.model.eval_rows import ShownPrediction, ShownRow
+from gramfix.model.eval_sections import number
 
 I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
@@ -106,8 +107,8 @@ def batched(block: RowBlock, rows: I64, generate_num: int) -> list[Example]:
                 block,
                 row,
                 f"{count} predictions ({count // generate_num} x generate_num "
-                f"{generate_num}); H@5 {block.reported[row, 0]!r}, H@10 "
-                f"{block.reported[row, 1]!r}",
+                f"{generate_num}); H@5 {number(block.reported[row, 0])}, H@10 "
+                f"{number(block.reported[row, 1])}",
             )
         )
     return found
@@ -172,7 +173,7 @@ def ties(block: RowBlock, rows: I64, scores: F64, chosen: I64) -> list[Example]:
     for r in chosen.tolist():
         values = scores[r].tolist()
         repeated = sorted({v for v in values if values.count(v) > 1}, reverse=True)
-        shown = ", ".join(repr(v) for v in repeated[:3])
+        shown = ", ".join(number(v) for v in repeated[:3])
         found.append(
             example(block, int(rows[r]), f"equal scores {shown} (their order is the beam's)")
         )
@@ -208,8 +209,8 @@ def mismatches(block: RowBlock, rows: I64, recomputed: F64, mismatch: Bools) -> 
     for r in range(len(rows)):
         row = int(rows[r])
         parts = [
-            f"{REPORTED[c]} written {float(block.reported[row, c])!r}, recomputed "
-            f"{float(recomputed[r, c])!r}"
+            f"{REPORTED[c]} written {number(block.reported[row, c])}, recomputed "
+            f"{number(recomputed[r, c])}"
             for c in np.flatnonzero(mismatch[r]).tolist()
         ]
         found.append(example(block, row, "; ".join(parts)))

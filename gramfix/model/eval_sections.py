@@ -21,6 +21,13 @@ if TYPE_CHECKING:  # eval_rows names the METRICS of this module
 METRICS = ("hit@1", "hit@5", "hit@10", "ndcg@1", "ndcg@5", "ndcg@10")
 
 
+def number(value: float) -> str:
+    """A number as eval's messages and examples write it: every digit a float has, as
+    people read it (``1.0``, ``0.6309297535714574``, ``nan``), whatever its type: a numpy
+    scalar's ``repr`` would read ``np.float64(1.0)``."""
+    return repr(float(value))
+
+
 class MetricValues(FrozenModel):
     """Means over rows of hit@k and ndcg@k for k in 1, 5, 10 (JSON: ``hit@1`` ...)."""
 

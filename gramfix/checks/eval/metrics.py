@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from gramfix.checks.eval.registry import Audited, AuditSpec
+from gramfix.model.eval_sections import number
 from gramfix.model.report import Finding
 from gramfix.model.rules import Input
 
@@ -19,8 +20,10 @@ def run(audit: Audited) -> list[Finding]:
             "gives for their predictions"
         )
     parts += [
-        f"the {t.name} total (line {t.line}) reads {t.reported!r}; the rows give {t.recomputed!r}"
+        f"the {t.name} total (line {t.line}) reads {number(t.reported)}; the rows give "
+        f"{number(t.recomputed)}"
         for t in wrong
+        if t.recomputed is not None
     ]
     if parts:
         found.append(
