@@ -97,6 +97,8 @@ def cases() -> list[Case]:
         # Refused on one line (exit 2).
         Case("error-generate-num", k(generate_num=5)),
         Case("error-empty-file", None, text=""),
+        # eval's help lists eval's codes: an unknown one points there, not to check's.
+        Case("error-unknown-code", k(), [*DEFAULT_ARGS, "--select", "nosuch"]),
         Case("error-missing-column", None, text=HEADER + "u1\t0.0\t0.0\t0.0\t0.0\tgold\tpred\n"),
         Case(
             "error-two-indexing-files",
