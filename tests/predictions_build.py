@@ -103,6 +103,8 @@ class Knobs:
     nan_scores: float = 0.0  # rows with a NaN score
     wrong_golds: float = 0.0  # rows whose gold is another item than the target
     unresolved_golds: float = 0.0  # rows whose gold names no item
+    echo_unresolved: float = 0.0  # of those: a prediction repeats the gold word for word
+    other_split_golds: float = 0.0  # rows whose gold is the user's other split's target
     gold_variants: float = 0.0  # rows whose gold is written at another level
     edit_rows: float = 0.0  # rows whose written metric values are altered
     repeat_users: float = 0.0  # rows repeating an earlier user (sampler padding)
@@ -265,6 +267,10 @@ def build(dataset: Path, out: Path, knobs: Knobs, name: str = "predictions.tsv")
         gold_item: str | None = target if target in lexical else None
         if rng.random() < knobs.wrong_golds:
             gold_item = rng.choice([i for i in plain if i != target])
+        # (Knobs added later draw only when set: the committed files stay as they were.)
+        if knobs.other_split_golds and rng.random() < knobs.other_split_golds:
+            other = users[user][-2 if position == -1 else -1]
+            gold_item = other if other in lexical else gold_item
         gold = decoded[gold_item] if gold_item else _non_item(resolver, rng, list(decoded.values()))
         if rng.random() < knobs.unresolved_golds:
             gold_item, gold = None, _non_item(resolver, rng, list(decoded.values()))
@@ -298,6 +304,8 @@ def build(dataset: Path, out: Path, knobs: Knobs, name: str = "predictions.tsv")
                 predictions[b] = (
                     _variant(resolver, lexical[source_item[0]], level, rng) or (predictions[a])
                 )
+        if gold_item is None and knobs.echo_unresolved and rng.random() < knobs.echo_unresolved:
+            predictions[rng.randrange(g)] = gold
         scores = sorted((float(np.float32(-rng.random() * 4)) for _ in range(g)), reverse=True)
         if rng.random() < knobs.ties and g > 1:
             j = rng.randrange(g - 1)
@@ -332,6 +340,8 @@ def _write(
             "near_miss_hits",
             "gold_unresolved",
             "gold_not_target",
+            "gold_other_split",
+            "gold_unresolved_hits",
             "gold_ambiguous",
             "mismatched_rows",
             "unknown_users",
@@ -375,6 +385,7 @@ def _write(
         top = min(10, g)
         counts["near_miss_hits"] += sum(item[:top]) > 0 and sum(strict[:top]) == 0
         counts["gold_unresolved"] += gold_level is None
+        counts["gold_unresolved_hits"] += gold_level is None and sum(strict[:top]) > 0
         counts["gold_ambiguous"] += len(gold_named) > 1
         known = users.get(row.user)
         target = known[position] if known and len(known) >= -position else None
@@ -382,6 +393,8 @@ def _write(
             counts["unknown_users"] += 1
         elif gold_level is not None and target not in gold_named:
             counts["gold_not_target"] += 1
+            other = known[-2 if position == -1 else -1] if known and len(known) > 1 else None
+            counts["gold_other_split"] += other in gold_named
         counts["repeated_users"] += known is not None and row.user in seen_users
         if known is not None:
             seen_users.add(row.user)
@@ -448,6 +461,7 @@ def _write(
             ("tied-scores", "tied_rows"),
             ("gold-unresolved", "gold_unresolved"),
             ("gold-not-target", "gold_not_target"),
+            ("unresolved-gold-hits", "gold_unresolved_hits"),
         ):
             if counts[key]:
                 problems.add(name)

@@ -8,8 +8,8 @@ test below holds them to it); GRAMFIX_UPDATE_GOLDEN=1 rewrites the expected file
 from __future__ import annotations
 
 import json
-import re
 import os
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -39,6 +39,8 @@ CODES = {
     "unresolved-golds": {"GE301"},
     "wrong-golds": {"GE302"},
     "valid-file-audited-as-test": {"GE302"},
+    "test-file-audited-as-valid": {"GE302"},
+    "unresolved-golds-echoed": {"GE103", "GE201", "GE301"},
     "collisions": {"GE202"},
     "batched": {"GE001"},
     "unknown-users": {"GE303"},

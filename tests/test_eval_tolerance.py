@@ -7,7 +7,6 @@ rounded like that must pass, and a total edited by more than its rounding must n
 from __future__ import annotations
 
 import math
-import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -141,7 +140,8 @@ def test_an_edited_total_is_a_metric_mismatch(
 ) -> None:
     built = build(SYNTHETIC, tmp_path, Knobs(users=60, totals=form))
     hit = next(t for t in _audit(built).totals if t.name == "hit@10")
-    assert hit.agrees and hit.recomputed is not None
+    assert hit.agrees
+    assert hit.recomputed is not None
     lines = built.predictions.read_text(encoding="utf-8").split("\n")
     at = next(i for i, line in enumerate(lines) if line.startswith("hit@10: "))
     lines[at] = "hit@10: " + change.format(hit.recomputed + delta)

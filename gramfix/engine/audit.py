@@ -19,7 +19,8 @@ import numpy.typing as npt
 
 from gramfix.engine.audit_detail import RowDetail, columns
 from gramfix.engine.audit_examples import Example, shown_row
-from gramfix.engine.audit_rows import EXAMPLES, BlockAudit, Partial, TargetIndex
+from gramfix.engine.audit_rows import EXAMPLES, BlockAudit, Partial
+from gramfix.engine.audit_targets import TargetIndex
 from gramfix.engine.gram_metrics import (
     DEFAULT_GENERATE_NUM,
     K_VALUES,
@@ -55,6 +56,8 @@ _SUMS = (
     "gold_unresolved",
     "gold_ambiguous",
     "gold_not_target",
+    "gold_other_split",
+    "gold_unresolved_hits",
     "unknown_users",
     "mismatched_rows",
 )
@@ -91,12 +94,14 @@ class Audit:
         targets: Mapping[str, str | None] | None = None,
         split: str = "test",
         keep_rows: bool = False,
+        *,
+        other_targets: Mapping[str, str | None] | None = None,
     ) -> None:
         self.path = path
         self.index = index
         self.g = generate_num
         self.split = split
-        self._targets = TargetIndex(targets, index) if targets is not None else None
+        self._targets = TargetIndex(targets, index, other_targets) if targets is not None else None
         self._block = BlockAudit(path, index, generate_num, self._targets, split, keep_rows)
         self.keep_rows = keep_rows
         self._details: list[RowDetail] = []  # with keep_rows: every block's rows, in order
@@ -191,6 +196,8 @@ class Audit:
             near_miss_hits=per_user_count(t.near_miss),
             gold_unresolved=per_user_count(t.gold_unresolved),
             gold_not_target=target_count(t.gold_not_target),
+            gold_other_split=target_count(t.gold_other_split),
+            gold_unresolved_hits=per_user_count(t.gold_unresolved_hits),
             gold_ambiguous=per_user_count(t.gold_ambiguous),
             batched_rows=t.batched,
             mismatched_rows=per_user_count(t.mismatched_rows),

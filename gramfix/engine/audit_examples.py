@@ -16,7 +16,7 @@ import numpy.typing as npt
 from gramfix.engine.lexical import LEVELS, LexicalIndex
 from gramfix.engine.prediction_rows import REPORTED, RowBlock
 from gramfix.model.eval_rows import ShownPrediction, ShownRow
-from gramfix.model.eval_sections import number
+from gramfix.model.eval_sections import number, other_split, target_index
 
 I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
@@ -83,16 +83,34 @@ def strings(
     entries: I64,
     levels: I64,
     ambiguous: bool,
+    room: int,
 ) -> list[Example]:
-    """Predictions (flat positions) that name no item, or several (``ambiguous``)."""
+    """Predictions (flat positions, in file order) that name no item, or several
+    (``ambiguous``): at most ``room`` examples, one per row and string (a row that
+    repeats a string says how often)."""
+    if room <= 0:
+        return []
     row_of = np.searchsorted(block.first, positions, side="right") - 1
-    found = []
+    times: dict[tuple[int, str], int] = {}  # (row, string) -> its predictions, in order
+    first: dict[tuple[int, str], int] = {}  # -> its first position
     for position, row in zip(positions.tolist(), row_of.tolist(), strict=True):
         text = block.text(int(block.pred_start[position]), int(block.pred_length[position]))
+        key = (row, text)
+        if key in times:
+            times[key] += 1
+        elif len(times) < room:
+            times[key], first[key] = 1, position
+        elif row != next(reversed(times))[0]:  # full, and the last row's repeats counted
+            break
+    found = []
+    for (row, text), count in times.items():
+        position = first[row, text]
         detail = f"prediction {text!r}"
         if ambiguous:
             detail += f" names {named(index, int(entries[position]))} (at level "
             detail += f"{LEVELS[int(levels[position])]})"
+        if count > 1:
+            detail += f" ({count} of the row's predictions)"
         found.append(example(block, row, detail))
     return found
 
@@ -140,6 +158,21 @@ def undercounts(
                 f"level {level})",
             )
         )
+    return found
+
+
+def echoes(block: RowBlock, rows: I64, order: I64, strict: Bools, chosen: I64) -> list[Example]:
+    """Rows (``chosen`` among ``rows``) whose gold names no item and a prediction repeats
+    it (``strict``: equal to the gold, in beam order)."""
+    found = []
+    for r in chosen.tolist():
+        row = int(rows[r])
+        rank = next(k for k, j in enumerate(order[r].tolist()) if strict[r, j])
+        detail = (
+            f"gold {gold_text(block, row)!r} names no item; the prediction at rank "
+            f"{rank + 1} repeats it: a strict hit, no item-identity hit"
+        )
+        found.append(example(block, row, detail))
     return found
 
 
@@ -223,23 +256,25 @@ def not_targets(
     rows: I64,
     entries: I64,
     target: I64,
+    elsewhere: Bools,
     chosen: I64,
     split: str,
 ) -> list[Example]:
-    """Golds (``chosen`` among ``rows``) that are not the user's target item."""
+    """Golds (``chosen`` among ``rows``) that are not the user's target item
+    (``elsewhere``: but the user's target of the other split)."""
     found = []
+    other = other_split(split)
     for r in chosen.tolist():
         row = int(rows[r])
         t = int(target[r])
         wanted = index.items[t] if t >= 0 else "an item not in the indexing file"
-        found.append(
-            example(
-                block,
-                row,
-                f"gold {gold_text(block, row)!r} names {named(index, int(entries[r]))}; the "
-                f"user's {split} target is {wanted}",
-            )
+        detail = (
+            f"gold {gold_text(block, row)!r} names {named(index, int(entries[r]))}; the "
+            f"user's {split} target is {wanted}"
         )
+        if elsewhere[r]:
+            detail += f" (the gold is the user's {other} target, items[{target_index(other)}])"
+        found.append(example(block, row, detail))
     return found
 
 

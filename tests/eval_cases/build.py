@@ -71,6 +71,10 @@ def cases() -> list[Case]:
         Case("unresolved-golds", k(unresolved_golds=0.1)),
         Case("wrong-golds", k(wrong_golds=0.15)),
         Case("valid-file-audited-as-test", k(hit_rate=0.5, split="valid")),
+        Case("test-file-audited-as-valid", k(hit_rate=0.5), [*DEFAULT_ARGS, "--split", "valid"]),
+        # Golds naming no item, half of them repeated by a prediction: strict hits that
+        # item identity cannot credit.
+        Case("unresolved-golds-echoed", k(unresolved_golds=0.3, echo_unresolved=0.5)),
         Case(
             "collisions", k(collisions=2, ambiguous=0.05), [*DEFAULT_ARGS, "--indexing", INDEXING]
         ),

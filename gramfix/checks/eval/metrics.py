@@ -42,12 +42,24 @@ def run(audit: Audited) -> list[Finding]:
                 c.near_miss_hits,
             )
         )
+    if c.gold_unresolved_hits:
+        n = c.gold_unresolved_hits
+        found.append(
+            audit.finding(
+                "GE103",
+                f"{n:,} of {c.rows:,} rows hit strictly on a gold that names no item (a "
+                "prediction repeats it word for word): item identity cannot credit them, so "
+                f"hit@10 on item identity is {n / c.rows:.4f} below the strict hit@10 from "
+                "these rows",
+                n,
+            )
+        )
     return found
 
 
 AUDIT = AuditSpec(
     "metrics",
-    ("GE101", "GE102"),
+    ("GE101", "GE102", "GE103"),
     frozenset({Input.PREDICTIONS, Input.PER_USER}),
     run,
 )
