@@ -92,7 +92,7 @@ def check(
     """
     from gramfix.pipeline import check_dataset  # numpy and the checks: only to run
 
-    options = resolved(given, config_file, no_config)
+    options = resolved(CHECK, given, config_file, no_config)
     refuse_foreign_codes(CHECK, given)
     o = options.options
     if output is not None and str(output) != "-":
