@@ -164,10 +164,11 @@ def _resolve(command: str, given: dict[str, Any], config: PathLike | bool) -> Re
         name = names.get(kebab(key))
         if name is not None and name not in takes:
             raise UsageError(f"{kebab(key)}: not an option of {command}")
-    arguments = Arguments(**given)  # an error names the option as a call gives it
+    # An error names the option as a call gives it, and the help of ``command``.
+    arguments = Arguments.model_validate(given, context={"command": command})
     if isinstance(config, bool):
         path, search = None, config
     else:
         path, search = Path(config), True
     called = Options.model_construct(**arguments.given())
-    return resolve(called, config=path, use_config=search)
+    return resolve(called, config=path, use_config=search, command=command)

@@ -151,11 +151,14 @@ def audit(
         raise UsageError(f"generate_num must be at least 1, not {generate_num}")
     progress.expect([Path(p) for p in (predictions, indexing, sequences) if p is not None])
     index = read_lexical_index(Path(indexing))
-    targets = None
+    targets = other = None
     if sequences is not None:
-        targets = read_targets(Path(sequences), "test" if split == "test" else "valid").target
+        read = read_targets(Path(sequences), "test" if split == "test" else "valid")
+        targets, other = read.target, read.other
     source = PredictionFile(Path(predictions))
-    accumulator = Audit(source.path, index, generate_num, targets, split, keep_rows)
+    accumulator = Audit(
+        source.path, index, generate_num, targets, split, keep_rows, other_targets=other
+    )
     workers = threads if threads is not None else min(2, os.cpu_count() or 1)
 
     def work(chunk: Chunk) -> tuple[RowBlock | None, int, Partial | None]:

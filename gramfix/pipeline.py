@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from gramfix.checks.context import Dataset
+from gramfix.checks.graph_ranges import refuse_out_of_range
 from gramfix.checks.registry import registered
 from gramfix.io import progress
 from gramfix.io.discover import DatasetFiles, locate
@@ -65,6 +66,7 @@ def load(files: DatasetFiles, settings: Settings) -> Dataset:
         other_mappings=tuple(read_mapping(path) for path in files.other_mappings),
         graph=graph,
     )
+    refuse_out_of_range(data)
     progress.stage("checking")
     return data
 

@@ -103,12 +103,15 @@ class Knobs:
     nan_scores: float = 0.0  # rows with a NaN score
     wrong_golds: float = 0.0  # rows whose gold is another item than the target
     unresolved_golds: float = 0.0  # rows whose gold names no item
+    echo_unresolved: float = 0.0  # of those: a prediction repeats the gold word for word
+    other_split_golds: float = 0.0  # rows whose gold is the user's other split's target
     gold_variants: float = 0.0  # rows whose gold is written at another level
     edit_rows: float = 0.0  # rows whose written metric values are altered
     repeat_users: float = 0.0  # rows repeating an earlier user (sampler padding)
     unknown_users: float = 0.0  # rows whose user is not in the sequences
     merged: bool = True  # trailing totals (the merged file) or none (a per-rank file)
-    totals: str = "tensor"  # "tensor" (torch's print) or "plain" (Python floats)
+    # "tensor" (torch's print), "plain" (repr of Python floats) or a format ("{:.4f}")
+    totals: str = "tensor"
     edit_totals: bool = False  # one trailing total altered
     batch: int = 1  # test batch size (above 1: rows hold batches)
 
@@ -203,6 +206,13 @@ def _non_item(resolver: Resolver, rng: random.Random, pool: Sequence[str]) -> st
             return text
 
 
+def _printed(value: float, form: str) -> str:
+    """A trailing total as the knob ``totals`` prints it."""
+    if form == "tensor":
+        return torch_print(value)
+    return repr(float(value)) if form == "plain" else form.format(value)
+
+
 def torch_print(value: float) -> str:
     """``str`` of a 0-d float64 CUDA tensor, as torch prints it (4 digits)."""
     if math.isfinite(value) and value == int(value):
@@ -257,6 +267,10 @@ def build(dataset: Path, out: Path, knobs: Knobs, name: str = "predictions.tsv")
         gold_item: str | None = target if target in lexical else None
         if rng.random() < knobs.wrong_golds:
             gold_item = rng.choice([i for i in plain if i != target])
+        # (Knobs added later draw only when set: the committed files stay as they were.)
+        if knobs.other_split_golds and rng.random() < knobs.other_split_golds:
+            other = users[user][-2 if position == -1 else -1]
+            gold_item = other if other in lexical else gold_item
         gold = decoded[gold_item] if gold_item else _non_item(resolver, rng, list(decoded.values()))
         if rng.random() < knobs.unresolved_golds:
             gold_item, gold = None, _non_item(resolver, rng, list(decoded.values()))
@@ -290,6 +304,8 @@ def build(dataset: Path, out: Path, knobs: Knobs, name: str = "predictions.tsv")
                 predictions[b] = (
                     _variant(resolver, lexical[source_item[0]], level, rng) or (predictions[a])
                 )
+        if gold_item is None and knobs.echo_unresolved and rng.random() < knobs.echo_unresolved:
+            predictions[rng.randrange(g)] = gold
         scores = sorted((float(np.float32(-rng.random() * 4)) for _ in range(g)), reverse=True)
         if rng.random() < knobs.ties and g > 1:
             j = rng.randrange(g - 1)
@@ -324,6 +340,8 @@ def _write(
             "near_miss_hits",
             "gold_unresolved",
             "gold_not_target",
+            "gold_other_split",
+            "gold_unresolved_hits",
             "gold_ambiguous",
             "mismatched_rows",
             "unknown_users",
@@ -367,6 +385,7 @@ def _write(
         top = min(10, g)
         counts["near_miss_hits"] += sum(item[:top]) > 0 and sum(strict[:top]) == 0
         counts["gold_unresolved"] += gold_level is None
+        counts["gold_unresolved_hits"] += gold_level is None and sum(strict[:top]) > 0
         counts["gold_ambiguous"] += len(gold_named) > 1
         known = users.get(row.user)
         target = known[position] if known and len(known) >= -position else None
@@ -374,6 +393,8 @@ def _write(
             counts["unknown_users"] += 1
         elif gold_level is not None and target not in gold_named:
             counts["gold_not_target"] += 1
+            other = known[-2 if position == -1 else -1] if known and len(known) > 1 else None
+            counts["gold_other_split"] += other in gold_named
         counts["repeated_users"] += known is not None and row.user in seen_users
         if known is not None:
             seen_users.add(row.user)
@@ -409,7 +430,7 @@ def _write(
         ]
         if knobs.edit_totals:
             totals[2] += 0.01  # hit@10
-        printed = [torch_print(v) if knobs.totals == "tensor" else repr(float(v)) for v in totals]
+        printed = [_printed(v, knobs.totals) for v in totals]
         lines += [f"{name}: {text}\n" for name, text in zip(TOTAL_NAMES, printed, strict=True)]
         reported = {
             name: float(re.sub(r"tensor\(([^,]+),.*", r"\1", text))
@@ -440,6 +461,7 @@ def _write(
             ("tied-scores", "tied_rows"),
             ("gold-unresolved", "gold_unresolved"),
             ("gold-not-target", "gold_not_target"),
+            ("unresolved-gold-hits", "gold_unresolved_hits"),
         ):
             if counts[key]:
                 problems.add(name)

@@ -16,6 +16,7 @@ from markdown_it import MarkdownIt
 
 from gramfix.api import evaluate
 from gramfix.evaluation import evaluate_file
+from gramfix.model.errors import UsageError
 from gramfix.model.eval_report import EvalReport
 from gramfix.model.report import json_schema_text
 from gramfix.model.rules import Severity, rules_of
@@ -365,3 +366,34 @@ def test_library_settings_are_validated_as_flags(in_case: Callable[[str], list[s
         EvalSettings(generate_num=0)
     settings: dict[str, Any] = {"split": "valid", "generate-num": 10}
     assert EvalSettings(**settings).split == "valid"
+
+
+# --- an unknown finding code points to the help of the command that was run
+
+
+@pytest.mark.parametrize("command", ["check", "eval"])
+def test_an_unknown_code_in_a_configuration_file_points_to_the_commands_help(
+    command: str, gramfix: Callable[..., Run], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shutil.copy(CASES / "clean" / "predictions.tsv", tmp_path / "predictions.tsv")
+    (tmp_path / "gramfix.toml").write_text('select = ["nosuch"]\n', encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    args = ["predictions.tsv", BEAUTY] if command == "eval" else [BEAUTY]
+    run = gramfix(command, *args, "--config", "gramfix.toml")
+    assert run.code == 2
+    assert run.err == (
+        "gramfix: error: gramfix.toml: select: 'nosuch' is not a finding code, code prefix or "
+        f"name (see 'gramfix {command} --help' and the README's finding table)\n"
+    )
+
+
+@pytest.mark.parametrize("command", ["check", "evaluate"])
+def test_an_unknown_code_in_a_library_call_points_to_the_commands_help(command: str) -> None:
+    import gramfix
+
+    call = getattr(gramfix, command)
+    inputs = [CASES / "clean" / "predictions.tsv", BEAUTY] if command == "evaluate" else [BEAUTY]
+    with pytest.raises(UsageError) as raised:
+        call(*inputs, select="nosuch")
+    shown = "eval" if command == "evaluate" else "check"
+    assert f"(see 'gramfix {shown} --help'" in str(raised.value)

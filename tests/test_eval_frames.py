@@ -35,8 +35,8 @@ COLUMNS = [
     "reported_hit@5", "reported_hit@10", "reported_ndcg@5", "reported_ndcg@10",
     "predictions", "invalid_predictions", "ambiguous_predictions",
     "duplicate_items", "tied_scores", "near_miss", "metric_mismatch",
-    "gold_unresolved", "gold_ambiguous", "gold_not_target", "unknown_user", "repeated_user",
-    "batched",
+    "gold_unresolved", "gold_ambiguous", "gold_not_target", "gold_other_split",
+    "unknown_user", "repeated_user", "batched",
 ]  # fmt: skip
 #: Each count of the report and the column whose sum it is.
 SUMS = {
@@ -50,6 +50,7 @@ SUMS = {
     "gold_unresolved": "gold_unresolved",
     "gold_ambiguous": "gold_ambiguous",
     "gold_not_target": "gold_not_target",
+    "gold_other_split": "gold_other_split",
     "unknown_users": "unknown_user",
     "repeated_users": "repeated_user",
     "batched_rows": "batched",
@@ -103,6 +104,13 @@ def assert_frame_is_the_report(report: EvalReport, frame: Any) -> None:
         rank = frame[f"{kind}_rank"]
         for k in (1, 5, 10):
             assert ((rank <= k).fillna(False) == (frame[f"{kind}_hit@{k}"] == 1)).all()
+    # Strict hits on a gold that names no item: what item identity cannot credit.
+    echoed = data["counts"]["gold_unresolved_hits"]
+    if echoed is None:
+        assert frame["gold_unresolved"].isna().all()
+    else:
+        hits = frame["gold_unresolved"].astype(bool) & (frame["strict_hit@10"] == 1)
+        assert hits.sum() == echoed
     levels = data["levels"]["golds"]
     if levels is not None:
         counted = frame["gold_level"].value_counts().to_dict()

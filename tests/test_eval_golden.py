@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -38,6 +39,8 @@ CODES = {
     "unresolved-golds": {"GE301"},
     "wrong-golds": {"GE302"},
     "valid-file-audited-as-test": {"GE302"},
+    "test-file-audited-as-valid": {"GE302"},
+    "unresolved-golds-echoed": {"GE103", "GE201", "GE301"},
     "collisions": {"GE202"},
     "batched": {"GE001"},
     "unknown-users": {"GE303"},
@@ -115,3 +118,24 @@ def test_the_committed_cases_are_what_build_makes(
         }, case.name
         for name in files:
             assert (made / name).read_bytes() == (committed / name).read_bytes(), (case.name, name)
+
+
+AUDITED = [case for case in CASES if not case.name.startswith("error-")]
+#: What a numpy scalar's repr leaves in a message (``np.float64(1.0)``).
+NUMPY = re.compile(r"\bnp\.|numpy", re.IGNORECASE)
+
+
+@pytest.mark.parametrize("case", AUDITED, ids=lambda p: p.name)
+def test_no_message_or_example_shows_a_numpy_repr(
+    case: Path, gramfix: Callable[..., Run], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Numbers read as people read them in every format: 1.0, never np.float64(1.0).
+    monkeypatch.chdir(case)
+    report = json.loads((case / "expected.json").read_text(encoding="utf-8"))
+    said = [f["message"] for f in report["findings"]]
+    said += [e for f in report["findings"] for e in f["examples"]]
+    said += [e["detail"] for rows in report["examples"].values() for e in rows]
+    assert [s for s in said if NUMPY.search(s)] == []
+    for output in ("text", "markdown", "json", "html"):
+        run = gramfix("eval", *_args(case), "--format", output, "--no-config")
+        assert NUMPY.search(run.out) is None, output

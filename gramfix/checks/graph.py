@@ -14,9 +14,11 @@ import numpy as np
 import numpy.typing as npt
 
 from gramfix.checks.context import Dataset
-from gramfix.checks.graph_alignment import Alignment, mapping_values
+from gramfix.checks.graph_alignment import Alignment
 from gramfix.checks.graph_coverage import graph_coverage
+from gramfix.checks.graph_items import mapping_mismatch, stray_interactions
 from gramfix.checks.graph_tables import check_tables
+from gramfix.checks.graph_users import index_owner, missing_users
 from gramfix.checks.registry import CheckResult, CheckSpec, codes
 from gramfix.engine.graph import compare, follows, leaks, string_ranks
 from gramfix.model.graph_section import Alignment as Verdict
@@ -40,6 +42,7 @@ def check_graph(data: Dataset) -> CheckResult:
     found = _Graph(data, a)
     found.users()
     found.items()
+    found.members()
     leaked = found.leakage()
     found.targets()
     found.unjudged()
@@ -87,18 +90,19 @@ class _Graph:
         self.train_file = data.files.display(data.graph.train.path) or "train.txt"
         self.findings: list[Finding] = []
         self.problems: list[str] = []  # the mismatches, in words, for the verdict
+        self.users_misread = False  # GF904: train.txt lines read as other users' histories
 
     @property
     def verdict(self) -> Verdict:
         if self.a is None or self.a.item_rows is None:
             return "not judged"
-        return "proven" if self.a.proven else "mismatch"
+        return "proven" if self.a.proven and not self.problems else "mismatch"
 
     def verdict_text(self) -> str:
         a = self.a
         if a is None or a.item_rows is None:
             return "not judged: " + self._absent()
-        if a.proven:
+        if a.proven and not self.problems:
             ordered = ""
             if a.by_index and a.line_agrees.all():
                 ordered = (
@@ -110,7 +114,13 @@ class _Graph:
                 f"{len(a.test.items):,} of test.txt is an item of its user (an index out of "
                 f"step would land on other users' items){ordered}"
             )
-        return "mismatch: " + "; ".join(self.problems or ["see the findings"]) + f"; {UNJUDGED}"
+        judged = (
+            f"each of the {len(a.train.items) + len(a.test.items):,} interactions present is "
+            "an item of its user, so leakage (GF901) and the test file (GF902) are judged on "
+            "the lines present"
+        )
+        problems = "; ".join(self.problems or ["see the findings"])
+        return f"mismatch: {problems}; {judged if a.proven else UNJUDGED}"
 
     def unjudged(self) -> None:
         """GF908: graph files that could not be read back are not passed."""
@@ -146,6 +156,12 @@ class _Graph:
     ) -> None:
         self.findings.append(Finding.of(code, message, count, examples, file=file, line=line))
 
+    def add_finding(self, finding: Finding, *, judged: bool) -> None:
+        """Add ``finding``, saying that leakage is not judged when it is not."""
+        if not judged:
+            finding = finding.model_copy(update={"message": f"{finding.message}; {UNJUDGED}"})
+        self.findings.append(finding)
+
     # --- users (GF904) ---------------------------------------------------------------
 
     def users(self) -> None:
@@ -169,20 +185,27 @@ class _Graph:
         if not a.by_index:
             self._renumbered_users()
             return
-        wrong = np.flatnonzero(~a.line_agrees)
+        # A line most of whose positions are its user's items is that user's line with
+        # some items changed: its strays are GF903's, not a user read as another.
+        wrong = np.flatnonzero(~a.line_agrees & ~a.reading.mostly_agrees(lines))
         if len(wrong) == 0:
             return
         user = a.reading.line_user
         examples = [
-            f"line {a.train.lines[i]}: user index {a.train.users[i]}"
-            + (f" = {h.names[user[i]]}" if user[i] >= 0 else " (in no user_id_to_index.json entry)")
+            f"line {a.train.lines[i]}: user index {a.train.users[i]} "
+            + (
+                f"= {h.names[user[i]]}"
+                if user[i] >= 0
+                else f"({index_owner(self.data, h, int(a.train.users[i]))})"
+            )
             for i in wrong[:EXAMPLES].tolist()
         ]
         self._users(
             f"{len(wrong):,} of {lines:,} lines {_are(len(wrong))} not their user's history",
             f"{len(wrong):,} of {lines:,} train.txt lines {_are(len(wrong))} not the "
-            "items[:-2] of the user user_id_to_index.json gives its index (or no user has "
-            "that index): the index or user_sequence.txt changed after the graph was written",
+            "items[:-2] of the user user_id_to_index.json gives its index (or no user of "
+            "user_sequence.txt has that index there): the index or user_sequence.txt "
+            "changed after the graph was written",
             len(wrong),
             examples,
             line=int(a.train.lines[wrong[0]]),
@@ -230,6 +253,7 @@ class _Graph:
         self, summary: str, message: str, count: int, examples: list[str], line: int | None = None
     ) -> None:
         self.problems.append(summary)
+        self.users_misread = True
         self.add(
             "GF904", f"{message}; {UNJUDGED}", count, examples, file=self.train_file, line=line
         )
@@ -240,85 +264,26 @@ class _Graph:
         a = self.a
         if a is None or a.proven or a.reading is None or a.items is None:
             return
-        d = a.items
-        names = self._item_names()
-        index = np.flatnonzero(a.graph_item >= 0)
-        item = a.graph_item[index]
-        if d.count:
-            values, present = mapping_values(self.data)
-            examples = [
-                f"{names[item[i]]}: graph index {index[i]} (row {index[i] + 1}), mapping "
-                + (f"value {values[item[i]]}" if present[item[i]] else "key absent")
-                for i in d.wrong[:EXAMPLES].tolist()
-            ]
-            message = (
-                f"the mapping gives {d.count:,} of {len(index):,} graph items another value "
-                f"than their train.txt index + 1: {self._explain(index, item)}; every "
-                "lookup of those items reads another item's row"
-            )
-            self.problems.append(
-                f"the mapping gives {d.count:,} of {len(index):,} graph items another value"
-            )
-            self.add(
-                "GF903", f"{message}; {UNJUDGED}", d.count, examples, file=self._mapping_file()
-            )
-        train, test = a.foreign
-        users_wrong = any(f.code == "GF904" for f in self.findings)
-        if d.count == 0 and a.by_index and not users_wrong and train + test:
-            message = (
-                f"{train:,} train.txt and {test:,} test.txt interactions, read "
-                "back through user_id_to_index.json and the mapping, are no item of their "
-                "user (or have no mapping value): the graph holds interactions "
-                "user_sequence.txt does not"
-            )
-            self.problems.append(f"{train + test:,} interactions are no item of their user")
-            self.add("GF903", f"{message}; {UNJUDGED}", train + test, [], file=self.train_file)
+        found = mapping_mismatch(self.data, a)
+        if found is None and a.by_index and not self.users_misread:
+            found = stray_interactions(self.data, a)
+        if found is not None:
+            summary, finding = found
+            self.problems.append(summary)
+            self.add_finding(finding, judged=False)
 
-    def _explain(self, index: I64, item: I64) -> str:
-        a = self.a
-        assert a is not None
-        assert a.items is not None
-        assert a.item_rows is not None
-        d = a.items
-        if d.offset == -1:
-            return (
-                "every value is the LightGCN index itself, not index + 1 (a 0-based "
-                "mapping: the item of row i + 1 reads row i)"
-            )
-        if d.offset is not None:
-            return f"every value is the graph's index + 1 {d.offset:+d} (offset {d.offset:+d})"
-        names = self._item_names()
-        ranks = string_ranks(names)
-        graph = (
-            "sorted item-ID order (the converter's)"
-            if follows(np.argsort(index), ranks[item])
-            else "another order"
-        )
-        values, _ = mapping_values(self.data)
-        by_value = np.argsort(values[item], kind="stable")
-        if follows(by_value, ranks[item]):
-            mapping = "sorted item-ID order"
-        elif follows(by_value, item):  # universe codes: order of first appearance
-            mapping = "the order of first appearance in user_sequence.txt"
-        else:
-            mapping = "another order"
-        if d.permutation:
-            return (
-                f"the same values given to other items: train.txt numbers items in {graph}, "
-                f"the mapping in {mapping} (a mapping regenerated in another order)"
-            )
-        absent = f"{count(d.absent, 'has', 'have')} no key; " if d.absent else ""
-        return (
-            f"{absent}no single offset or item order explains it: the mapping and the graph "
-            "were built from different item lists (a mapping regenerated after a data change?)"
-        )
+    # --- users of the index without lines (GF904) ------------------------------------
+
+    def members(self) -> None:
+        if self.a is None:
+            return
+        for missing in missing_users(self.data, self.a):
+            self.problems.append(missing.summary)
+            self.add_finding(missing.finding, judged=self.a.proven or self.a.item_rows is None)
 
     def _item_names(self) -> list[str]:
         assert self.data.sequences is not None
         return self.data.sequences.items.names
-
-    def _mapping_file(self) -> str | None:
-        return self.data.name("mapping")
 
     # --- leakage (GF901) and the test file (GF902) -----------------------------------
 

@@ -28,6 +28,7 @@ from gramfix.engine.graph import (
     Reading,
     compare,
     index_users,
+    one_index_per_item,
     read_lines,
     sorted_users,
     users_of,
@@ -60,6 +61,28 @@ class TestTargets:
         if self.valid == self.lines:
             return "validation targets"
         return "mixed" if self.test or self.valid else "other items"
+
+
+#: Why an interaction read back through the index files is a stray.
+NO_USER, NO_ITEM, NOT_OF_USER = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class Strays:
+    """The interactions of one graph file that read back to no item of their user."""
+
+    lines: IndexLines
+    entries: I64  # positions in ``lines.items``
+    reasons: I64  # NO_USER: no user has the line's index; NO_ITEM: no mapping value
+    users: I64  # the sequence user read back (-1: none)
+    items: I64  # the item read back (-1: none)
+
+
+def _all_strays(lines: IndexLines) -> Strays:
+    """Every interaction, unread (no mapping to read them through)."""
+    entries = np.arange(len(lines.items), dtype=np.int64)
+    none = np.full(len(entries), -1, np.int64)
+    return Strays(lines, entries, np.full(len(entries), NO_ITEM, np.int64), none, none)
 
 
 @dataclass(frozen=True)
@@ -111,36 +134,44 @@ class Alignment:
         return users_of(lines, self.index_users)
 
     @cached_property
-    def foreign(self) -> tuple[int, int]:
-        """Interactions of train.txt and test.txt that, read back through both index
+    def strays(self) -> tuple[Strays, Strays]:
+        """The interactions of train.txt and test.txt that, read back through both index
         files, are no item of their user (or have no user or no item there)."""
         if self.item_rows is None:
-            return len(self.train.items), len(self.test.items)
+            return _all_strays(self.train), _all_strays(self.test)
         paired = None
         if self.by_index and self.items is not None and self.items.count == 0:
             # The mapping reads every agreeing position pair as its history item.
             assert self.reading is not None
             paired = self.reading.pair_entry[self.reading.agrees]
-        return self._foreign(self.train, paired), self._foreign(self.test, None)
+        return self._strays(self.train, paired), self._strays(self.test, None)
 
-    def _foreign(self, lines: IndexLines, members: I64 | None) -> int:
+    @property
+    def foreign(self) -> tuple[int, int]:
+        """How many interactions of train.txt and test.txt are strays."""
+        return len(self.strays[0].entries), len(self.strays[1].entries)
+
+    def _strays(self, lines: IndexLines, members: I64 | None) -> Strays:
         h = self.histories
         users = self.line_users(lines)[lines.line_of_item]
         items = self.read_items(lines)
         todo = np.ones(len(items), np.bool_)
         if members is not None:
             todo[members] = False
-        unknown = todo & ~((users >= 0) & (items >= 0))
-        todo &= ~unknown
+        reason = np.full(len(items), -1, np.int64)
+        reason[todo & (users < 0)] = NO_USER
+        reason[todo & (users >= 0) & (items < 0)] = NO_ITEM
+        todo &= reason < 0
         safe = np.maximum(users, 0)
         todo &= (items != h.target(1)[safe]) & (items != h.target(2)[safe])
-        if not todo.any():
-            return int(unknown.sum())
-        owner = np.repeat(np.arange(len(h.lengths), dtype=np.int64), h.lengths)
-        have = np.sort(owner * h.n_items + h.codes)
-        keys = users[todo] * h.n_items + items[todo]
-        at = np.minimum(np.searchsorted(have, keys), len(have) - 1)
-        return int(unknown.sum() + (have[at] != keys).sum())
+        if todo.any():
+            owner = np.repeat(np.arange(len(h.lengths), dtype=np.int64), h.lengths)
+            have = np.sort(owner * h.n_items + h.codes)
+            keys = users[todo] * h.n_items + items[todo]
+            at = np.minimum(np.searchsorted(have, keys), len(have) - 1)
+            reason[np.flatnonzero(todo)[have[at] != keys]] = NOT_OF_USER
+        entries = np.flatnonzero(reason >= 0)
+        return Strays(lines, entries, reason[entries], users[entries], items[entries])
 
     @cached_property
     def proven(self) -> bool:
@@ -193,6 +224,12 @@ def align(data: Dataset) -> Alignment | None:
         proven = np.flatnonzero(graph_item >= 0)
         item = graph_item[proven]
         items = compare(proven, values[item] - 1, present[item], size)
+        by_train = reading.item_of_index[proven] >= 0
+        if items.count and by_train.any() and not by_train[items.wrong].any():
+            # The mapping agrees with every item train.txt proves; an index only test.txt
+            # names, on one line, proves nothing against it: those lines are the strays.
+            proven, item = proven[by_train], item[by_train]
+            items = compare(proven, values[item] - 1, present[item], size)
     return Alignment(
         h,
         g.train,
@@ -225,7 +262,9 @@ def with_test_targets(
     fill = (user >= 0) & (item < 0) & (target >= 0)
     out: I64 = item_of_index.copy()
     out[idx[fill][::-1]] = target[fill][::-1]  # the first line wins
-    return out
+    # An item train.txt proves keeps its index: a test line naming it by another index
+    # is a stray line, not a second index of the item.
+    return one_index_per_item(out, (item_of_index >= 0).astype(np.int64))
 
 
 def mapping_values(data: Dataset) -> tuple[I64, Bools]:

@@ -13,7 +13,7 @@ import numpy as np
 import numpy.typing as npt
 
 from gramfix.checks.context import Dataset
-from gramfix.engine.graph import Histories
+from gramfix.engine.graph import Histories, indexed_items
 from gramfix.engine.windows import count_samples
 from gramfix.model.policy import share_text
 from gramfix.model.report import EXAMPLES, Finding
@@ -83,13 +83,8 @@ def graph_coverage(data: Dataset) -> tuple[list[Finding], int, int]:
 def validation_only(h: Histories) -> Bools:
     """Per item: it is a converted user's validation target and nowhere the converter
     indexes (the converted users' items[:-2] and items[-1])."""
-    owner = np.repeat(np.arange(len(h.lengths), dtype=np.int64), h.lengths)
-    position = np.arange(len(h.codes), dtype=np.int64) - np.repeat(h.starts, h.lengths)
-    back = h.lengths[owner] - position  # 1: the test target, 2: the validation target
-    converted = h.converted[owner]
-    indexed = np.zeros(h.n_items, np.bool_)
-    indexed[h.codes[converted & (back != 2)]] = True
     valid = np.zeros(h.n_items, np.bool_)
-    valid[h.codes[converted & (back == 2)]] = True
-    only: Bools = valid & ~indexed
+    targets = h.target(2)[h.converted]
+    valid[targets[targets >= 0]] = True
+    only: Bools = valid & ~indexed_items(h)
     return only

@@ -17,16 +17,17 @@ import numpy as np
 import numpy.typing as npt
 
 from gramfix.checks.context import Dataset
+from gramfix.checks.graph_stale import REEXPORT, stale_export
 from gramfix.checks.table_scan import scan_table
 from gramfix.engine.cooccurrence import Rows, estimate, sample_pairs
 from gramfix.io.discover import EMBEDDINGS
 from gramfix.io.embeddings import EmbeddingTable, TableUnavailable
 from gramfix.model.graph_section import GraphCheckpoint, GraphExport
 from gramfix.model.report import Finding
-from gramfix.model.wording import count
 
 I64 = npt.NDArray[np.int64]
 Installed = Literal["yes", "no", "no table", "unknown"]
+GOOD = ("signal", "weak-signal")  # the signal verdicts of a trained table
 
 
 def graph_items(data: Dataset) -> int | None:
@@ -73,7 +74,8 @@ def _same_rows(a: npt.NDArray[np.generic], b: npt.NDArray[np.generic]) -> bool:
     if a.shape != b.shape:
         return False
     if a.dtype == b.dtype:
-        return bool(np.array_equal(a, b))
+        # NaN in the same places is the same table (NaN != NaN position by position).
+        return bool(np.array_equal(a, b, equal_nan=a.dtype.kind in "fc"))
     if a.dtype.kind not in "fiu" or b.dtype.kind not in "fiu":
         return False
     return bool(np.allclose(a, b, rtol=1e-2, atol=1e-4, equal_nan=True))
@@ -119,12 +121,13 @@ def check_tables(
     size = graph_items(data)
     rows = export_rows(data)
     dim = int(g.export.array.shape[1]) if isinstance(g.export, EmbeddingTable) and rows else None
-    stale = _stale(data, file, rows, size)
-    findings += stale
+    stale = stale_export(data, file, rows, size)
+    findings += stale.findings
     state = installed(data) or "unknown"
     signal = None
     if state in ("no", "no table"):
-        finding, signal = _not_installed(data, file, state)
+        renew = stale.advice if stale.findings else None
+        finding, signal = _not_installed(data, file, state, renew)
         findings.append(finding)
     export = GraphExport(
         file=file,
@@ -137,96 +140,108 @@ def check_tables(
     return findings, checkpoint, export
 
 
-def _stale(data: Dataset, file: str, rows: int | None, size: int | None) -> list[Finding]:
-    """GF907: the export's rows against the graph's and the checkpoint's n_items + 1."""
-    g = data.graph
-    assert g is not None
-    if rows is None or size is None:
-        return []
-    reasons = []
-    expected = size + 1
-    if rows != expected:
-        reasons.append(
-            f"train.txt and test.txt index {size:,} items, so the export needs {expected:,} "
-            f"rows (row 0 padding){_why(rows, expected)}"
-        )
-    c = g.checkpoint
-    if c is not None and c.n_items is not None and c.n_items + 1 != rows:
-        name = _shown(data, c.path)
-        reasons.append(
-            f"the latest checkpoint {name} (epoch {c.epoch if c.epoch is not None else '?'}) "
-            f"has n_items {c.n_items:,}, so its export has {c.n_items + 1:,} rows"
-            + (_why(rows, c.n_items + 1) if rows == expected else "")
-        )
-    if c is not None and c.n_items is not None and c.n_items != size:
-        reasons.append(
-            f"that checkpoint was trained on {c.n_items:,} items, not the {size:,} of "
-            "train.txt and test.txt: it is not of this graph either"
-        )
-    if not reasons:
-        return []
-    gap = abs(rows - expected)
-    if gap == 0 and c is not None and c.n_items is not None:  # stale against the checkpoint
-        gap = abs(rows - c.n_items - 1) or abs(c.n_items - size)
-    return [
-        Finding.of(
-            "GF907",
-            f"the export {file} has {rows:,} rows, but " + "; ".join(reasons) + ": re-run "
-            "export_lightgcn_embeddings.py on the latest checkpoint of this graph",
-            gap,
-            file=file,
-        )
-    ]
-
-
-def _why(rows: int, expected: int) -> str:
-    if rows == expected - 1:
-        return "; it has exactly one row fewer: written without the padding row (0-based)"
-    if rows < expected:
-        missing = count(expected - rows, "item has", "items have")
-        return f"; {missing} no row: an export of an older, smaller graph"
-    return f"; {count(rows - expected, 'row', 'rows')} too many: an export of another, larger graph"
-
-
-def _not_installed(data: Dataset, file: str, state: str) -> tuple[Finding, str | None]:
-    """GF906: the export is not the table GRAM-C reads."""
+def _not_installed(
+    data: Dataset, file: str, state: str, renew: str | None
+) -> tuple[Finding, str | None]:
+    """GF906: the export is not the table GRAM-C reads. The copy is advised only when the
+    export looks right by the table checks (of this graph: not stale; the mapping's rows;
+    signal): a stale export copied over a good table would install the wrong rows.
+    ``renew``: GF907's way to a new export when the export is stale (None: it is not)."""
     g = data.graph
     assert g is not None
     assert isinstance(g.export, EmbeddingTable)
     table = data.embeddings
     folder = data.files.folder or (data.files.mapping.parent if data.files.mapping else None)
+    ours = _signal(data, g.export)
+    wrong = _faults(data, g.export, ours, renew is not None)
+    fix = renew or REEXPORT
     if table is None:
         target = (folder or Path(".")) / EMBEDDINGS[1]
+        copy = f"cp {_from_cwd(g.export.path)} {_from_cwd(target)}"
         message = (
             f"the trained export {file} is not installed: there is no {' or '.join(EMBEDDINGS)} "
-            f"for GRAM-C to read; copy it: cp {_from_cwd(g.export.path)} {_from_cwd(target)}"
+            "for GRAM-C to read; "
+            + (
+                f"the export itself looks wrong ({'; '.join(wrong)}), so do not copy it; "
+                f"{fix}, then install the new export ({copy})"
+                if wrong
+                else f"copy it: {copy}"
+            )
         )
         return Finding.of("GF906", message, 1, file=file), None
     assert isinstance(table, EmbeddingTable)
     target = table.path.with_suffix(g.export.path.suffix)
     shown = _shown(data, table.path)
-    ours, theirs = _signal(data, g.export), _signal(data, table)
+    theirs = _signal(data, table)
     signal = f"{ours} / {theirs}" if ours and theirs else None
-    if theirs in ("no-signal", "inconclusive") and ours in ("signal", "weak-signal"):
+    if not wrong and theirs in ("no-signal", "inconclusive") and ours in GOOD:
         what = (
             f"GRAM-C reads {shown}, a table without collaborative signal ({theirs}), while "
             f"the trained export {file} has it ({ours}): GRAM-C trains on a placeholder"
         )
     else:
+        same_shape = table.array.shape == g.export.array.shape
         differ = (
-            f"shape {'x'.join(map(str, table.array.shape))} vs "
+            "other values"
+            if same_shape
+            else f"shape {'x'.join(map(str, table.array.shape))} vs "
             f"{'x'.join(map(str, g.export.array.shape))}"
-            if table.array.shape != g.export.array.shape
-            else "other values"
         )
         what = (
             f"GRAM-C reads {shown}, which is not the trained export {file} ({differ}"
-            + (f"; signal {theirs} vs the export's {ours}" if signal else "")
+            + (f"; signal verdict {theirs}, the export's {ours}" if signal else "")
             + ")"
         )
+    if wrong:
+        theirs_wrong = _faults(data, table, theirs, False)
+        if theirs_wrong:
+            advice = (
+                f"neither looks right, the export ({'; '.join(wrong)}) nor {shown} "
+                f"({'; '.join(theirs_wrong)}); {fix}, then install the new export"
+            )
+        else:
+            advice = (
+                "do not copy the export over it, since the export is the one that looks "
+                f"wrong ({'; '.join(wrong)}) while {shown} {_fits(data, table, theirs)}; to "
+                f"renew the export, {fix}"
+            )
+        return Finding.of("GF906", f"{what}; {advice}", 1, file=shown), signal
     also = f" (and remove {_from_cwd(table.path)})" if target != table.path else ""
     message = f"{what}; copy the export: cp {_from_cwd(g.export.path)} {_from_cwd(target)}{also}"
     return Finding.of("GF906", message, 1, file=shown), signal
+
+
+def _faults(data: Dataset, table: EmbeddingTable, signal: str | None, stale: bool) -> list[str]:
+    """What the table checks hold against a table (none: it looks right)."""
+    faults = ["stale per GF907"] if stale else []
+    rows = int(table.array.shape[0]) if table.array.ndim == 2 else None
+    needed = _mapping_rows(data)
+    if rows is not None and needed is not None and rows != needed:
+        faults.append(f"{rows:,} rows where the mapping needs {needed:,}")
+    if signal == "no-signal":
+        faults.append("no collaborative signal")
+    elif signal is not None and signal not in GOOD:
+        faults.append(f"collaborative signal not shown ({signal})")
+    return faults
+
+
+def _fits(data: Dataset, table: EmbeddingTable, signal: str | None) -> str:
+    """What a table that looks right has, in words."""
+    facts = []
+    needed = _mapping_rows(data)
+    if needed is not None:
+        facts.append(f"has the {needed:,} rows the mapping needs")
+    if signal is not None:
+        facts.append(f"carries collaborative signal ({signal})")
+    return " and ".join(facts) or "passes the table checks"
+
+
+def _mapping_rows(data: Dataset) -> int | None:
+    """The rows the mapping addresses: its largest value + 1 (None: no mapping)."""
+    if data.mapping is None or not len(data.row_values):
+        return None
+    largest = int(data.row_values.max())
+    return largest + 1 if largest > 0 else None
 
 
 def _signal(data: Dataset, table: EmbeddingTable) -> str | None:

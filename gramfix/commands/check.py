@@ -90,7 +90,7 @@ def check(
     Exit status: 0 no failing finding (or --exit-zero), 1 failing findings, 2
     unreadable input, wrong options or configuration, 3 a bug in gramfix.
     """
-    options = resolved(given, config_file, no_config)
+    options = resolved(CHECK, given, config_file, no_config)
     refuse_foreign_codes(CHECK, given)
     o = options.options
     files = locate(

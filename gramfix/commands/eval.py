@@ -82,7 +82,7 @@ def eval(
     from gramfix.evaluation import evaluate_file  # numpy and the audit: only to run
     from gramfix.io.discover import locate_eval
 
-    options = resolved(given, config_file, no_config)
+    options = resolved(EVAL, given, config_file, no_config)
     refuse_foreign_codes(EVAL, given)
     o = options.options
     assert o.predictions is not None  # a required argument

@@ -77,14 +77,16 @@ def _codes(context: click.Context, parameter: click.Parameter, values: Any) -> A
     return codes or None
 
 
-def resolved(given: dict[str, Any], config_file: Path | None, no_config: bool) -> Resolved:
-    """The options in force: the flags ``given`` (click's parameters by name; None: not
-    given) over the configuration file, validated together."""
+def resolved(
+    command: str, given: dict[str, Any], config_file: Path | None, no_config: bool
+) -> Resolved:
+    """The options in force for ``command``: the flags ``given`` (click's parameters by
+    name; None: not given) over the configuration file, validated together."""
     arguments = {spec.argument: name for name, _, spec in option_fields() if spec.argument}
     values = {arguments.get(key, key): value for key, value in given.items() if value is not None}
     # Unvalidated: the flags are checked after the file, and their errors name the flags.
     cli = Options.model_construct(**values)
-    return resolve(cli, config=config_file, use_config=not no_config)
+    return resolve(cli, config=config_file, use_config=not no_config, command=command)
 
 
 def refuse_foreign_codes(command: str, given: dict[str, Any]) -> None:

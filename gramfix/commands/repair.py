@@ -90,7 +90,7 @@ def repair(
     """
     if show_diff and output_format == "json":
         raise UsageError("--diff is for people; with --format json the changes are in the report")
-    options = resolved(given, config_file, no_config)
+    options = resolved(REPAIR, given, config_file, no_config)
     o = options.options
     # The compiled scan runs while the checks import; errors are the repair's to say.
     with contextlib.suppress(InputError, UsageError):

@@ -19,11 +19,13 @@ import numpy.typing as npt
 
 from gramfix.engine.audit_detail import RowDetail, columns
 from gramfix.engine.audit_examples import Example, shown_row
-from gramfix.engine.audit_rows import EXAMPLES, BlockAudit, Partial, TargetIndex
+from gramfix.engine.audit_rows import EXAMPLES, BlockAudit, Partial
+from gramfix.engine.audit_targets import TargetIndex
 from gramfix.engine.gram_metrics import (
     DEFAULT_GENERATE_NUM,
     K_VALUES,
     METRIC_NAME,
+    total_agrees,
     total_tolerance,
 )
 from gramfix.engine.lexical import LEVELS, LexicalIndex
@@ -35,6 +37,7 @@ from gramfix.model.eval_sections import (
     Levels,
     MetricValues,
     TotalCheck,
+    number,
 )
 
 I64 = npt.NDArray[np.int64]
@@ -53,6 +56,8 @@ _SUMS = (
     "gold_unresolved",
     "gold_ambiguous",
     "gold_not_target",
+    "gold_other_split",
+    "gold_unresolved_hits",
     "unknown_users",
     "mismatched_rows",
 )
@@ -89,12 +94,14 @@ class Audit:
         targets: Mapping[str, str | None] | None = None,
         split: str = "test",
         keep_rows: bool = False,
+        *,
+        other_targets: Mapping[str, str | None] | None = None,
     ) -> None:
         self.path = path
         self.index = index
         self.g = generate_num
         self.split = split
-        self._targets = TargetIndex(targets, index) if targets is not None else None
+        self._targets = TargetIndex(targets, index, other_targets) if targets is not None else None
         self._block = BlockAudit(path, index, generate_num, self._targets, split, keep_rows)
         self.keep_rows = keep_rows
         self._details: list[RowDetail] = []  # with keep_rows: every block's rows, in order
@@ -189,6 +196,8 @@ class Audit:
             near_miss_hits=per_user_count(t.near_miss),
             gold_unresolved=per_user_count(t.gold_unresolved),
             gold_not_target=target_count(t.gold_not_target),
+            gold_other_split=target_count(t.gold_other_split),
+            gold_unresolved_hits=per_user_count(t.gold_unresolved_hits),
             gold_ambiguous=per_user_count(t.gold_ambiguous),
             batched_rows=t.batched,
             mismatched_rows=per_user_count(t.mismatched_rows),
@@ -210,7 +219,8 @@ class Audit:
             Example(
                 c.line,
                 "",
-                f"{c.name} total written {c.reported!r}, recomputed {c.recomputed!r} "
+                f"{c.name} total written {number(c.reported)}, recomputed "
+                f"{'-' if c.recomputed is None else number(c.recomputed)} "
                 f"(tolerance {c.tolerance:.1e})",
             )
             for c in checks
@@ -277,7 +287,7 @@ class Audit:
         if match and rows and t.strict_first is not None and t.strict_rel is not None:
             kind, k = match.group(1).lower(), int(match.group(2))
             recomputed = self._mean(t.strict_first, t.strict_rel, kind, k, rows)
-        agrees = None if recomputed is None else abs(total.value - recomputed) <= tolerance
+        agrees = None if recomputed is None else total_agrees(total, recomputed)
         return TotalCheck(
             name=total.name,
             line=total.line,

@@ -48,6 +48,7 @@ class RowDetail:
     near_miss: Bools
     mismatch: Bools
     gold_not_target: Bools
+    gold_other_split: Bools
     unknown_user: Bools
     user: I64  # the user's position in the sequences (-1: not there, or not read)
 
@@ -83,6 +84,7 @@ class RowDetail:
             near_miss=no(),
             mismatch=no(),
             gold_not_target=no(),
+            gold_other_split=no(),
             unknown_user=no(),
             user=np.full(n, -1, np.int64),
         )
@@ -161,6 +163,7 @@ def columns(details: Sequence[RowDetail], index: LexicalIndex) -> dict[str, obje
         "gold_unresolved": entries == NONE,
         "gold_ambiguous": entries <= AMBIGUOUS,
         "gold_not_target": join("gold_not_target"),
+        "gold_other_split": join("gold_other_split"),
         "unknown_user": join("unknown_user"),
         "repeated_user": repeated,
         "batched": join("batched"),

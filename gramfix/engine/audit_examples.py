@@ -16,6 +16,7 @@ import numpy.typing as npt
 from gramfix.engine.lexical import LEVELS, LexicalIndex
 from gramfix.engine.prediction_rows import REPORTED, RowBlock
 from gramfix.model.eval_rows import ShownPrediction, ShownRow
+from gramfix.model.eval_sections import number, other_split, target_index
 
 I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
@@ -82,16 +83,34 @@ def strings(
     entries: I64,
     levels: I64,
     ambiguous: bool,
+    room: int,
 ) -> list[Example]:
-    """Predictions (flat positions) that name no item, or several (``ambiguous``)."""
+    """Predictions (flat positions, in file order) that name no item, or several
+    (``ambiguous``): at most ``room`` examples, one per row and string (a row that
+    repeats a string says how often)."""
+    if room <= 0:
+        return []
     row_of = np.searchsorted(block.first, positions, side="right") - 1
-    found = []
+    times: dict[tuple[int, str], int] = {}  # (row, string) -> its predictions, in order
+    first: dict[tuple[int, str], int] = {}  # -> its first position
     for position, row in zip(positions.tolist(), row_of.tolist(), strict=True):
         text = block.text(int(block.pred_start[position]), int(block.pred_length[position]))
+        key = (row, text)
+        if key in times:
+            times[key] += 1
+        elif len(times) < room:
+            times[key], first[key] = 1, position
+        elif row != next(reversed(times))[0]:  # full, and the last row's repeats counted
+            break
+    found = []
+    for (row, text), count in times.items():
+        position = first[row, text]
         detail = f"prediction {text!r}"
         if ambiguous:
             detail += f" names {named(index, int(entries[position]))} (at level "
             detail += f"{LEVELS[int(levels[position])]})"
+        if count > 1:
+            detail += f" ({count} of the row's predictions)"
         found.append(example(block, row, detail))
     return found
 
@@ -106,8 +125,8 @@ def batched(block: RowBlock, rows: I64, generate_num: int) -> list[Example]:
                 block,
                 row,
                 f"{count} predictions ({count // generate_num} x generate_num "
-                f"{generate_num}); H@5 {block.reported[row, 0]!r}, H@10 "
-                f"{block.reported[row, 1]!r}",
+                f"{generate_num}); H@5 {number(block.reported[row, 0])}, H@10 "
+                f"{number(block.reported[row, 1])}",
             )
         )
     return found
@@ -142,6 +161,21 @@ def undercounts(
     return found
 
 
+def echoes(block: RowBlock, rows: I64, order: I64, strict: Bools, chosen: I64) -> list[Example]:
+    """Rows (``chosen`` among ``rows``) whose gold names no item and a prediction repeats
+    it (``strict``: equal to the gold, in beam order)."""
+    found = []
+    for r in chosen.tolist():
+        row = int(rows[r])
+        rank = next(k for k, j in enumerate(order[r].tolist()) if strict[r, j])
+        detail = (
+            f"gold {gold_text(block, row)!r} names no item; the prediction at rank "
+            f"{rank + 1} repeats it: a strict hit, no item-identity hit"
+        )
+        found.append(example(block, row, detail))
+    return found
+
+
 def duplicates(
     index: LexicalIndex, block: RowBlock, rows: I64, item: I64, chosen: I64
 ) -> list[Example]:
@@ -172,7 +206,7 @@ def ties(block: RowBlock, rows: I64, scores: F64, chosen: I64) -> list[Example]:
     for r in chosen.tolist():
         values = scores[r].tolist()
         repeated = sorted({v for v in values if values.count(v) > 1}, reverse=True)
-        shown = ", ".join(repr(v) for v in repeated[:3])
+        shown = ", ".join(number(v) for v in repeated[:3])
         found.append(
             example(block, int(rows[r]), f"equal scores {shown} (their order is the beam's)")
         )
@@ -208,8 +242,8 @@ def mismatches(block: RowBlock, rows: I64, recomputed: F64, mismatch: Bools) -> 
     for r in range(len(rows)):
         row = int(rows[r])
         parts = [
-            f"{REPORTED[c]} written {float(block.reported[row, c])!r}, recomputed "
-            f"{float(recomputed[r, c])!r}"
+            f"{REPORTED[c]} written {number(block.reported[row, c])}, recomputed "
+            f"{number(recomputed[r, c])}"
             for c in np.flatnonzero(mismatch[r]).tolist()
         ]
         found.append(example(block, row, "; ".join(parts)))
@@ -222,23 +256,25 @@ def not_targets(
     rows: I64,
     entries: I64,
     target: I64,
+    elsewhere: Bools,
     chosen: I64,
     split: str,
 ) -> list[Example]:
-    """Golds (``chosen`` among ``rows``) that are not the user's target item."""
+    """Golds (``chosen`` among ``rows``) that are not the user's target item
+    (``elsewhere``: but the user's target of the other split)."""
     found = []
+    other = other_split(split)
     for r in chosen.tolist():
         row = int(rows[r])
         t = int(target[r])
         wanted = index.items[t] if t >= 0 else "an item not in the indexing file"
-        found.append(
-            example(
-                block,
-                row,
-                f"gold {gold_text(block, row)!r} names {named(index, int(entries[r]))}; the "
-                f"user's {split} target is {wanted}",
-            )
+        detail = (
+            f"gold {gold_text(block, row)!r} names {named(index, int(entries[r]))}; the "
+            f"user's {split} target is {wanted}"
         )
+        if elsewhere[r]:
+            detail += f" (the gold is the user's {other} target, items[{target_index(other)}])"
+        found.append(example(block, row, detail))
     return found
 
 

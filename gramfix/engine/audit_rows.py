@@ -13,7 +13,6 @@ there and how many relevant predictions sit there: every mean follows from those
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,10 +22,11 @@ import numpy.typing as npt
 from gramfix.engine import audit_examples as show
 from gramfix.engine.audit_detail import RowDetail, first_rank, ndcg
 from gramfix.engine.audit_examples import Example, Ranked, attach_rows
+from gramfix.engine.audit_targets import TargetIndex
 from gramfix.engine.gram_metrics import ROW_TOLERANCE, discounts, gram_order
 from gramfix.engine.lexical import AMBIGUOUS, LEVELS, NONE, LexicalIndex
 from gramfix.engine.prediction_rows import REPORTED, RowBlock
-from gramfix.engine.spans import MAX_BYTES, Spans, SpanTable
+from gramfix.engine.spans import Spans
 from gramfix.engine.tokens import FRONT
 from gramfix.model.errors import InputError
 
@@ -60,6 +60,8 @@ class Partial:
     gold_unresolved: int = 0
     gold_ambiguous: int = 0
     gold_not_target: int = 0
+    gold_other_split: int = 0  # of gold_not_target: the user's target of the other split
+    gold_unresolved_hits: int = 0  # golds naming no item that a prediction repeats (top 10)
     unknown_users: int = 0
     mismatched_rows: int = 0
     users: I64 | None = None  # sequence position of each audited row's user (-1: none)
@@ -78,41 +80,6 @@ class Partial:
 
     def add(self, name: str, examples: list[Example]) -> None:
         self.examples.setdefault(name, []).extend(examples[: self.room(name)])
-
-
-class TargetIndex:
-    """User -> target item index and sequence position, looked up in bulk."""
-
-    NO_TARGET = -2  # the user has too few items for the split
-
-    def __init__(self, targets: Mapping[str, str | None], index: LexicalIndex) -> None:
-        item_of = {item: code for code, item in enumerate(index.items)}
-        fits = [u for u in targets if len(u.encode("utf-8")) <= MAX_BYTES]
-        odd = [u for u in targets if len(u.encode("utf-8")) > MAX_BYTES]
-        self.names = fits + odd
-        self.target = np.array(
-            [
-                self.NO_TARGET if (t := targets[u]) is None else item_of.get(t, NONE)
-                for u in self.names
-            ],
-            np.int64,
-        )
-        # Users too long for a span table (none in real data) are looked up one by one.
-        self._odd = {u: len(fits) + i for i, u in enumerate(odd)}
-        self.size = len(self.names)
-        self._table = SpanTable(fits)
-
-    def users(self, block: RowBlock, rows: I64) -> I64:
-        """Sequence position of each row's user (-1: not in the sequences)."""
-        starts, lengths = block.user_start[rows], block.user_length[rows]
-        spans = Spans.of(block.data, starts, lengths)
-        out = np.full(len(rows), -1, np.int64)
-        out[spans.cut] = self._table.find(spans)
-        if self._odd:
-            for position in np.flatnonzero(lengths > MAX_BYTES).tolist():
-                user = block.text(int(starts[position]), int(lengths[position]))
-                out[position] = self._odd.get(user, -1)
-        return out
 
 
 @dataclass(frozen=True)
@@ -212,10 +179,9 @@ class BlockAudit:
         part.invalid = len(invalid)
         part.ambiguous = len(ambiguous)
         for name, found in (("invalid-predictions", invalid), ("ambiguous-ids", ambiguous)):
-            positions = found[: part.room(name)]
-            made = show.strings(
-                self.index, block, positions, entries, levels, name == "ambiguous-ids"
-            )
+            # Every position: a row repeating a string gives one example, not several.
+            several = name == "ambiguous-ids"
+            made = show.strings(self.index, block, found, entries, levels, several, part.room(name))
             part.add(name, made)
 
     def _rows(
@@ -277,6 +243,10 @@ class BlockAudit:
         part.near_miss = int(near.sum())
         part.duplicate_rows = int(duplicate.sum())
         part.gold_unresolved = int(unresolved.sum())
+        # A gold that names no item, repeated word for word by a prediction: a strict hit
+        # that item identity can never credit (metrics.item falls below metrics.strict).
+        echoed = unresolved & strict_ranked[:, :top].any(axis=1)
+        part.gold_unresolved_hits = int(echoed.sum())
         part.gold_ambiguous = int(ambiguous_gold.sum())
         mismatched: Bools = np.any(mismatch, axis=1)
         part.mismatched_rows = int(mismatched.sum())
@@ -300,6 +270,8 @@ class BlockAudit:
         chosen = first(duplicate, "duplicate-predictions")
         part.add("duplicate-predictions", show.duplicates(index, block, rows, item, chosen))
         part.add("tied-scores", show.ties(block, rows, scores, first(tied, "tied-scores")))
+        chosen = first(echoed, "unresolved-gold-hits")
+        part.add("unresolved-gold-hits", show.echoes(block, rows, order, strict, chosen))
         for name, mask, several in (
             ("gold-unresolved", unresolved, False),
             ("ambiguous-ids", ambiguous_gold, True),
@@ -339,25 +311,22 @@ class BlockAudit:
 
     def _gold_targets(self, part: Partial, block: RowBlock, rows: I64, gold: Golds) -> None:
         assert self.targets is not None
-        users = self.targets.users(block, rows)
-        part.users = users
+        judged = self.targets.judge(block, rows, gold.entries)
+        wrong, elsewhere, has_target = judged.wrong, judged.elsewhere, judged.has_target
+        part.users = judged.users
         part.user_lines = block.lines[rows]
-        known = users >= 0
-        target = np.where(known, self.targets.target[np.maximum(users, 0)], TargetIndex.NO_TARGET)
-        has_target = target != TargetIndex.NO_TARGET
         part.unknown_users = int((~has_target).sum())
-        wrong = has_target & (gold.entries >= 0) & (gold.entries != target)
-        for r in np.flatnonzero(has_target & (gold.entries <= AMBIGUOUS)).tolist():
-            wrong[r] = int(target[r]) not in self.index.candidates(int(gold.entries[r]))
         part.gold_not_target = int(wrong.sum())
+        part.gold_other_split = int(elsewhere.sum())
         if part.detail is not None:
             d = part.detail
-            d.gold_not_target[rows], d.unknown_user[rows], d.user[rows] = wrong, ~has_target, users
+            d.gold_not_target[rows], d.unknown_user[rows] = wrong, ~has_target
+            d.user[rows], d.gold_other_split[rows] = judged.users, elsewhere
         chosen = np.flatnonzero(wrong)[: part.room("gold-not-target")]
-        part.add(
-            "gold-not-target",
-            show.not_targets(self.index, block, rows, gold.entries, target, chosen, self.split),
+        made = show.not_targets(
+            self.index, block, rows, gold.entries, judged.target, elsewhere, chosen, self.split
         )
+        part.add("gold-not-target", made)
         chosen = np.flatnonzero(~has_target)[: part.room("unknown-users")]
         what = f"the user has no {self.split} target in the sequences"
         part.add("unknown-users", show.users(block, rows, chosen, what))

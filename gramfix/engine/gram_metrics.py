@@ -13,11 +13,14 @@ Tolerances. A row's four values are the ``str`` of numpy float64 values GRAM com
 with the same formula, so a faithful file agrees to the last bit; `ROW_TOLERANCE` (1e-9)
 only absorbs another log implementation (``math.log2`` differs from ``math.log(x, 2)`` by
 an ulp), while two different achievable values of ``ndcg@10`` differ by at least 8.5e-5
-(`smallest_ndcg_gap`; a test pins both). A trailing total printed by torch is rounded to
-torch's print precision (4 decimals, or 4 in the mantissa in scientific notation):
-half a unit of its last printed digit is the most it can honestly differ by. A plain
-Python float is printed exactly, so it gets `ROW_TOLERANCE` (a mean over a million rows
-summed in another order moves by about 1e-10).
+(`smallest_ndcg_gap`; a test pins both). A trailing total is judged by the precision it
+was printed with, whoever printed it: torch rounds to 4 decimals (or 4 in the mantissa in
+scientific notation), a script may print ``hit@5: 0.0532`` or ``f"{value:.6f}"``, Python's
+``repr`` prints every digit. A value printed with d decimals can honestly be anywhere
+within half a unit of its d-th decimal of the exact mean, so that is its tolerance, plus
+`ROW_TOLERANCE` (a mean over a million rows summed in another order moves by about
+1e-10; a fully printed total thus gets about 1e-9, and an edit of 1e-6 still shows). An
+integral value (``1.`` from torch, ``0`` from a script) is exact.
 """
 
 from __future__ import annotations
@@ -67,15 +70,20 @@ def smallest_ndcg_gap(k: int) -> float:
 
 
 def total_tolerance(total: ReportedTotal) -> float:
-    """How far a trailing total may honestly be from the exact mean (module docstring)."""
-    if not total.torch:
-        return ROW_TOLERANCE
-    mantissa, _, exponent = total.text.lower().partition("e")
+    """How far a trailing total may honestly be from the exact mean: half a unit of its
+    last printed digit, plus `ROW_TOLERANCE` (module docstring). The same rule for a
+    ``tensor(...)`` and a plain number."""
+    mantissa, _, exponent = total.text.strip().lower().partition("e")
     decimals = len(mantissa.partition(".")[2])
-    if decimals == 0:  # torch prints integral values as "1.": exact
-        return ROW_TOLERANCE
     try:
         power = int(exponent) if exponent else 0
-    except ValueError:
-        power = 0
+    except ValueError:  # not a number as printed: judged by the value alone
+        return ROW_TOLERANCE
+    if decimals == 0 and power >= 0:  # "1." (torch), "0" (a script): an integral value
+        return ROW_TOLERANCE
     return 0.5 * 10.0 ** (power - decimals) + ROW_TOLERANCE
+
+
+def total_agrees(total: ReportedTotal, recomputed: float) -> bool:
+    """Whether a trailing total is the mean the rows give, to its printed precision."""
+    return abs(total.value - recomputed) <= total_tolerance(total)

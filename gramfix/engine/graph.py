@@ -87,6 +87,17 @@ class Histories:
         return out
 
 
+def indexed_items(h: Histories) -> Bools:
+    """Per item: the converter gives it an index (it is in some converted user's
+    ``items[:-2]`` or is some converted user's ``items[-1]``)."""
+    owner = np.repeat(np.arange(len(h.lengths), dtype=np.int64), h.lengths)
+    position = np.arange(len(h.codes), dtype=np.int64) - np.repeat(h.starts, h.lengths)
+    back = h.lengths[owner] - position  # 1: the test target, 2: the validation target
+    indexed = np.zeros(h.n_items, np.bool_)
+    indexed[h.codes[h.converted[owner] & (back != 2)]] = True
+    return indexed
+
+
 def sorted_users(h: Histories) -> I64:
     """The converter's user indices: the converted users sorted by ID (Python's string
     order, as its ``sorted()``); index -> sequence user."""
@@ -151,6 +162,15 @@ class Reading:
     def identifies(self) -> bool:
         return self.consistency >= CONSISTENT
 
+    def mostly_agrees(self, lines: int) -> Bools:
+        """Per line: its user is known and more than half of its pairs agree (the
+        user's line, some of its items changed; another user's history agrees with an
+        index's item by chance only: 0.11-0.15 of its pairs, `CONSISTENT`)."""
+        pairs = np.bincount(self.pair_line, minlength=lines)
+        agree = np.bincount(self.pair_line[self.agrees], minlength=lines)
+        mostly: Bools = (self.line_user >= 0) & (2 * agree > pairs)
+        return mostly
+
     def line_agrees(self, lines: int) -> Bools:
         """Per line: its user is known and every pair of it agrees."""
         wrong = np.bincount(self.pair_line[~self.agrees], minlength=lines) > 0
@@ -180,8 +200,10 @@ def read_lines(name: str, lines: IndexLines, line_user: I64, h: Histories, size:
 
 
 def _modes(index: I64, item: I64, size: int) -> I64:
-    """Per index below ``size``, the item it is paired with most often (-1: never)."""
+    """Per index below ``size``, the item it is paired with most often (-1: never), one
+    index per item (`one_index_per_item`)."""
     out = np.full(size, -1, np.int64)
+    support = np.zeros(size, np.int64)
     if len(index) == 0:
         return out
     width = int(item.max()) + 1
@@ -191,6 +213,23 @@ def _modes(index: I64, item: I64, size: int) -> I64:
     first = np.ones(len(order), np.bool_)
     first[1:] = idx[order][1:] != idx[order][:-1]
     out[idx[order][first]] = it[order][first]
+    support[idx[order][first]] = counts[order][first]
+    return one_index_per_item(out, support)
+
+
+def one_index_per_item(item_of_index: I64, support: I64) -> I64:
+    """The converter gives each item one index: where several indices stand for the same
+    item, the one with the most ``support`` (pairs showing it; the lowest index on a tie)
+    keeps it, and the others stand for no proven item (-1): their few pairs are lines
+    holding an index the converter did not write there."""
+    idx = np.flatnonzero(item_of_index >= 0)
+    order = np.lexsort((idx, -support[idx], item_of_index[idx]))
+    ranked = idx[order]
+    items = item_of_index[ranked]
+    first = np.ones(len(ranked), np.bool_)
+    first[1:] = items[1:] != items[:-1]
+    out = np.full(len(item_of_index), -1, np.int64)
+    out[ranked[first]] = items[first]
     return out
 
 

@@ -41,11 +41,14 @@ class Resolved:
     config: Path | None
 
 
-def resolve(cli: Options, *, config: Path | None = None, use_config: bool = True) -> Resolved:
+def resolve(
+    cli: Options, *, config: Path | None = None, use_config: bool = True, command: str = ""
+) -> Resolved:
     """Merge the command line over the configuration file (``config``, or the one found).
 
     ``cli`` holds the options given on the command line (``Options.model_construct``:
-    they are validated here, after the file, and their errors name the flags).
+    they are validated here, after the file, and their errors name the flags);
+    ``command``: the command they are for (an error points to its help), "" for any.
     """
     if config is None and use_config:
         config = find_config(_start(cli))
@@ -53,14 +56,15 @@ def resolve(cli: Options, *, config: Path | None = None, use_config: bool = True
         raise UsageError(f"{config}: no such configuration file")
     values = cli.given()
     if config is not None:
-        from_file = read_config(config).given()
+        from_file = read_config(config, command).given()
         if cli.dataset is not None:
             # A folder named on the command line brings its own files: the file paths
             # of the configuration belong to the configured folder, not to this one.
             for name in _INPUTS:
                 from_file.pop(name, None)
         values = {**from_file, **values}
-    options = Options(**values)  # the file's values were checked: an error is a flag's
+    # The file's values were checked: an error is a flag's.
+    options = Options.model_validate(values, context={"command": command})
     return Resolved(options, options.settings(), config)
 
 
@@ -93,8 +97,9 @@ def find_config(start: Path) -> Path | None:
     return None
 
 
-def read_config(path: Path) -> Options:
-    """The options a configuration file sets (`UsageError` naming the file and key)."""
+def read_config(path: Path, command: str = "") -> Options:
+    """The options a configuration file sets (`UsageError` naming the file and key);
+    ``command``: the command they are read for ("": any)."""
     document = _load(path)
     if path.name == PYPROJECT:
         table = document.get("tool", {}).get("gramfix")
@@ -113,10 +118,13 @@ def read_config(path: Path) -> Options:
         # The values as the file spells them (kebab-case keys only), checked by the model
         # with the file's folder as the base of its paths, even where an option wins.
         return Options.model_validate(
-            table, by_alias=True, by_name=False, context={"base": path.parent, "raw": True}
+            table,
+            by_alias=True,
+            by_name=False,
+            context={"base": path.parent, "raw": True, "command": command},
         )
     except ValidationError as error:
-        first = problems(error, Options.model_fields, list(table))[0]
+        first = problems(error, Options.model_fields, list(table), command)[0]
     if first.key not in keys:
         known = ", ".join(sorted(keys))
         raise UsageError(f"{_where(path)} unknown key {first.key!r} (known keys: {known})")

@@ -2,7 +2,8 @@
 
 GRAM reads the file as UTF-8 text with universal newlines, cuts each line at its first
 space (user before, items = ``rest.split()``) and keeps the last line of a user. Leave
-one out: the test target is ``items[-1]``, the validation target ``items[-2]``. The
+one out: the test target is ``items[-1]``, the validation target ``items[-2]``; both are
+read, so an audit can tell a file of the other split from golds that are simply wrong. The
 sequence checks of ``gramfix check`` judge the file itself; this reader only needs the
 targets, so lines GRAM would crash on (no space) simply give no target.
 """
@@ -25,18 +26,20 @@ _NEWLINE = re.compile("\r\n|\r|\n")
 
 @dataclass(frozen=True)
 class Targets:
-    """``{user: target item}``; None for a user with too few items for the split."""
+    """``{user: target item}`` of the split, and of the other split (``other``); None for
+    a user with too few items for that split."""
 
     path: Path
     split: Split
     target: dict[str, str | None]
+    other: dict[str, str | None]
 
 
 def read_targets(path: Path, split: Split = "test") -> Targets:
     """The target of every user of a sequence file; `InputError` when it is unreadable."""
-    position = -1 if split == "test" else -2
-    need = -position
+    positions = (-1, -2) if split == "test" else (-2, -1)
     target: dict[str, str | None] = {}
+    other: dict[str, str | None] = {}
     pending = b""
     lines = 0  # lines before ``pending``
     with open_input(path) as handle:
@@ -52,16 +55,17 @@ def read_targets(path: Path, split: Split = "test") -> Targets:
             cut = data.rfind(b"\n") + 1  # "\r\n" is never split: the cut follows "\n"
             head, pending = data[:cut], data[cut:]
             for line in _NEWLINE.split(decode_utf8(path, head, lines))[:-1]:
-                _add(target, line, position, need)
+                _add((target, other), line, positions)
             lines += head.count(b"\n")
         for line in _NEWLINE.split(decode_utf8(path, pending, lines)):
-            _add(target, line, position, need)
-    return Targets(path, split, target)
+            _add((target, other), line, positions)
+    return Targets(path, split, target, other)
 
 
-def _add(target: dict[str, str | None], line: str, position: int, need: int) -> None:
+def _add(into: tuple[dict[str, str | None], ...], line: str, positions: tuple[int, ...]) -> None:
     if " " not in line:
         return
     user, rest = line.split(" ", 1)
     items = rest.split()
-    target[user] = items[position] if len(items) >= need else None
+    for found, position in zip(into, positions, strict=True):
+        found[user] = items[position] if len(items) >= -position else None

@@ -12,7 +12,16 @@ from typing import TYPE_CHECKING, ClassVar
 from pydantic import Field, PrivateAttr
 
 from gramfix.model.eval_rows import RowSource
-from gramfix.model.eval_sections import EvalCounts, EvalMetrics, ExampleRow, Levels, TotalCheck
+from gramfix.model.eval_sections import (
+    EvalCounts,
+    EvalMetrics,
+    ExampleRow,
+    Levels,
+    TotalCheck,
+    other_split,
+    target_index,
+    wrong_split,
+)
 from gramfix.model.options import EvalSettings
 from gramfix.model.report import InputsBase, ReportBase
 
@@ -68,7 +77,16 @@ class EvalReport(ReportBase):
             return "The file holds no prediction row: nothing was audited."
         mismatch = any(f.name == "metric-mismatch" for f in self.findings)
         s, i = m.strict, m.item
-        if c.near_miss_hits:
+        split = self.settings.split
+        if wrong_split(c):
+            # Every figure compares with the wrong targets: that is the news, not matching.
+            other = other_split(split)
+            sentence = (
+                f"The golds are the users' {other} targets (items[{target_index(other)}]), not "
+                f"their {split} targets ({c.gold_other_split:,} of {c.rows:,} rows): the file "
+                f"is of the {other} split; audit it with --split {other}."
+            )
+        elif c.near_miss_hits:
             sentence = (
                 f"Exact matching under-counts: hit@10 {s.hit_10:.4f} as GRAM counts it, "
                 f"{i.hit_10:.4f} on item identity ({c.near_miss_hits:,} of {c.rows:,} rows "
@@ -79,13 +97,23 @@ class EvalReport(ReportBase):
                 f"hit@10 {s.hit_10:.4f} as GRAM counts it, {i.hit_10:.4f} on item identity "
                 f"(ndcg@10 {s.ndcg_10:.4f} and {i.ndcg_10:.4f}) over {c.rows:,} rows."
             )
+            if c.gold_unresolved_hits:  # why item identity gives less (GE103)
+                sentence += (
+                    f" {c.gold_unresolved_hits:,} rows hit strictly on a gold that names no "
+                    "item, which item identity cannot credit."
+                )
         else:
             sentence = (
                 f"hit@10 {s.hit_10:.4f} and ndcg@10 {s.ndcg_10:.4f} over {c.rows:,} rows: item "
                 "identity gives the same."
             )
-        if mismatch:
+        if mismatch and c.mismatched_rows:
             sentence += " The file's own metrics do not follow from its predictions."
+        elif mismatch:
+            sentence += (
+                " The reported totals do not follow from the rows (every row's own values "
+                "are consistent with its predictions)."
+            )
         return sentence
 
     def reading_rows(self, source: RowSource) -> EvalReport:
@@ -105,8 +133,9 @@ class EvalReport(ReportBase):
         ``reported_hit@5`` ... ``reported_ndcg@10``; ``predictions``,
         ``invalid_predictions``, ``ambiguous_predictions``; the flags
         ``duplicate_items``, ``tied_scores``, ``near_miss``, ``metric_mismatch``,
-        ``gold_unresolved``, ``gold_ambiguous``, ``gold_not_target``, ``unknown_user``,
-        ``repeated_user``, ``batched``.
+        ``gold_unresolved``, ``gold_ambiguous``, ``gold_not_target``,
+        ``gold_other_split`` (the gold is the user's target of the other split),
+        ``unknown_user``, ``repeated_user``, ``batched``.
 
         The numbers are the report's: the means of the hit and ndcg columns are
         ``metrics.strict`` and ``metrics.item``, the sums of the counts and flags are

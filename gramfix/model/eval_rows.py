@@ -80,7 +80,7 @@ FLAG_COLUMNS = [
     "gold_ambiguous",
 ]
 #: Flags that need user_sequence.txt: blank without it.
-TARGET_COLUMNS = ["gold_not_target", "unknown_user", "repeated_user"]
+TARGET_COLUMNS = ["gold_not_target", "gold_other_split", "unknown_user", "repeated_user"]
 #: Every column of `EvalReport.rows_frame`, in order.
 FRAME_COLUMNS = [
     *ROW_COLUMNS,

@@ -21,6 +21,30 @@ if TYPE_CHECKING:  # eval_rows names the METRICS of this module
 METRICS = ("hit@1", "hit@5", "hit@10", "ndcg@1", "ndcg@5", "ndcg@10")
 
 
+def number(value: float) -> str:
+    """A number as eval's messages and examples write it: every digit a float has, as
+    people read it (``1.0``, ``0.6309297535714574``, ``nan``), whatever its type: a numpy
+    scalar's ``repr`` would read ``np.float64(1.0)``."""
+    return repr(float(value))
+
+
+def other_split(split: str) -> str:
+    """The split whose targets a file of ``split`` must not hold."""
+    return "valid" if split == "test" else "test"
+
+
+def target_index(split: str) -> int:
+    """Where a user's target of ``split`` is in their sequence: ``items[-1]`` (test) or
+    ``items[-2]`` (valid)."""
+    return -1 if split == "test" else -2
+
+
+def wrong_split(counts: EvalCounts) -> bool:
+    """Whether most golds are the users' targets of the other split: the file is of that
+    split, audited as this one (GE302 says so, and the headline)."""
+    return 2 * (counts.gold_other_split or 0) > counts.rows
+
+
 class MetricValues(FrozenModel):
     """Means over rows of hit@k and ndcg@k for k in 1, 5, 10 (JSON: ``hit@1`` ...)."""
 
@@ -87,6 +111,16 @@ class EvalCounts(FrozenModel):
         "items[-2] for valid); users without a target are counted in unknown_users."
     )
     gold_ambiguous: int | None = Field(description="Golds that name several items.")
+    gold_other_split: int | None = Field(
+        description="Of gold_not_target, golds that are the user's target of the other split "
+        "(items[-2] under test, items[-1] under valid). When they are most of the rows, the "
+        "file is of the other split (GE302 and the headline say so)."
+    )
+    gold_unresolved_hits: int | None = Field(
+        description="Of gold_unresolved, rows that hit@10 strictly: a prediction repeats the "
+        "gold word for word. Strict hits that item identity never credits (no item to name), "
+        "so metrics.item is below metrics.strict by them."
+    )
     batched_rows: int = Field(description="Rows that hold a batch of users (test batch above 1).")
     mismatched_rows: int | None = Field(
         description="Rows whose own four metric values are not what GRAM's formula gives."
@@ -117,7 +151,8 @@ class TotalCheck(FrozenModel):
         description="null: not a hit@k / ndcg@k total, or the file is not audited per user."
     )
     tolerance: float = Field(
-        description="Half a unit of the last digit torch printed (plus 1e-9), or 1e-9."
+        description="Half a unit of the total's last printed digit, plus 1e-9 (1e-9 for an "
+        "integral value): a tensor(...) and a plain number alike."
     )
     agrees: bool | None
 

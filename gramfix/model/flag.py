@@ -119,11 +119,19 @@ class Problem:
         return name + self.text
 
 
+def codes_help(command: str) -> str:
+    """Where the finding codes of ``command`` ("": of every command) are listed."""
+    if command:
+        return f"see 'gramfix {command} --help' and the README's finding table"
+    return "see the README's finding table"
+
+
 def problems(
-    error: ValidationError, fields: Mapping[str, FieldInfo], given: list[str]
+    error: ValidationError, fields: Mapping[str, FieldInfo], given: list[str], command: str = ""
 ) -> list[Problem]:
     """The invalid options of ``error`` (a validation of ``fields``), the one to report
-    first. ``given``: the names or keys in the order they were given."""
+    first. ``given``: the names or keys in the order they were given; ``command``: the
+    command validated for ("": any), whose help an unknown finding code points to."""
     names = {**{n: n for n in fields}, **{kebab(n): n for n in fields}}
     found = []
     for detail in error.errors():
@@ -149,7 +157,8 @@ def problems(
         elif kind == RANGE:
             found.append(Problem((1, 100 + order), kebab(name), " " + detail["msg"]))
         elif kind == SELECTOR:
-            found.append(Problem((1, 300 + order), kebab(name), ": " + detail["msg"]))
+            text = f": {detail['msg']} ({codes_help(command)})"
+            found.append(Problem((1, 300 + order), kebab(name), text))
         else:
             text = f": expected {expected(info)}, got {value!r}"
             found.append(Problem((0, where), kebab(name), text))

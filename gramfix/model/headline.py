@@ -42,7 +42,8 @@ def headline(report: ReportBase) -> str:
             "GRAM-C will train on noise: the embedding table carries no collaborative "
             "signal (a placeholder, not trained embeddings)."
         )
-    if any(f.code == "GF906" for f in report.findings):
+    codes = {f.code for f in report.findings}
+    if "GF906" in codes and "GF907" not in codes:  # a stale export is no table to install
         return (
             "GRAM-C will not train on the trained graph table: the export of the LightGCN "
             "graph is not the table it reads (GF906)."

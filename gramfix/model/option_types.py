@@ -31,11 +31,9 @@ def code_prefixes(selectors: tuple[str, ...]) -> tuple[str, ...]:
     for selector in selectors:
         prefix = normalise_selector(selector)
         if prefix is None:
-            raise invalid(
-                SELECTOR,
-                f"{selector!r} is not a finding code, code prefix or name (see 'gramfix check "
-                "--help' and the README's finding table)",
-            )
+            # Where to look is the command's help: `gramfix.model.flag.problems` adds it,
+            # as only the validation knows which command it serves.
+            raise invalid(SELECTOR, f"{selector!r} is not a finding code, code prefix or name")
         prefixes.append(prefix)
     return tuple(prefixes)
 

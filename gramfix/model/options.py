@@ -133,9 +133,12 @@ class CommonSettings(BaseModel):
         try:
             return handler(data)
         except ValidationError as error:
-            raw = isinstance(info.context, dict) and info.context.get("raw")
-            if isinstance(data, Mapping) and not raw:
-                problem = problems(error, cls.model_fields, list(data))[0]
+            context = info.context if isinstance(info.context, dict) else {}
+            if isinstance(data, Mapping) and not context.get("raw"):
+                # The command validated for: the caller's (``context={"command": ...}``),
+                # else this class's (`Options` serves every command).
+                command = context.get("command") or cls.command
+                problem = problems(error, cls.model_fields, list(data), command)[0]
                 raise UsageError(problem.message(cls.source + problem.key)) from None
             raise
 

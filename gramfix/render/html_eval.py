@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from gramfix.model.eval_report import EvalReport
 from gramfix.model.eval_rows import ShownPrediction, ShownRow
-from gramfix.model.eval_sections import METRICS, ExampleRow, TotalCheck
+from gramfix.model.eval_sections import METRICS, ExampleRow, TotalCheck, number
 from gramfix.model.markup import Html, join, tag
 from gramfix.model.report import Finding
 from gramfix.render.charts import Bar, Mark, marked_bars, nice_top, stacked_bar, swatch
@@ -95,8 +95,8 @@ def metrics(report: EvalReport) -> Html | None:
             [
                 t.name,
                 f"{t.line:,}",
-                repr(t.reported),
-                "—" if t.recomputed is None else repr(t.recomputed),
+                number(t.reported),
+                "—" if t.recomputed is None else number(t.recomputed),
                 f"{t.tolerance:.1e}",
                 {True: "✓ agrees", False: "✗ differs", None: "— not a hit@k / ndcg@k"}[t.agrees],
             ]
@@ -226,7 +226,7 @@ def _predictions(row: ShownRow) -> Html:
                 f"{p.rank}",
                 f"{p.beam}",
                 tag("code", p.text, class_="raw"),
-                repr(p.score),
+                number(p.score),
                 ", ".join(p.items) or "—",
                 p.level or "—",
                 _note(p, ranked.get(item) if item else None),

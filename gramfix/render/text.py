@@ -20,6 +20,8 @@ from gramfix.model.sections import Counts, EmbeddingStats, Fill, FillSplit, Mapp
 #: The width of output that is not a terminal: wide enough that no line of a report is
 #: ever wrapped (rich wraps at 80 columns when it cannot ask a terminal).
 UNWRAPPED = 1 << 16
+#: The widest text a cell of the graph table holds; a longer sentence goes below it.
+CELL = 92
 
 _MARK = {
     Severity.ERROR: ("✗", "bold red"),
@@ -193,13 +195,29 @@ def _dataset_tables(report: Report) -> list[RenderableType]:
             )
         parts.append(table)
     if report.graph is not None:
-        graph = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False, header_style="bold")
-        graph.add_column("LightGCN graph", no_wrap=True)
-        graph.add_column(report.graph.folder or "", justify="left")
-        for label, text in report.graph.rows():
-            graph.add_row(label, text)
-        parts.append(graph)
+        parts += _graph_table(report.graph.rows(), report.graph.folder or "")
     return parts
+
+
+def _graph_table(rows: list[tuple[str, str]], folder: str) -> list[RenderableType]:
+    """The graph section: a table of its short rows, and each sentence too long for a
+    cell whole on its own line below it (a long cell would pad every row and the rule to
+    its width; cut or wrapped, it would lose words in a pipe or a log)."""
+    graph = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False, header_style="bold")
+    graph.add_column("LightGCN graph", no_wrap=True)
+    graph.add_column(_cut(folder, CELL), justify="left")
+    below = Text()
+    for label, text in rows:
+        if len(text) <= CELL:
+            graph.add_row(label, text)
+            continue
+        # The verdict before its reasons ("proven: ..." -> "proven"), the rest below.
+        head = text.split(": ", 1)[0]
+        graph.add_row(label, f"{head} (below)" if len(head) < CELL - 8 else "(below)")
+        below.append(f"{label} ", style="bold")
+        below.append(text + "\n")
+    below.rstrip()
+    return [graph, below] if below.plain else [graph]
 
 
 def _embeddings_table(e: EmbeddingStats) -> Table:

@@ -491,9 +491,49 @@ def _graph_cases() -> list[Case]:
         graph("checkpoint-a-tensor", 2, "not a LightGCN checkpoint", **{model: torch_save(table)}),
         graph("export-pickled-code", 2, "nothing was run", **{export: evil}),
         graph("export-truncated", 2, "not a readable torch", **{export: torch_save(table)[:-60]}),
-        # Read, and judged: a leak, an index past the mapping, a user the data lacks.
+        # An index no file of the chain defines (at or above every count it states: the
+        # mapping's 5 items, the converter's 5, the 3 users): a damaged line, exit 2.
+        graph(
+            "train-index-past-every-count",
+            2,
+            "item index 5 is past every item count",
+            **{train: b"0 0 5\n1 1 2\n2 4 0\n"},
+        ),
+        graph(
+            "train-index-far-past-every-count",
+            2,
+            "item index 999999 is past",
+            **{train: b"0 0 1\n1 1 2 999999\n2 4 0\n"},
+        ),
+        graph(
+            "test-index-past-every-count",
+            2,
+            "item index 5 is past every item count",
+            **{test: b"0 2\n1 5\n2 1\n"},
+        ),
+        graph(
+            "train-user-past-every-count",
+            2,
+            "user index 3 is past every user count",
+            **{train: b"0 0 1\n3 1 2\n2 4 0\n"},
+        ),
+        # Read, and judged: a leak, an index past the mapping that the checkpoint still
+        # counts (a chain out of step), lines cut off at a line boundary, a user the data
+        # lacks.
         graph("train-leak", 1, "GF901", **{train: b"0 0 1 2 3\n1 1 2\n2 4 0\n"}),
-        graph("train-index-past-the-mapping", 1, "GF903", **{train: b"0 0 7\n1 1 2\n2 4 0\n"}),
+        graph(
+            "train-index-past-the-mapping",
+            1,
+            "GF903",
+            **{
+                train: b"0 0 1 7\n1 1 2\n2 4 0\n",
+                model: torch_save({"epoch": 10, "n_items": 8, "n_users": 3, "embedding_dim": 4}),
+            },
+        ),
+        graph(
+            "train-cut-at-a-line", 1, "GF904", **{train: GOOD_TRAIN[: GOOD_TRAIN.rindex(b"2 4")]}
+        ),
+        graph("test-cut-at-a-line", 1, "GF904", **{test: GOOD_TEST[: GOOD_TEST.rindex(b"2 1")]}),
         graph("users-unknown-user", 1, "GF904", **{users: _json({"U9": 0, "U2": 1, "U3": 2})}),
         graph("export-stale", 1, "GF907", **{export: torch_save(table[:4])}),
     ]

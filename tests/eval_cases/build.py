@@ -71,6 +71,10 @@ def cases() -> list[Case]:
         Case("unresolved-golds", k(unresolved_golds=0.1)),
         Case("wrong-golds", k(wrong_golds=0.15)),
         Case("valid-file-audited-as-test", k(hit_rate=0.5, split="valid")),
+        Case("test-file-audited-as-valid", k(hit_rate=0.5), [*DEFAULT_ARGS, "--split", "valid"]),
+        # Golds naming no item, half of them repeated by a prediction: strict hits that
+        # item identity cannot credit.
+        Case("unresolved-golds-echoed", k(unresolved_golds=0.3, echo_unresolved=0.5)),
         Case(
             "collisions", k(collisions=2, ambiguous=0.05), [*DEFAULT_ARGS, "--indexing", INDEXING]
         ),
@@ -97,6 +101,8 @@ def cases() -> list[Case]:
         # Refused on one line (exit 2).
         Case("error-generate-num", k(generate_num=5)),
         Case("error-empty-file", None, text=""),
+        # eval's help lists eval's codes: an unknown one points there, not to check's.
+        Case("error-unknown-code", k(), [*DEFAULT_ARGS, "--select", "nosuch"]),
         Case("error-missing-column", None, text=HEADER + "u1\t0.0\t0.0\t0.0\t0.0\tgold\tpred\n"),
         Case(
             "error-two-indexing-files",

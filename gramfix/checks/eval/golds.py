@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from gramfix.checks.eval.registry import Audited, AuditSpec
+from gramfix.model.eval_sections import other_split, target_index, wrong_split
 from gramfix.model.report import Finding
 from gramfix.model.rules import Input
 
@@ -12,22 +13,22 @@ def run(audit: Audited) -> list[Finding]:
     c = r.counts
     found = []
     if c.gold_unresolved:
-        found.append(
-            audit.finding(
-                "GE301",
-                f"{c.gold_unresolved:,} of {c.rows:,} golds name no item of the indexing file",
-                c.gold_unresolved,
-            )
-        )
+        message = f"{c.gold_unresolved:,} of {c.rows:,} golds name no item of the indexing file"
+        found.append(audit.finding("GE301", message, c.gold_unresolved))
     if c.gold_not_target:
-        found.append(
-            audit.finding(
-                "GE302",
-                f"{c.gold_not_target:,} golds are not the user's {r.split} target in the "
-                f"sequences (items[{-1 if r.split == 'test' else -2}])",
-                c.gold_not_target,
-            )
+        message = (
+            f"{c.gold_not_target:,} golds are not the user's {r.split} target in the "
+            f"sequences (items[{target_index(r.split)}])"
         )
+        other = other_split(r.split)
+        if c.gold_other_split:
+            message += (
+                f"; {c.gold_other_split:,} of them are the user's {other} target "
+                f"(items[{target_index(other)}])"
+            )
+        if wrong_split(c):
+            message += f": the file is of the {other} split; audit it with --split {other}"
+        found.append(audit.finding("GE302", message, c.gold_not_target))
     if c.unknown_users:
         found.append(
             audit.finding(

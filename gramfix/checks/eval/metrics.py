@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from gramfix.checks.eval.registry import Audited, AuditSpec
+from gramfix.model.eval_sections import number
 from gramfix.model.report import Finding
 from gramfix.model.rules import Input
 
@@ -19,8 +20,10 @@ def run(audit: Audited) -> list[Finding]:
             "gives for their predictions"
         )
     parts += [
-        f"the {t.name} total (line {t.line}) reads {t.reported!r}; the rows give {t.recomputed!r}"
+        f"the {t.name} total (line {t.line}) reads {number(t.reported)}; the rows give "
+        f"{number(t.recomputed)}"
         for t in wrong
+        if t.recomputed is not None
     ]
     if parts:
         found.append(
@@ -39,12 +42,24 @@ def run(audit: Audited) -> list[Finding]:
                 c.near_miss_hits,
             )
         )
+    if c.gold_unresolved_hits:
+        n = c.gold_unresolved_hits
+        found.append(
+            audit.finding(
+                "GE103",
+                f"{n:,} of {c.rows:,} rows hit strictly on a gold that names no item (a "
+                "prediction repeats it word for word): item identity cannot credit them, so "
+                f"hit@10 on item identity is {n / c.rows:.4f} below the strict hit@10 from "
+                "these rows",
+                n,
+            )
+        )
     return found
 
 
 AUDIT = AuditSpec(
     "metrics",
-    ("GE101", "GE102"),
+    ("GE101", "GE102", "GE103"),
     frozenset({Input.PREDICTIONS, Input.PER_USER}),
     run,
 )

@@ -69,6 +69,17 @@ ENTRIES = (
         ITEMS,
     ),
     _rule(
+        "GE103",
+        "unresolved-gold-hits",
+        INFO,
+        "Strict hits on a gold that names no item",
+        "A prediction repeats word for word a gold that resolves to no item: GRAM's string "
+        "equality counts a hit, item identity cannot (there is no item to name), so "
+        "metrics.item is below metrics.strict by these rows. Neither figure is wrong; the "
+        "gold itself is gold-unresolved's concern.",
+        ITEMS,
+    ),
+    _rule(
         "GE201",
         "invalid-predictions",
         ERROR,
