@@ -49,8 +49,26 @@ class LazyGroup(click.Group):
             formatter.write_dl([(c.name or "", c.get_short_help_str(limit)) for c in shown])
 
 
+def _version(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    """``--version``: the version, then the engine (compiled or pure, and why)."""
+    if not value or ctx.resilient_parsing:
+        return
+    import gramfix._native as native  # cheap: no numpy (tests/test_startup.py)
+
+    click.echo(f"gramfix, version {__version__}")
+    click.echo(f"engine: {native.engine()}")
+    ctx.exit()
+
+
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="gramfix")
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_version,
+    help="Show the version and the engine (compiled or pure), then exit.",
+)
 def cli() -> None:
     """Check and repair the data of GRAM / GRAM-C training pipelines."""
 

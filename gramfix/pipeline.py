@@ -12,7 +12,7 @@ from gramfix.io.discover import DatasetFiles, locate
 from gramfix.io.embeddings import read_embeddings
 from gramfix.io.graph import read_graph
 from gramfix.io.itemfiles import read_first_id, read_item_file
-from gramfix.io.mapping import read_mapping
+from gramfix.io.mapping import Mapping, read_mapping
 from gramfix.io.sequences import read_sequences
 from gramfix.model.errors import InputError
 from gramfix.model.options import Settings
@@ -24,18 +24,28 @@ from gramfix.model.sections import Coverage, Fill
 
 def load(files: DatasetFiles, settings: Settings) -> Dataset:
     """Read the inputs (`InputError` when one cannot be read) into a `Dataset`."""
-    # The mapping is read first so that its keys pre-fill the sequence reader's item
-    # index; an unreadable sequence file is still the error reported first.
+    # The mapping's keys pre-fill the sequence reader's item index (the pure readers
+    # read the mapping first; the compiled one while it scans, in a second thread); an
+    # unreadable sequence file is still the error reported first.
     progress.expect([files.sequences, files.mapping])
-    progress.stage("reading mapping")
-    mapping = mapping_error = None
-    try:
-        mapping = read_mapping(files.mapping) if files.mapping else None
-    except InputError as error:
-        mapping_error = error
-    known = mapping.entries if mapping is not None else None
-    progress.stage("reading sequences")
-    sequences = read_sequences(files.sequences, known) if files.sequences else None
+    mapping: Mapping | None = None
+    mapping_error: InputError | None = None
+
+    def mapping_keys() -> dict[str, object] | None:
+        nonlocal mapping, mapping_error
+        progress.stage("reading mapping")
+        try:
+            mapping = read_mapping(files.mapping) if files.mapping else None
+        except InputError as error:
+            mapping_error = error
+        progress.stage("reading sequences")
+        return mapping.entries if mapping is not None else None
+
+    if files.sequences:
+        sequences = read_sequences(files.sequences, mapping_keys)
+    else:
+        sequences = None
+        mapping_keys()
     if mapping_error is not None:
         raise mapping_error
     if files.embeddings or files.item_files or files.graph.files():

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from gramfix.checks.context import Dataset
 from gramfix.checks.key_formats import check_duplicate_keys
@@ -53,7 +54,8 @@ class Plan:
     source: Mapping
     keys: list[str]  # original keys, in order
     new_keys: list[str | None]  # per original key: its new key, None when collapsed
-    family: list[Family]  # per original key
+    family: npt.NDArray[np.int8]  # per original key: its `Family`
+    fixed: npt.NDArray[np.bool_]  # per original key: renamed to its item's ID (or collapsed)
     entries: dict[str, Any]  # the repaired mapping, in the original key order
     after: Report  # check of the repaired mapping
     blockers: list[Finding]
@@ -77,9 +79,17 @@ def plan_repair(data: Dataset) -> Plan:
     ka = data.key_analysis
     names = data.sequences.items.names
     keys, values = data.keys, data.values
-    fix = (ka.fixable() & (ka.family != Family.EXACT)).tolist()
-    targets = ka.target.tolist()
-    renamed_keys = [names[t] if f else k for k, t, f in zip(keys, targets, fix, strict=True)]
+    fixed = ka.fixable() & (ka.family != Family.EXACT)
+    at = np.flatnonzero(fixed)
+    renamed_keys = keys
+    if len(at):  # in bulk: a Python loop over a million keys costs most of a repair
+        renamed = np.array(keys, dtype=object)
+        renamed[at] = np.array(names, dtype=object)[ka.target[at]]
+        renamed_keys = renamed.tolist()
+    # The universe code of each new key as written: a fixed key is renamed to the very
+    # name of its item, an exact key is its item's name already, every other key is
+    # unchanged and no item (it was not exact). The check below needs no lookup then.
+    codes = np.where(fixed | (ka.family == Family.EXACT), ka.target, -1)
     entries = dict(zip(renamed_keys, values, strict=True))
     new_keys: list[str | None] = list(renamed_keys)
     if len(entries) < len(keys):  # fixed keys met: keep the first, drop the rest
@@ -93,9 +103,11 @@ def plan_repair(data: Dataset) -> Plan:
             else:
                 entries[key] = value
                 new_keys.append(key)
+        codes = codes[np.array([k is not None for k in new_keys], np.bool_)]
     repaired = replace(data.mapping, entries=entries, members=len(entries), duplicates=[])
     policy = repair_settings(data.settings)
-    after = build_report(Dataset(data.files, policy, data.sequences, repaired), lines=False)
+    sequences = replace(data.sequences, known=entries, known_codes=codes)
+    after = build_report(Dataset(data.files, policy, sequences, repaired), lines=False)
     blockers = [
         f
         for f in after.findings
@@ -103,16 +115,16 @@ def plan_repair(data: Dataset) -> Plan:
     ]
     # json.load already dropped all but the last of repeated keys: the others are lost rows.
     blockers += [f for f in check_duplicate_keys(data) if f.severity is Severity.ERROR]
-    families = [Family(f) for f in ka.family.tolist()]
     return Plan(
         source=data.mapping,
         keys=keys,
         new_keys=new_keys,
-        family=families,
+        family=ka.family,
+        fixed=fixed,
         entries=entries,
         after=after,
         blockers=blockers,
-        renamed=sum(fix),
+        renamed=len(at),
         collapsed=len(keys) - len(entries),
     )
 
@@ -139,11 +151,10 @@ def _same_value(a: Any, b: Any) -> bool:
 
 def summarise_plan(plan: Plan) -> list[Change]:
     """Renamed keys grouped by family, with examples."""
-    renamed = np.array(
-        [new is not None and new != key for key, new in zip(plan.keys, plan.new_keys, strict=True)],
-        np.bool_,
-    )
-    family = np.array(plan.family, np.int64)
+    renamed = plan.fixed  # a fixed key differs from its item's name (else it was exact)
+    if plan.collapsed:
+        renamed = renamed & np.array([new is not None for new in plan.new_keys], np.bool_)
+    family = plan.family
     changes = []
     for kind in Family:
         positions = np.flatnonzero(renamed & (family == kind))

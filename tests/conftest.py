@@ -1,9 +1,11 @@
-"""Shared fixtures: the real datasets (skipped when absent) and a CLI runner."""
+"""Shared fixtures: the real datasets (skipped when absent), a CLI runner, and the
+engine switch that runs a test module once per engine (compiled and pure)."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,3 +49,36 @@ def gramfix(capsys: pytest.CaptureFixture[str]) -> Callable[..., Run]:
         return Run(code, captured.out, captured.err)
 
     return run
+
+
+#: The engines every equality test runs on: the compiled kernels (`gramfix._native`,
+#: when built) and the pure Python/numpy path, which stays the reference.
+ENGINES = ("compiled", "pure")
+
+
+@pytest.fixture(scope="module", params=ENGINES)
+def engine(request: pytest.FixtureRequest) -> Iterator[str]:
+    """Run the tests of a module (``pytestmark = pytest.mark.usefixtures("engine")``) on
+    each engine. The compiled one is skipped when the extension is not built or is stale,
+    and fails instead under GRAMFIX_REQUIRE_NATIVE=1 (CI), so that it really runs there.
+    Module-scoped so that hypothesis tests take it too."""
+    import gramfix._native as native
+
+    name: str = request.param
+    if name == "compiled" and not native.AVAILABLE:
+        if os.environ.get("GRAMFIX_REQUIRE_NATIVE"):
+            pytest.fail(f"GRAMFIX_REQUIRE_NATIVE is set but the engine is {native.ENGINE}")
+        pytest.skip(f"engine: {native.ENGINE}")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(native, "AVAILABLE", name == "compiled")
+        yield name
+
+
+@contextmanager
+def pure_engine() -> Iterator[None]:
+    """The pure path inside a block: the reference a compiled result is compared with."""
+    import gramfix._native as native
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(native, "AVAILABLE", False)
+        yield

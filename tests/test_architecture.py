@@ -20,6 +20,7 @@ PACKAGE = ROOT / "gramfix"
 LAYERS = {
     "model": 0,
     "engine": 1,
+    "_native": 1,  # the compiled kernels, beside engine: arrays in, arrays out
     "io": 2,
     "checks": 3,
     "render": 3,
@@ -154,5 +155,8 @@ def test_one_version_source_and_the_package_is_typed() -> None:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     assert "version" not in project["project"]
     assert "version" in project["project"]["dynamic"]
-    assert project["tool"]["hatch"]["version"]["path"] == "gramfix/__init__.py"
-    assert (PACKAGE / "py.typed").is_file()  # shipped in the wheel with the package
+    setuptools = project["tool"]["setuptools"]
+    assert setuptools["dynamic"]["version"] == {"attr": "gramfix.__version__"}
+    assert (PACKAGE / "py.typed").is_file()
+    # shipped in the wheel with the package (include-package-data is off: listed here)
+    assert "py.typed" in setuptools["package-data"]["gramfix"]

@@ -82,6 +82,27 @@ def test_help_and_version(gramfix: Callable[..., Run]) -> None:
     assert gramfix("--version").out.startswith("gramfix, version ")
 
 
+def test_version_names_the_engine(
+    gramfix: Callable[..., Run], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gramfix._native as native
+    from gramfix import __version__
+
+    lines = gramfix("--version").out.splitlines()
+    assert lines == [f"gramfix, version {__version__}", f"engine: {native.ENGINE}"]
+    monkeypatch.setattr(native, "AVAILABLE", False)
+    assert gramfix("--version").out.splitlines()[1].startswith("engine: pure Python/numpy (")
+    # Forced from the environment, in a fresh interpreter: the pure path and why.
+    done = subprocess.run(
+        [sys.executable, "-m", "gramfix", "--version"],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "GRAMFIX_PURE": "1"},
+    )
+    assert done.stdout.splitlines()[1] == "engine: pure Python/numpy (GRAMFIX_PURE is set)"
+
+
 def test_python_dash_m_runs_the_same_command(tmp_path: Path) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "gramfix", "check", str(BROKEN), "--format", "json"],

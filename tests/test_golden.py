@@ -15,7 +15,13 @@ import pytest
 from gramfix import check_dataset
 from tests.conftest import Run
 
-CASES = sorted(p for p in (Path(__file__).parent / "cases").iterdir() if p.is_dir())
+#: Every test here runs on both engines (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("engine")
+
+#: Every case folder (not a __pycache__ that importing tests/cases/build.py leaves).
+CASES = sorted(
+    p for p in (Path(__file__).parent / "cases").glob("*/") if not p.name.startswith("_")
+)
 UPDATE = bool(os.environ.get("GRAMFIX_UPDATE_GOLDEN"))
 
 

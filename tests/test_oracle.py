@@ -8,11 +8,15 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gramfix import Settings, check_dataset
 from tests import oracle
+
+#: Every test here runs on both engines (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("engine")
 
 ITEMS = ["B000000001", "B00000000X", "0786959916", "b00000000x", "ABC", "x" * 30, "1", "Zz_-9"]
 ASCII_ID = st.text(alphabet=string.ascii_letters + string.digits + "-_.:/", min_size=1, max_size=24)

@@ -13,6 +13,7 @@ import math
 import numpy as np
 import numpy.typing as npt
 
+import gramfix._native as native
 from gramfix.checks.context import Dataset
 from gramfix.checks.registry import CheckResult, CheckSpec
 from gramfix.engine.itemorder import id_ranks
@@ -30,20 +31,24 @@ def check_history_order(data: Dataset) -> CheckResult:
     s = data.sequences
     file = data.name("sequences")
     findings = []
-    ranks = id_ranks(s.items.names)
+    unsorted_all = None
+    if native.AVAILABLE:  # neighbours compared by their sort keys: no sort at all
+        from gramfix._native.scan import unsorted_by_id
+
+        keys, digits_only = s.items.sort_keys() or (None, False)
+        unsorted_all = unsorted_by_id(s.codes, s.lengths, s.items.names, keys, digits_only)
+    ranks = id_ranks(s.items.names) if unsorted_all is None else None
     starts = np.cumsum(s.lengths) - s.lengths
     considered = sorted_users = 0
     first_lines: list[int] = []
     for u0 in range(0, len(s.lengths), USERS_PER_CHUNK):
         lengths = s.lengths[u0 : u0 + USERS_PER_CHUNK]
         offset, total = int(starts[u0]), int(lengths.sum())
-        rank = ranks[s.codes[offset : offset + total]]
-        user = np.repeat(np.arange(len(lengths)), lengths)
-        position = np.arange(total) - (starts[u0 : u0 + len(lengths)] - offset)[user]
-        inside = (position < lengths[user] - 1)[:-1]  # pairs (p, p + 1) of one user
-        falls = np.flatnonzero(inside & (rank[1:] < rank[:-1]))
-        unsorted = np.zeros(len(lengths), np.bool_)
-        unsorted[user[falls]] = True
+        if unsorted_all is not None:
+            unsorted = unsorted_all[u0 : u0 + USERS_PER_CHUNK]
+        else:
+            assert ranks is not None
+            unsorted = _unsorted(s.codes[offset : offset + total], lengths, ranks)
         long_enough = lengths >= MIN_ITEMS
         sorted_here = np.flatnonzero(long_enough & ~unsorted)
         considered += int(long_enough.sum())
@@ -72,11 +77,32 @@ def check_history_order(data: Dataset) -> CheckResult:
     return CheckResult(findings)
 
 
+def _unsorted(
+    codes: npt.NDArray[np.int32], lengths: npt.NDArray[np.int64], ranks: npt.NDArray[np.int64]
+) -> npt.NDArray[np.bool_]:
+    """Whether each user's items (``codes``, user after user) fall in ID rank somewhere."""
+    if native.AVAILABLE:  # one pass over the codes, no per-interaction arrays
+        from gramfix._native.scan import unsorted_users
+
+        return unsorted_users(codes, lengths, ranks)
+    rank = ranks[codes]
+    total = len(codes)
+    user = np.repeat(np.arange(len(lengths)), lengths)
+    position = np.arange(total) - (np.cumsum(lengths) - lengths)[user]
+    inside = (position < lengths[user] - 1)[:-1]  # pairs (p, p + 1) of one user
+    falls = np.flatnonzero(inside & (rank[1:] < rank[:-1]))
+    unsorted = np.zeros(len(lengths), np.bool_)
+    unsorted[user[falls]] = True
+    return unsorted
+
+
 def _chance(lengths: npt.NDArray[np.int64]) -> float:
     """Expected share of sorted histories when items come in random order (1 / n!)."""
     if len(lengths) == 0:
         return 0.0
-    values, counts = np.unique(lengths, return_counts=True)
+    per_length = np.bincount(lengths)  # np.unique's values and counts, without a sort
+    values = np.flatnonzero(per_length)
+    counts = per_length[values]
     # exp(-lgamma(n + 1)) = 1 / n!, without building n! (histories of millions of items)
     total = sum(
         c * math.exp(-math.lgamma(v + 1))

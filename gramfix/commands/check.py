@@ -17,7 +17,7 @@ from gramfix.commands.options import (
     refuse_foreign_codes,
     resolved,
 )
-from gramfix.io import progress
+from gramfix.io import early_scan, progress
 from gramfix.io.config import shown
 from gramfix.io.discover import locate
 from gramfix.model.flag import CHECK
@@ -90,22 +90,24 @@ def check(
     Exit status: 0 no failing finding (or --exit-zero), 1 failing findings, 2
     unreadable input, wrong options or configuration, 3 a bug in gramfix.
     """
-    from gramfix.pipeline import check_dataset  # numpy and the checks: only to run
-
     options = resolved(CHECK, given, config_file, no_config)
     refuse_foreign_codes(CHECK, given)
     o = options.options
+    files = locate(
+        o.dataset,
+        sequences=o.sequences,
+        mapping=o.mapping,
+        embeddings=o.embeddings,
+        graph_dir=o.graph_dir,
+        user_index=o.user_index,
+        graph_export=o.graph_export,
+    )
     if output is not None and str(output) != "-":
-        files = locate(
-            o.dataset,
-            sequences=o.sequences,
-            mapping=o.mapping,
-            embeddings=o.embeddings,
-            graph_dir=o.graph_dir,
-            user_index=o.user_index,
-            graph_export=o.graph_export,
-        )
         files.refuse_as_output(output, hint="write the report to another file")
+    early_scan.begin(files.sequences)  # the compiled scan runs while the checks import
+
+    from gramfix.pipeline import check_dataset  # numpy and the checks: only to run
+
     with progress.display(sys.stderr):
         report = check_dataset(
             o.dataset,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -9,7 +10,9 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from gramfix.commands.options import CONFIG_FILE, NO_CONFIG, PATH, model_options, resolved
-from gramfix.model.errors import UsageError
+from gramfix.io import early_scan
+from gramfix.io.discover import locate
+from gramfix.model.errors import InputError, UsageError
 from gramfix.model.flag import REPAIR
 from gramfix.model.repair_report import RepairReport
 
@@ -85,12 +88,16 @@ def repair(
     reaches a passing mapping (nothing written), 2 unreadable input or wrong options,
     3 a bug in gramfix.
     """
-    from gramfix.repairing import exit_code, repair_dataset  # numpy and the checks: only to run
-
     if show_diff and output_format == "json":
         raise UsageError("--diff is for people; with --format json the changes are in the report")
     options = resolved(REPAIR, given, config_file, no_config)
     o = options.options
+    # The compiled scan runs while the checks import; errors are the repair's to say.
+    with contextlib.suppress(InputError, UsageError):
+        early_scan.begin(locate(o.dataset, sequences=o.sequences, mapping=o.mapping).sequences)
+
+    from gramfix.repairing import exit_code, repair_dataset  # numpy and the checks: only to run
+
     report, plan = repair_dataset(
         o.dataset,
         sequences=o.sequences,

@@ -264,6 +264,17 @@ class StringIndex:
             return codes
         return self.lookup_short(strings)
 
+    def sort_keys(self) -> tuple[U64, bool] | None:
+        """The names' sort keys made by the compiled scan (rows of two big-endian words,
+        and whether every name is a number), or None: make them from the names."""
+        return None
+
+    def key_readings(self, keys: list[str], positions: I64) -> tuple[I64, I64, Bools] | None:
+        """A compiled universe's lookup of the two readings `analyse_keys` makes of each
+        key at ``positions`` (first, second, cut; -2 in first: not read here), or None:
+        this index has no compiled form, and `analyse_keys` reads them in Python."""
+        return None
+
     def lookup_short(self, strings: Sequence[str]) -> I64:
         assert self._index is not None
         codes = np.full(len(strings), -1, np.int64)

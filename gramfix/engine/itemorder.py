@@ -9,6 +9,8 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
+import gramfix._native as native
+
 I64 = npt.NDArray[np.int64]
 U64 = npt.NDArray[np.uint64]
 
@@ -35,6 +37,12 @@ def id_ranks(names: list[str]) -> I64:
     """The rank of every name when the IDs are sorted (see `id_keys`)."""
     if not names:
         return np.zeros(0, np.int64)
+    if native.AVAILABLE:  # a radix sort; None for non-ASCII names, which numpy sorts
+        from gramfix._native.scan import id_ranks as compiled_ranks
+
+        ranks = compiled_ranks(names)
+        if ranks is not None:
+            return ranks
     keys = id_keys(names)
     order = np.lexsort(keys.T[::-1])
     ranks = np.empty(len(names), np.int64)

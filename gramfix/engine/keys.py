@@ -150,20 +150,7 @@ def analyse_keys(
     fold_injective = True
     ambiguous = np.zeros(n, np.bool_)
     if len(rest):
-        stripped = [strip_decorations(keys[i]) for i in rest.tolist()]
-        # leading_token(key), reusing the stripped key (one pass over long keys, not two).
-        tokens = [strip_decorations(p[0]) if (p := c.split(None, 1)) else c for c in stripped]
-        cut = np.array([t != s for t, s in zip(tokens, stripped, strict=True)], np.bool_)
-        # Strip whitespace and invisible marks first, quotes only when that misses: an ID
-        # may itself be quoted ('A'), and two readings that reach two items prove nothing.
-        soft = [strip_invisible(keys[i]) for i in rest.tolist()]
-        soft = [
-            (strip_invisible(p[0]) if (p := k.split(None, 1)) else k) if c else k
-            for k, c in zip(soft, cut.tolist(), strict=True)
-        ]
-        full = [t if c else k for t, k, c in zip(tokens, stripped, cut.tolist(), strict=True)]
-        first = universe.lookup(soft)
-        second = universe.lookup(full)
+        first, second, cut = _readings(keys, rest, universe)
         found = np.where(first >= 0, first, second)
         ambiguous[rest] = (first >= 0) & (second >= 0) & (first != second)
         hit = (found >= 0) & ~cut
@@ -171,6 +158,8 @@ def analyse_keys(
         hit = (found >= 0) & cut
         _assign(family, target, rest[hit], found[hit], Family.WHOLE_LINE)
         left = np.flatnonzero(target[rest] < 0)
+        # The leading token of each key still unresolved (few, as a rule).
+        tokens = {i: leading_token(keys[rest[i]]) for i in left.tolist()}
         digits = [i for i in left.tolist() if tokens[i].isascii() and tokens[i].isdigit()]
         if digits:
             short = [tokens[i] for i in digits]
@@ -201,6 +190,40 @@ def analyse_keys(
         fold_injective=fold_injective,
         ambiguous=ambiguous,
     )
+
+
+def _readings(keys: list[str], rest: I64, universe: StringIndex) -> tuple[I64, I64, Bools]:
+    """Two readings of each key at ``rest``, looked up in ``universe``: stripped of
+    whitespace and invisible marks (first), and of quotes too (second), both cut at the
+    first whitespace when the key is longer than its leading token (``cut``). An ID may
+    itself be quoted ('A'), and two readings that reach two items prove nothing."""
+    compiled = universe.key_readings(keys, rest)
+    if compiled is not None:  # ASCII keys read in C; -2 marks the others, read below
+        first, second, cut = compiled
+        others = np.flatnonzero(first == -2)
+        if len(others) == 0:
+            return first, second, cut
+        first[others], second[others], cut[others] = _readings_in_python(
+            keys, rest[others], universe
+        )
+        return first, second, cut
+    return _readings_in_python(keys, rest, universe)
+
+
+def _readings_in_python(
+    keys: list[str], rest: I64, universe: StringIndex
+) -> tuple[I64, I64, Bools]:
+    stripped = [strip_decorations(keys[i]) for i in rest.tolist()]
+    # leading_token(key), reusing the stripped key (one pass over long keys, not two).
+    tokens = [strip_decorations(p[0]) if (p := c.split(None, 1)) else c for c in stripped]
+    cut = np.array([t != s for t, s in zip(tokens, stripped, strict=True)], np.bool_)
+    soft = [strip_invisible(keys[i]) for i in rest.tolist()]
+    soft = [
+        (strip_invisible(p[0]) if (p := k.split(None, 1)) else k) if c else k
+        for k, c in zip(soft, cut.tolist(), strict=True)
+    ]
+    full = [t if c else k for t, k, c in zip(tokens, stripped, cut.tolist(), strict=True)]
+    return universe.lookup(soft), universe.lookup(full), cut
 
 
 def _assign(

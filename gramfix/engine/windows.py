@@ -28,6 +28,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+import gramfix._native as native
+
 I64 = npt.NDArray[np.int64]
 I32 = npt.NDArray[np.int32]
 Bools = npt.NDArray[np.bool_]
@@ -102,6 +104,10 @@ def _samples_and_slots(lengths: I64, window: int) -> tuple[I64, I64]:
     A user of n items has training targets at positions 1..n-3 (window min(p, w)),
     validation at n-2 and test at n-1 (each only with a non-empty history).
     """
+    if native.AVAILABLE:  # one pass instead of a dozen temporaries per user
+        from gramfix._native.scan import samples_and_slots
+
+        return samples_and_slots(lengths.astype(np.int64, copy=False), window)
     n = lengths.astype(np.int64)
     w = window
     m = np.maximum(n - 3, 0)  # training samples of each user
@@ -122,6 +128,11 @@ def _samples_and_slots(lengths: I64, window: int) -> tuple[I64, I64]:
 
 def _item_counts(codes: I32, lengths: I64, n_items: int) -> dict[str, I64]:
     """Interactions of each item: all, and as s[-2] / s[-1] of its users; train is the rest."""
+    if native.AVAILABLE:  # one pass instead of a bincount and two gathers
+        from gramfix._native.scan import item_counts
+
+        total, valid, test = item_counts(codes, lengths, n_items)
+        return {"all": total, "train": total - valid - test, "valid": valid, "test": test}
     total = np.zeros(n_items, np.int64)
     # Chunks of at least n_items interactions: each bincount costs O(chunk) amortised.
     step = max(CHUNK, 2 * n_items)
@@ -136,6 +147,10 @@ def _item_counts(codes: I32, lengths: I64, n_items: int) -> dict[str, I64]:
 def _window_hits(codes: I32, lengths: I64, window: int, resolved: Bools) -> tuple[I64, I64]:
     """Resolved slots and dead samples per label for a mixed view, chunk by chunk in two
     threads (numpy releases the GIL in these loops), at most three chunks in flight."""
+    if native.AVAILABLE:  # one pass, a running count of the window's resolved items
+        from gramfix._native.scan import window_hits
+
+        return window_hits(codes, lengths, window, resolved.view(np.uint8))
     hits = np.zeros(4, np.int64)
     dead = np.zeros(4, np.int64)
 

@@ -23,6 +23,7 @@ from typing import Any
 
 import orjson
 
+import gramfix._native as native
 from gramfix.io.pickles import NUMPY_STAND_INS, refuse_deep_nesting
 from gramfix.io.source import decode_utf8, ensure_fits, file_size, open_input, read_bytes
 from gramfix.model.errors import InputError
@@ -274,6 +275,16 @@ def serialise(entries: dict[str, Any], *, pickled: bool = False) -> bytes:
 def verify_serialised(data: bytes, entries: dict[str, Any], *, pickled: bool = False) -> None:
     """Re-read what is about to be written as the trainer will: it must be exactly the
     planned mapping, keys, values and order."""
+    if not pickled and native.AVAILABLE:
+        # The same proof without building the parsed dict: the text is walked as
+        # json.load reads it and compared member by member (None: undecided, parse).
+        from gramfix._native.scan import verify_json_mapping
+
+        same = verify_json_mapping(data, entries)
+        if same is not None:
+            if not same:
+                raise AssertionError("the serialised mapping does not read back as planned")
+            return
     if pickled:
         parsed = read_pickled_dict(data)
     else:

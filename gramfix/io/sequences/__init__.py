@@ -7,20 +7,22 @@ first space (user before, items = ``rest.split()``) and stores users in a dict, 
 * a user on several lines: the last line silently wins;
 * items are split on any whitespace, the user only on a real space.
 
-Two readers give the same result. The fast one (`fast`) works on the bytes with numpy
-and takes the files real pipelines write (printable ASCII, spaces, ``\\n`` or
-``\\r\\n``); the exact one (`exact`) goes line by line in Python and takes everything
-else (tabs, non-ASCII, NBSP, BOM). Both read the blocks of `gramfix.io.blocks` and
-gather into the same `collect.Collector`.
+Three readers give the same result. The files real pipelines write (printable ASCII,
+spaces, ``\\n`` or ``\\r\\n``) go to the compiled scan (`compiled`, when
+`gramfix._native` is built) or else to the numpy reader (`fast`); the exact one
+(`exact`) goes line by line in Python and takes everything else (tabs, non-ASCII, NBSP,
+BOM). The pure readers read the blocks of `gramfix.io.blocks` and gather into the same
+`collect.Collector`; the compiled one builds the same `Sequences` from its scan.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from pathlib import Path
 
+import gramfix._native as native
 from gramfix.io.blocks import LineExamples, NeedsExactReader
-from gramfix.io.sequences.collect import BLOCK_BYTES, Hygiene, Sequences
+from gramfix.io.sequences.collect import BLOCK_BYTES, Hygiene, PendingKeys, Sequences
 from gramfix.io.sequences.exact import ExactReader
 from gramfix.io.sequences.fast import FastReader
 from gramfix.io.source import describe_os_error, ensure_fits, file_size, open_input
@@ -37,23 +39,49 @@ __all__ = [
 ]
 
 
-def read_sequences(path: Path, known: Collection[str] | None = None) -> Sequences:
+def read_sequences(
+    path: Path, known: Collection[str] | Callable[[], Collection[str] | None] | None = None
+) -> Sequences:
     """Read a sequence file; `InputError` when it is not a readable sequence file.
 
     ``known`` (the mapping's keys, when there is a mapping) pre-fills the item index:
     most tokens then find their item at once instead of being added one block at a
     time, and the universe code of every key comes out of the read for free
-    (`Sequences.codes_of`). The result is the same with or without it.
+    (`Sequences.codes_of`). The result is the same with or without it. ``known`` may
+    also be a function that reads the keys: it is called exactly once, whatever happens
+    (the compiled reader calls it in a second thread while it scans the file; the pure
+    ones first).
     """
+    keys = PendingKeys(known)
+    try:
+        return _read(path, keys)
+    finally:
+        keys.get()  # the caller's function runs even when the read fails
+
+
+def _read(path: Path, keys: PendingKeys) -> Sequences:
     # Streamed: what stays is an int32 code per interaction (~11 bytes of text each)
     # plus the per-item index; half the file size is a safe upper bound.
     with open_input(path) as handle:
-        ensure_fits(path, 0.5 * file_size(path), "reading these sequences")
+        size = file_size(path)
+        ensure_fits(path, 0.5 * size, "reading these sequences")
         try:  # a read can fail in either reader, and in the rewind between them
             try:
-                return FastReader(path, known, BLOCK_BYTES).read(handle)
+                if native.AVAILABLE:  # read at each call: tests run both engines
+                    from gramfix._native.scan import NeedsExactReader as CompiledRefused
+                    from gramfix.io.sequences.compiled import read_compiled
+
+                    try:
+                        return read_compiled(path, handle, keys, size, BLOCK_BYTES)
+                    except CompiledRefused:
+                        raise NeedsExactReader from None
+                return FastReader(path, keys.get(), BLOCK_BYTES).read(handle)
             except NeedsExactReader:
                 handle.seek(0)
                 return ExactReader(path, BLOCK_BYTES).read(handle)
         except OSError as error:
             raise InputError(path, describe_os_error(error)) from None
+        except MemoryError:  # past what ensure_fits foresaw (arrays sized from the file)
+            raise InputError(
+                path, f"not enough memory to read these sequences ({size / 2**30:.1f} GiB)"
+            ) from None

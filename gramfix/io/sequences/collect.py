@@ -67,6 +67,28 @@ class Sequences:
         return self.known_codes if keys is self.known else None
 
 
+class PendingKeys:
+    """The keys to pre-fill a reader with: given, or a function that reads them (the
+    mapping), called once, when first needed -- by the compiled reader in a second
+    thread while it scans."""
+
+    def __init__(self, known: Collection[str] | Callable[[], Collection[str] | None] | None):
+        self._read = known if callable(known) else None
+        self._keys: Collection[str] | None = None if callable(known) else known
+
+    @property
+    def ready(self) -> bool:
+        """Whether the keys are at hand (given, or read already)."""
+        return self._read is None
+
+    def get(self) -> Collection[str] | None:
+        """The keys, read now if they were not yet."""
+        if self._read is not None:
+            read, self._read = self._read, None
+            self._keys = read()
+        return self._keys
+
+
 def sequence_blocks(path: Path, handle: BinaryIO, size: int) -> Iterator[tuple[int, bytes]]:
     """The blocks of a sequence file (`gramfix.io.blocks.blocks`); an empty file is an
     `InputError` once the blocks run out."""
