@@ -404,3 +404,51 @@ def test_refused_summary_shows_a_tiny_shortfall_with_its_counts(
     )
     assert "fill train / valid / test = 0.9995 / 0.9998 / 0.9998 (complete: 1.000)" in text
     assert text.count("1.000") == 1  # the complete mapping's fill, nothing else
+
+
+# Issue 10.6 (restored: lost in a merge of the issue-10 branches)
+def test_output_onto_an_existing_file_needs_force(
+    tmp_path: Path, gramfix: Callable[..., Run]
+) -> None:
+    folder = _copy("whole-line", tmp_path)
+    out = tmp_path / "out.json"
+    out.write_bytes(b"precious")
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    for extra in ([], ["--dry-run"]):
+        run = gramfix("repair", folder, "-o", out, *extra)
+        assert run.code == 2
+        assert run.err.count("\n") == 1
+        assert "exists" in run.err
+        assert "--force" in run.err
+        assert out.read_bytes() == b"precious"
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.json", "whole-line"]
+    run = gramfix("repair", folder, "-o", out, "--force")
+    assert run.code == 0, run.err
+    assert f"Overwrote {out.as_posix()}" in run.out
+    assert _items(out) == list(EXPECTED.items())
+    run = gramfix("repair", folder, "-o", out, "--force", "--format", "json")
+    assert json.loads(run.out)["overwrote"] is True
+    fresh = tmp_path / "fresh.json"
+    run = gramfix("repair", folder, "-o", fresh, "--format", "json")
+    assert json.loads(run.out)["overwrote"] is False
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["-o", "item_id_to_gcn_index.json", "--force"],  # an input stays an input
+        ["-o", "user_sequence.txt", "--force"],
+        ["--in-place", "--force"],  # --force is about -o only
+    ],
+)
+def test_force_never_reaches_an_input(
+    args: list[str], tmp_path: Path, gramfix: Callable[..., Run], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = _copy("whole-line", tmp_path)
+    monkeypatch.chdir(folder)
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    run = gramfix("repair", ".", *args)
+    assert run.code == 2
+    assert run.err.count("\n") == 1
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
