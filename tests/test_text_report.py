@@ -6,6 +6,7 @@ import io
 import json
 import re
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -73,3 +74,15 @@ def test_a_terminal_wraps_to_its_width(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def _strip_styles(line: str) -> str:
     return re.sub("\x1b\\[[0-9;]*m", "", line)
+
+
+def test_a_mapping_checked_without_sequences_has_no_empty_keys_table(
+    gramfix: Callable[..., Run], tmp_path: Path
+) -> None:
+    # Key formats are told against the sequences; without them the keys table had a
+    # header and no row. One line says what is known of the keys instead.
+    (tmp_path / "item_id_to_gcn_index.json").write_text('{"A": 1, "B": 2, "C": 4}')
+    run = gramfix("check", tmp_path, "--no-config")
+    assert run.code == 1  # GF002: the sequences are absent
+    assert "keys: 3, values 1..4 NOT 1..N\n" in run.out
+    assert "safe" not in run.out

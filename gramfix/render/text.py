@@ -119,10 +119,12 @@ def _share(split: FillSplit, complete: FillSplit) -> Text:
     return Text(share_text(split.resolved_slots, split.slots), style=style)
 
 
-def _mapping_table(mapping: MappingStats) -> Table:
+def _mapping_table(mapping: MappingStats) -> RenderableType:
     v = mapping.values
     span = f"{v.min:,}..{v.max:,}" if v.min is not None and v.max is not None else "-"
     contiguous = "contiguous" if v.contiguous else "NOT 1..N"
+    if not mapping.families:  # formats are told against the sequences: none were read
+        return Text(f"keys: {mapping.keys:,}, values {span} {contiguous}")
     table = _table(f"keys: values {span} {contiguous}", "keys", "safe", "example")
     for family in mapping.families:
         example = family.examples[0] if family.examples else None
