@@ -229,3 +229,7 @@ def test_a_file_of_batches_shows_no_row_ranked(tmp_path: Path) -> None:
     assert all(e.row is None for e in examples)
     page = Page(render(report, "html"))
     assert "as GRAM ranks them" not in page.text
+    # Its trailing totals are hit@k / ndcg@k totals that were not audited, not "no total".
+    assert report.totals
+    assert "not a hit@k / ndcg@k" not in page.text
+    assert "not audited (batched rows)" in page.text

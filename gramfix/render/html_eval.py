@@ -91,6 +91,8 @@ def metrics(report: EvalReport) -> Html | None:
         head = ["metric", STRICT, ITEM, "difference", "reported"]
         parts.append(table(head, rows, numeric={1, 2, 3, 4}))
     if report.totals:
+        # A total is unjudged when it is no hit@k / ndcg@k, or when rows hold batches.
+        unjudged = "— not a hit@k / ndcg@k" if report.per_user else "— not audited (batched rows)"
         checked: list[list[Html | str]] = [
             [
                 t.name,
@@ -98,7 +100,7 @@ def metrics(report: EvalReport) -> Html | None:
                 number(t.reported),
                 "—" if t.recomputed is None else number(t.recomputed),
                 f"{t.tolerance:.1e}",
-                {True: "✓ agrees", False: "✗ differs", None: "— not a hit@k / ndcg@k"}[t.agrees],
+                {True: "✓ agrees", False: "✗ differs", None: unjudged}[t.agrees],
             ]
             for t in report.totals
         ]
