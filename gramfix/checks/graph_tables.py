@@ -214,6 +214,8 @@ def _not_installed(
 def _faults(data: Dataset, table: EmbeddingTable, signal: str | None, stale: bool) -> list[str]:
     """What the table checks hold against a table (none: it looks right)."""
     faults = ["stale per GF907"] if stale else []
+    if table.array.ndim != 2:  # a vector or a stack: no row per item to install
+        faults.append(f"not a table of rows (shape {'x'.join(map(str, table.array.shape))})")
     rows = int(table.array.shape[0]) if table.array.ndim == 2 else None
     needed = _mapping_rows(data)
     if rows is not None and needed is not None and rows != needed:

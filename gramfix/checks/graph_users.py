@@ -41,12 +41,13 @@ def strays(data: Dataset, h: Histories) -> dict[str, str]:
     assert g is not None
     assert g.user_index is not None
     of_name = {name: user for user, name in enumerate(h.names)}
+    converted = h.converted.tolist()
     out = {}
     for name in g.user_index:
         user = of_name.get(name)
         if user is None:
             out[name] = "a user user_sequence.txt does not have"
-        elif not h.converted[user]:
+        elif not converted[user]:
             out[name] = "a user of fewer than 3 items, which the converter skips"
     return out
 

@@ -18,6 +18,7 @@ are those of other users' histories, and an index pairs with many items.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -68,12 +69,14 @@ class Histories:
     names: list[str]  # the user IDs
     n_items: int
 
-    @property
+    # Computed once: checks index them per user (a property made `converted[user]` in a
+    # loop over users quadratic).
+    @cached_property
     def starts(self) -> I64:
         starts: I64 = np.cumsum(self.lengths) - self.lengths
         return starts
 
-    @property
+    @cached_property
     def converted(self) -> Bools:
         """Users the converter writes: at least 3 items."""
         kept: Bools = self.lengths >= 3

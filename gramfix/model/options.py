@@ -101,7 +101,8 @@ class CommonSettings(BaseModel):
         Codes,
         Field(description="Code prefixes reported; empty: every code."),
         Flag(
-            "Report only these codes, prefixes or names (GF3 for check, GE1 for eval; default: all).",
+            "Report only these codes, prefixes or names (GF3 for check, GE1 for eval; "
+            "default: all).",
             commands=(CHECK, EVAL),
             metavar="CODES",
             expected="a list of finding codes or prefixes",
