@@ -106,7 +106,8 @@ class _Graph:
             ordered = ""
             if a.by_index and a.line_agrees.all():
                 ordered = (
-                    ", and every train.txt line follows its user's items[:-2] position by position"
+                    ", and every train.txt line agrees with its user's items[:-2] at every "
+                    "position they share"
                 )
             return (
                 f"proven: read back through user_id_to_index.json and the mapping, each of "
@@ -115,7 +116,8 @@ class _Graph:
                 f"step would land on other users' items){ordered}"
             )
         judged = (
-            f"each of the {len(a.train.items) + len(a.test.items):,} interactions present is "
+            f"each of the {len(a.train.items) + len(a.test.items):,} interactions present in "
+            "train.txt and test.txt is "
             "an item of its user, so leakage (GF901) and the test file (GF902) are judged on "
             "the lines present"
         )
