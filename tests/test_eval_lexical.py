@@ -177,9 +177,28 @@ def test_span_table_is_exact(strings: list[str], data: st.DataObject) -> None:
     lengths = np.array([len(e) for e in encoded], np.int64)
     starts = np.cumsum(lengths) - lengths
     padded = b"\0" * FRONT + b"".join(encoded) + b"\0" * 128
-    found = table.find(Spans.of(padded, starts, lengths))
+    spans = Spans.of(padded, starts, lengths)
     position = {s: i for i, s in enumerate(strings)}
-    assert found.tolist() == [position.get(q, -1) for q in queries]
+    truth = [position.get(q, -1) for q in queries]
+    assert table.find_in_numpy(spans).tolist() == truth
+    assert table.find(spans).tolist() == truth  # the compiled probe, when built
+
+
+@settings(max_examples=50)
+@given(st.lists(st.text(min_size=1, max_size=20), min_size=2, max_size=30, unique=True))
+def test_a_hash_that_collides_never_finds_another_string(strings: list[str]) -> None:
+    # Every query is given the hash of the first string: the probe meets that string's
+    # slot first, and only the string itself may match (its row equal), on both engines.
+    table = SpanTable(strings)
+    encoded = [q.encode("utf-8") for q in strings]
+    lengths = np.array([len(e) for e in encoded], np.int64)
+    starts = np.cumsum(lengths) - lengths
+    padded = b"\0" * FRONT + b"".join(encoded) + b"\0" * 128
+    spans = Spans.of(padded, starts, lengths)
+    forced = Spans(spans.cut, np.full_like(spans.hashes, spans.hashes[0]), spans.rows)
+    truth = [0] + [-1] * (len(strings) - 1)
+    assert table.find_in_numpy(forced).tolist() == truth
+    assert table.find(forced).tolist() == truth
 
 
 @pytest.mark.parametrize("dataset", ["Beauty", "Toys", "Yelp"])

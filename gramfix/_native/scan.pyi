@@ -84,3 +84,11 @@ def samples_and_slots(
     lengths: npt.NDArray[np.int64], window: int
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]: ...
 def set_user_hash_bits(bits: int) -> None: ...
+def span_find(
+    table_hash: npt.NDArray[np.uint64],
+    table_code: npt.NDArray[np.int32],
+    columns: npt.NDArray[np.uint64],
+    shift: int,
+    hashes: npt.NDArray[np.uint64],
+    rows: npt.NDArray[np.uint64],
+) -> npt.NDArray[np.int64]: ...

@@ -2070,3 +2070,57 @@ def verify_json_mapping(data, dict entries) -> object:
         return False  # more members in the text than in the mapping, or no closing brace
     p = skip_ws(p + 1, end)
     return p == end
+
+
+def span_find(
+    const uint64_t[::1] table_hash,
+    const int32_t[::1] table_code,
+    const uint64_t[:, ::1] columns,
+    int shift,
+    const uint64_t[::1] hashes,
+    const uint64_t[:, ::1] rows,
+) -> object:
+    """`gramfix.engine.spans.SpanTable.find` compiled: the code of each span (-1: not in
+    the table), by linear probing from ``hashes >> shift``; a span matches only when its
+    row equals the candidate's on their common columns (column 0, the length, tells the
+    rest). The table's arrays are those `SpanTable` built (a power-of-two size, codes
+    below ``columns.shape[1]``); checked here, as nothing else bounds the reads."""
+    import numpy as np
+
+    cdef Py_ssize_t size = table_hash.shape[0], n = hashes.shape[0], i, c
+    cdef Py_ssize_t width = min(rows.shape[1], columns.shape[0]), strings = columns.shape[1]
+    cdef uint64_t mask, slot, stored, h
+    cdef int64_t code
+    cdef Py_ssize_t probes
+    cdef bint same
+    if size == 0 or size & (size - 1) or table_code.shape[0] != size:
+        raise ValueError("the table is no power-of-two array of hashes and codes")
+    if rows.shape[0] != n or not 0 <= shift < 64:
+        raise ValueError("the spans and the table do not fit")
+    for i in range(size):
+        if table_code[i] >= strings:
+            raise ValueError("a code of the table is past its strings")
+    mask = <uint64_t>(size - 1)
+    out_ = np.full(n, -1, np.int64)
+    cdef int64_t[::1] out = out_
+    with nogil:
+        for i in range(n):
+            h = hashes[i]
+            slot = (h >> shift) & mask
+            for probes in range(size):  # a table without a free slot ends the probe
+                stored = table_hash[slot]
+                if stored == 0:
+                    break
+                if stored == h:
+                    code = table_code[slot]
+                    if code >= 0:
+                        same = True
+                        for c in range(width):
+                            if rows[i, c] != columns[c, code]:
+                                same = False
+                                break
+                        if same:
+                            out[i] = code
+                            break
+                slot = (slot + 1) & mask
+    return out_

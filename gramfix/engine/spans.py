@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+import gramfix._native as native
 from gramfix.engine.tokens import FRONT, pack_strings
 
 I64 = npt.NDArray[np.int64]
@@ -129,6 +130,18 @@ class SpanTable:
 
     def find(self, spans: Spans) -> I64:
         """Code of each cut span (-1: not in the table); safe from several threads."""
+        n = len(spans.hashes)
+        if n and self.size and native.AVAILABLE:  # one probe loop, no GIL, no temporaries
+            from gramfix._native.scan import span_find
+
+            rows = np.ascontiguousarray(spans.rows)
+            shift = int(self._shift)
+            hashes = np.ascontiguousarray(spans.hashes)
+            return span_find(self._hash, self._code, self._columns, shift, hashes, rows)
+        return self.find_in_numpy(spans)
+
+    def find_in_numpy(self, spans: Spans) -> I64:
+        """`find` on the pure engine (the compiled one's reference)."""
         n = len(spans.hashes)
         codes = np.full(n, -1, np.int64)
         if n == 0 or self.size == 0:
