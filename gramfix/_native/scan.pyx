@@ -2084,7 +2084,7 @@ def span_find(
     the table), by linear probing from ``hashes >> shift``; a span matches only when its
     row equals the candidate's on their common columns (column 0, the length, tells the
     rest). The table's arrays are those `SpanTable` built (a power-of-two size, codes
-    below ``columns.shape[1]``); checked here, as nothing else bounds the reads."""
+    below ``columns.shape[1]``); both are checked here, as nothing else bounds the reads."""
     import numpy as np
 
     cdef Py_ssize_t size = table_hash.shape[0], n = hashes.shape[0], i, c
@@ -2097,9 +2097,6 @@ def span_find(
         raise ValueError("the table is no power-of-two array of hashes and codes")
     if rows.shape[0] != n or not 0 <= shift < 64:
         raise ValueError("the spans and the table do not fit")
-    for i in range(size):
-        if table_code[i] >= strings:
-            raise ValueError("a code of the table is past its strings")
     mask = <uint64_t>(size - 1)
     out_ = np.full(n, -1, np.int64)
     cdef int64_t[::1] out = out_
@@ -2113,7 +2110,7 @@ def span_find(
                     break
                 if stored == h:
                     code = table_code[slot]
-                    if code >= 0:
+                    if 0 <= code < strings:  # a code past the strings is never read
                         same = True
                         for c in range(width):
                             if rows[i, c] != columns[c, code]:
