@@ -119,6 +119,9 @@ def test_never_overwrites_a_different_backup(tmp_path: Path, gramfix: Callable[.
         ["-o", "x.json", "--in-place"],
         ["-o", "item_id_to_gcn_index.json"],  # the input itself: that is --in-place
         ["-o", "user_sequence.txt"],
+        ["-o", "item_id_to_gcn_index.json", "--force"],  # --force never reaches an input
+        ["-o", "user_sequence.txt", "--force"],
+        ["--in-place", "--force"],  # --force is about -o only
     ],
 )
 def test_wrong_destinations_are_usage_errors(
@@ -432,23 +435,3 @@ def test_output_onto_an_existing_file_needs_force(
     fresh = tmp_path / "fresh.json"
     run = gramfix("repair", folder, "-o", fresh, "--format", "json")
     assert json.loads(run.out)["overwrote"] is False
-
-
-@pytest.mark.parametrize(
-    "args",
-    [
-        ["-o", "item_id_to_gcn_index.json", "--force"],  # an input stays an input
-        ["-o", "user_sequence.txt", "--force"],
-        ["--in-place", "--force"],  # --force is about -o only
-    ],
-)
-def test_force_never_reaches_an_input(
-    args: list[str], tmp_path: Path, gramfix: Callable[..., Run], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    folder = _copy("whole-line", tmp_path)
-    monkeypatch.chdir(folder)
-    before = {p.name: p.read_bytes() for p in folder.iterdir()}
-    run = gramfix("repair", ".", *args)
-    assert run.code == 2
-    assert run.err.count("\n") == 1
-    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before

@@ -93,15 +93,15 @@ def check(
     options = resolved(CHECK, given, config_file, no_config)
     refuse_foreign_codes(CHECK, given)
     o = options.options
-    files = locate(
-        o.dataset,
-        sequences=o.sequences,
-        mapping=o.mapping,
-        embeddings=o.embeddings,
-        graph_dir=o.graph_dir,
-        user_index=o.user_index,
-        graph_export=o.graph_export,
-    )
+    paths = {
+        "sequences": o.sequences,
+        "mapping": o.mapping,
+        "embeddings": o.embeddings,
+        "graph_dir": o.graph_dir,
+        "user_index": o.user_index,
+        "graph_export": o.graph_export,
+    }
+    files = locate(o.dataset, **paths)
     if output is not None and str(output) != "-":
         files.refuse_as_output(output, hint="write the report to another file")
     early_scan.begin(files.sequences)  # the compiled scan runs while the checks import
@@ -111,12 +111,7 @@ def check(
     with progress.display(sys.stderr):
         report = check_dataset(
             o.dataset,
-            sequences=o.sequences,
-            mapping=o.mapping,
-            embeddings=o.embeddings,
-            graph_dir=o.graph_dir,
-            user_index=o.user_index,
-            graph_export=o.graph_export,
+            **paths,
             settings=options.settings,
             config=shown(options.config) if options.config else None,
         )
