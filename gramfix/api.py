@@ -61,12 +61,7 @@ def check(
     o = resolved.options
     return check_dataset(
         o.dataset,
-        sequences=o.sequences,
-        mapping=o.mapping,
-        embeddings=o.embeddings,
-        graph_dir=o.graph_dir,
-        user_index=o.user_index,
-        graph_export=o.graph_export,
+        **o.check_files(),
         settings=resolved.settings,
         config=shown(resolved.config) if resolved.config else None,
     )

@@ -12,7 +12,8 @@ import click
 from gramfix.commands.options import (
     CONFIG_FILE,
     NO_CONFIG,
-    PATH,
+    REPORT_FORMAT,
+    REPORT_OUTPUT,
     model_options,
     refuse_foreign_codes,
     resolved,
@@ -22,7 +23,7 @@ from gramfix.io.config import shown
 from gramfix.io.discover import locate
 from gramfix.model.flag import CHECK
 from gramfix.model.report import ReportBase
-from gramfix.render import FORMATS, render
+from gramfix.render import render
 
 LAYOUT: list[Any] = [
     "dataset",
@@ -36,22 +37,8 @@ LAYOUT: list[Any] = [
     "graph_dir",
     "user_index",
     "graph_export",
-    click.option(
-        "--format",
-        "output_format",
-        type=click.Choice(FORMATS),
-        metavar="FORMAT",
-        help="text (for people; the default), json, github (workflow commands), junit, "
-        "sarif, markdown (a step summary) or html (a self-contained page). With --output "
-        "the default is json.",
-    ),
-    click.option(
-        "--output",
-        "-o",
-        type=PATH,
-        metavar="FILE",
-        help="Write the report to FILE (atomically; - for stdout) and the text report to stderr.",
-    ),
+    REPORT_FORMAT,
+    REPORT_OUTPUT,
     "select",
     "ignore",
     "fail_on",
@@ -93,14 +80,7 @@ def check(
     options = resolved(CHECK, given, config_file, no_config)
     refuse_foreign_codes(CHECK, given)
     o = options.options
-    paths = {
-        "sequences": o.sequences,
-        "mapping": o.mapping,
-        "embeddings": o.embeddings,
-        "graph_dir": o.graph_dir,
-        "user_index": o.user_index,
-        "graph_export": o.graph_export,
-    }
+    paths = o.check_files()
     files = locate(o.dataset, **paths)
     if output is not None and str(output) != "-":
         files.refuse_as_output(output, hint="write the report to another file")

@@ -12,7 +12,8 @@ from gramfix.commands.check import emit
 from gramfix.commands.options import (
     CONFIG_FILE,
     NO_CONFIG,
-    PATH,
+    REPORT_FORMAT,
+    REPORT_OUTPUT,
     model_options,
     refuse_foreign_codes,
     resolved,
@@ -21,7 +22,6 @@ from gramfix.io import progress
 from gramfix.io.config import shown
 from gramfix.model.flag import EVAL
 from gramfix.model.options import EvalSettings
-from gramfix.render import FORMATS
 
 LAYOUT: list[Any] = [
     "predictions",
@@ -32,22 +32,8 @@ LAYOUT: list[Any] = [
     "generate_num",
     CONFIG_FILE,
     NO_CONFIG,
-    click.option(
-        "--format",
-        "output_format",
-        type=click.Choice(FORMATS),
-        metavar="FORMAT",
-        help="text (for people; the default), json, github (workflow commands), junit, "
-        "sarif, markdown (a step summary) or html (a self-contained page). With --output "
-        "the default is json.",
-    ),
-    click.option(
-        "--output",
-        "-o",
-        type=PATH,
-        metavar="FILE",
-        help="Write the report to FILE (atomically; - for stdout) and the text report to stderr.",
-    ),
+    REPORT_FORMAT,
+    REPORT_OUTPUT,
     "select",
     "ignore",
     "fail_on",

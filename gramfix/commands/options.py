@@ -20,6 +20,7 @@ from gramfix.model.errors import UsageError
 from gramfix.model.flag import base_type, help_text, kebab
 from gramfix.model.options import Options, flag, option_fields
 from gramfix.model.rules import FAMILIES, normalise_selector, rules_of
+from gramfix.render import FORMATS
 
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 PATH = click.Path(path_type=Path)
@@ -33,6 +34,23 @@ CONFIG_FILE = click.option(
     help="Read this gramfix.toml or pyproject.toml instead of searching for one.",
 )
 NO_CONFIG = click.option("--no-config", is_flag=True, help="Read no configuration file.")
+#: Where and how a report is written (check and eval).
+REPORT_FORMAT = click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(FORMATS),
+    metavar="FORMAT",
+    help="text (for people; the default), json, github (workflow commands), junit, "
+    "sarif, markdown (a step summary) or html (a self-contained page). With --output "
+    "the default is json.",
+)
+REPORT_OUTPUT = click.option(
+    "--output",
+    "-o",
+    type=PATH,
+    metavar="FILE",
+    help="Write the report to FILE (atomically; - for stdout) and the text report to stderr.",
+)
 
 
 def model_options(command: str, layout: Sequence[str | Decorator]) -> Decorator:

@@ -81,19 +81,21 @@ def strip_decorations(key: str) -> str:
         key[0].isspace() or key[0] in _DECORATION or key[-1].isspace() or key[-1] in _DECORATION
     ):
         return key  # the usual case: nothing to strip (one check per end)
-    previous = None
-    while key != previous:
-        previous = key
-        key = key.strip().strip(_DECORATION)
-    return key
+    return _strip_ends(key, _DECORATION)
 
 
 def strip_invisible(key: str) -> str:
     """``key`` without whitespace, BOM or zero-width marks at its ends (quotes kept)."""
+    return _strip_ends(key, _INVISIBLE_MARKS)
+
+
+def _strip_ends(key: str, marks: str) -> str:
+    """Whitespace and ``marks`` stripped from both ends until none is left (they may
+    alternate: a space inside a quote inside a space)."""
     previous = None
     while key != previous:
         previous = key
-        key = key.strip().strip(_INVISIBLE_MARKS)
+        key = key.strip().strip(marks)
     return key
 
 

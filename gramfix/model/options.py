@@ -357,6 +357,12 @@ class Options(EvalSettings, Settings):
         """The options that were given (set explicitly), by field name."""
         return {name: getattr(self, name) for name in self.model_fields_set}
 
+    def check_files(self) -> dict[str, Path | None]:
+        """The files ``check`` is given besides the folder, by parameter name (of
+        `gramfix.io.discover.locate` and `gramfix.pipeline.check_dataset`)."""
+        names = ("sequences", "mapping", "embeddings", "graph_dir", "user_index", "graph_export")
+        return {name: getattr(self, name) for name in names}
+
     def settings(self) -> Settings:
         """The settings part of these options (a check report's)."""
         return self.settings_of(Settings)

@@ -11,6 +11,7 @@ kept as a golden file.
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from typing import TYPE_CHECKING, ClassVar, Literal
 
 from pydantic import Field, model_validator
@@ -145,9 +146,9 @@ class ReportBase(FrozenModel):
             return None
         return self.inputs.paths.get(finding.file, finding.file)
 
+    @abstractmethod
     def subject(self) -> str:
         """What the report is about, as a title names it (a folder, a file)."""
-        raise NotImplementedError
 
     @model_validator(mode="after")
     def _verdict_follows_findings(self) -> ReportBase:
