@@ -90,6 +90,18 @@ def page_requests(netlog: Path) -> list[str]:
     return found
 
 
+def screenshot_colours(page: Path, shot: Path) -> npt.NDArray[np.int64]:
+    """The RGB pixels of ``page`` shot in the browser (1000 x 1400), asserted taken
+    without a request and not blank (many colours, not one)."""
+    assert browse(page, screenshot=shot).requests == []
+    pixels = decode_png(shot.read_bytes())
+    assert pixels.shape[:2] == (1400, 1000)
+    rgb = pixels[..., :3].astype(np.int64)
+    assert rgb.std() > 20  # not a blank page
+    assert len(np.unique(rgb.reshape(-1, 3)[::5], axis=0)) > 50
+    return rgb
+
+
 def decode_png(data: bytes, *, rows: int | None = None) -> npt.NDArray[np.uint8]:
     """The pixels of an 8-bit RGB or RGBA PNG (the first ``rows`` rows), height x width x
     channels: the chunks, zlib, and the five row filters of the PNG specification."""

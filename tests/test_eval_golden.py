@@ -8,7 +8,6 @@ test below holds them to it); GRAMFIX_UPDATE_GOLDEN=1 rewrites the expected file
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -18,9 +17,9 @@ import pytest
 from gramfix.evaluation import evaluate_file
 from tests.conftest import Run
 from tests.eval_cases.build import HERE, SHOWN, cases, write
+from tests.test_golden import held_to_its_files
 
 CASES = sorted(p for p in HERE.iterdir() if p.is_dir() and not p.name.startswith("__"))
-UPDATE = bool(os.environ.get("GRAMFIX_UPDATE_GOLDEN"))
 #: What a case's report must say, beyond its expected file (which is regenerated).
 CODES = {
     "clean": set(),
@@ -61,24 +60,10 @@ def test_eval_golden_case(
 ) -> None:
     monkeypatch.chdir(case)
     run = gramfix("eval", *_args(case), "--format", "json", "--no-config")
-    if UPDATE:
-        (case / "exit_code").write_text(f"{run.code}\n")
-        for name in ("expected.json", "expected.stderr"):
-            (case / name).unlink(missing_ok=True)
-        if run.code == 2:
-            (case / "expected.stderr").write_text(run.err)
-        else:
-            (case / "expected.json").write_text(run.out)
-    assert run.code == int((case / "exit_code").read_text())
-    if run.code == 2:
+    report = held_to_its_files(case, run)
+    if report is None:  # exit 2: one line, as its expected.stderr
         assert case.name.startswith("error-")
-        assert run.out == ""
-        assert run.err == (case / "expected.stderr").read_text()
-        assert run.err.count("\n") == 1
         return
-    assert run.err == ""
-    report = json.loads(run.out)
-    assert report == json.loads((case / "expected.json").read_text())
     # The injected problem, and nothing that fails besides it; a clean file passes.
     codes = {f["code"] for f in report["findings"]}
     failing = {f["code"] for f in report["findings"] if f["severity"] == "error"}

@@ -9,6 +9,7 @@ import json
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -40,6 +41,13 @@ def test_golden_case(
 ) -> None:
     monkeypatch.chdir(case)
     run = gramfix("check", ".", "--format", "json", *_args(case))
+    held_to_its_files(case, run)
+
+
+def held_to_its_files(case: Path, run: Run) -> Any:
+    """Hold a run to the case's files (rewritten first with GRAMFIX_UPDATE_GOLDEN=1): its
+    exit code, then one line on stderr for exit 2, else its JSON report (returned; None
+    for exit 2). Golden cases of every command use it."""
     if UPDATE:
         (case / "exit_code").write_text(f"{run.code}\n")
         for name in ("expected.json", "expected.stderr"):
@@ -53,9 +61,11 @@ def test_golden_case(
         assert run.out == ""
         assert run.err == (case / "expected.stderr").read_text()
         assert run.err.count("\n") == 1
-    else:
-        assert run.err == ""
-        assert json.loads(run.out) == json.loads((case / "expected.json").read_text())
+        return None
+    assert run.err == ""
+    report = json.loads(run.out)
+    assert report == json.loads((case / "expected.json").read_text())
+    return report
 
 
 @pytest.mark.parametrize("name", ["clean", "whole-line", "mixed", "sequence-hygiene"])

@@ -25,7 +25,13 @@ import orjson
 
 import gramfix._native as native
 from gramfix.io.pickles import NUMPY_STAND_INS, refuse_deep_nesting
-from gramfix.io.source import decode_utf8, ensure_fits, file_size, open_input, read_bytes
+from gramfix.io.source import (
+    decode_utf8,
+    describe_os_error,
+    ensure_fits,
+    file_size,
+    open_input,
+)
 from gramfix.model.errors import InputError
 
 _BACKSLASH_RUN_BEFORE_QUOTE = re.compile(rb'(\\+)"')
@@ -57,8 +63,14 @@ class Mapping:
 
 def read_mapping(path: Path) -> Mapping:
     """Read a mapping file; `InputError` when the trainer could not load it as a dict."""
-    ensure_fits(path, _memory_needed(path), "loading this mapping")
-    raw = read_bytes(path)
+    with open_input(path) as handle:  # one opening: a pipe is read once, then known
+        try:
+            head = handle.read(1 << 20)
+            ensure_fits(path, _memory_needed(path, head), "loading this mapping")
+            handle.seek(0)
+            raw = handle.read()
+        except OSError as error:
+            raise InputError(path, describe_os_error(error)) from None
     if path.suffix == ".pkl":
         return _read_pickle(path, raw)
     if not raw.strip():
@@ -75,15 +87,10 @@ def read_mapping(path: Path) -> Mapping:
     return fast if fast is not None else _read_exact(path, raw)
 
 
-def _memory_needed(path: Path) -> float:
+def _memory_needed(path: Path, head: bytes) -> float:
     """Peak bytes to load a mapping: the text, its str keys (about the text again) and
     ~120 bytes of dict entry, int and object headers per key, the keys counted from the
-    first megabyte (each JSON key ends in '":')."""
-    try:
-        with open_input(path) as handle:  # first: a pipe is read once, then known
-            head = handle.read(1 << 20)
-    except (InputError, OSError):
-        return 0.0  # the read itself will report the problem
+    first megabyte, ``head`` (each JSON key ends in '":')."""
     size = file_size(path)
     keys = head.count(b'":') * size / max(len(head), 1)
     return 2.0 * size + 120.0 * keys

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from gramfix.io.blocks import blocks
 from gramfix.io.source import decode_utf8, describe_os_error, open_input, refuse_binary
 from gramfix.model.errors import InputError
 from gramfix.model.option_types import SPLITS, Split
@@ -40,25 +41,16 @@ def read_targets(path: Path, split: Split = "test") -> Targets:
     positions = (-1, -2) if split == "test" else (-2, -1)
     target: dict[str, str | None] = {}
     other: dict[str, str | None] = {}
-    pending = b""
-    lines = 0  # lines before ``pending``
+    lines = 0  # lines before the block
     with open_input(path) as handle:
-        while True:
-            try:
-                data = handle.read(BLOCK_BYTES)
-            except OSError as error:
-                raise InputError(path, describe_os_error(error)) from None
-            if not data:
-                break
-            refuse_binary(path, data, lines)
-            data = pending + data
-            cut = data.rfind(b"\n") + 1  # "\r\n" is never split: the cut follows "\n"
-            head, pending = data[:cut], data[cut:]
-            for line in _NEWLINE.split(decode_utf8(path, head, lines))[:-1]:
-                _add((target, other), line, positions)
-            lines += head.count(b"\n")
-        for line in _NEWLINE.split(decode_utf8(path, pending, lines)):
-            _add((target, other), line, positions)
+        try:
+            for _, block in blocks(handle, BLOCK_BYTES):  # whole lines, the last one ended
+                refuse_binary(path, block, lines)
+                for line in _NEWLINE.split(decode_utf8(path, block, lines))[:-1]:
+                    _add((target, other), line, positions)
+                lines += block.count(b"\n")
+        except OSError as error:
+            raise InputError(path, describe_os_error(error)) from None
     return Targets(path, split, target, other)
 
 
