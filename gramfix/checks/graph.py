@@ -52,7 +52,7 @@ def check_graph(data: Dataset) -> CheckResult:
         folder=_folder(data),
         files=[data.files.display(p) or p.as_posix() for p in g.files.files()],
         users=len(np.unique(train.users)),
-        items=int(max(train.items.max(initial=-1), test.items.max(initial=-1))) + 1,
+        items=g.n_items,
         interactions=len(train.items),
         test_interactions=len(test.items),
         alignment=found.verdict,

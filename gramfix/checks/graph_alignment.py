@@ -206,14 +206,16 @@ def align(data: Dataset) -> Alignment | None:
     if s is None or g.user_ids is None:
         return None
     h = Histories(s.codes, s.lengths, g.user_ids, len(s.items))
-    size = int(max(g.train.items.max(initial=-1), g.test.items.max(initial=-1))) + 1
+    size = g.n_items
+    assert size is not None  # train and test are there
     by_index, of_user = index_users(g.user_index, h)
     readings = [read_lines(INDEX_FILE, g.train, users_of(g.train, by_index), h, size)]
+    user_of_index = by_index
     if not readings[0].identifies:
         order = sorted_users(h)
         readings.append(read_lines(SORTED, g.train, users_of(g.train, order), h, size))
+        user_of_index = order
     reading = next((r for r in readings if r.identifies), None)
-    user_of_index = by_index if reading is readings[0] else sorted_users(h)
     graph_item = np.full(size, -1, np.int64)
     items = None
     item_rows = data.item_rows if data.mapping is not None else None

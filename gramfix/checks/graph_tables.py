@@ -32,10 +32,7 @@ GOOD = ("signal", "weak-signal")  # the signal verdicts of a trained table
 
 def graph_items(data: Dataset) -> int | None:
     """The trainer's n_items: the largest item index of train.txt and test.txt + 1."""
-    g = data.graph
-    if g is None or g.train is None or g.test is None:
-        return None
-    return int(max(g.train.items.max(initial=-1), g.test.items.max(initial=-1))) + 1
+    return data.graph.n_items if data.graph is not None else None
 
 
 def export_rows(data: Dataset) -> int | None:

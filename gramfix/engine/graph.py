@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -29,6 +30,7 @@ from gramfix.engine.hashindex import StringIndex
 I64 = npt.NDArray[np.int64]
 I32 = npt.NDArray[np.int32]
 Bools = npt.NDArray[np.bool_]
+A = TypeVar("A", bound=npt.NDArray[Any])
 
 #: A reading whose position pairs agree with its item correspondence at least this often
 #: identifies the users. The right reading agrees on every pair of an unchanged dataset
@@ -48,16 +50,16 @@ class IndexLines:
     items: I64  # every item index, line after line
     lines: I64  # the 1-based line number of each line
 
-    @property
+    # Computed once (read-only): the checks index them again and again, per example too.
+    @cached_property
     def starts(self) -> I64:
         """Where each line's items begin in ``items``."""
-        starts: I64 = np.cumsum(self.lengths) - self.lengths
-        return starts
+        return _frozen(np.cumsum(self.lengths) - self.lengths)
 
-    @property
+    @cached_property
     def line_of_item(self) -> I64:
         """The line (position in this object) of every entry of ``items``."""
-        return np.repeat(np.arange(len(self.lengths), dtype=np.int64), self.lengths)
+        return _frozen(np.repeat(np.arange(len(self.lengths), dtype=np.int64), self.lengths))
 
 
 @dataclass(frozen=True)
@@ -69,25 +71,37 @@ class Histories:
     names: list[str]  # the user IDs
     n_items: int
 
-    # Computed once: checks index them per user (a property made `converted[user]` in a
-    # loop over users quadratic).
+    # Computed once (read-only): checks index them per user (a property made
+    # `converted[user]` in a loop over users quadratic).
     @cached_property
     def starts(self) -> I64:
-        starts: I64 = np.cumsum(self.lengths) - self.lengths
-        return starts
+        return _frozen(np.cumsum(self.lengths) - self.lengths)
 
     @cached_property
     def converted(self) -> Bools:
         """Users the converter writes: at least 3 items."""
-        kept: Bools = self.lengths >= 3
-        return kept
+        return _frozen(self.lengths >= 3)
 
     def target(self, back: int) -> I64:
-        """Per user, the item ``back`` from the end (2: validation, 1: test), -1 without."""
-        out = np.full(len(self.lengths), -1, np.int64)
-        has = self.lengths >= back
-        out[has] = self.codes[(self.starts + self.lengths - back)[has]]
-        return out
+        """Per user, the item ``back`` (1 or 2) from the end (2: validation, 1: test), -1
+        without."""
+        return self._targets[back]
+
+    @cached_property
+    def _targets(self) -> dict[int, I64]:
+        targets = {}
+        for back in (1, 2):
+            out = np.full(len(self.lengths), -1, np.int64)
+            has = self.lengths >= back
+            out[has] = self.codes[(self.starts + self.lengths - back)[has]]
+            targets[back] = _frozen(out)
+        return targets
+
+
+def _frozen(array: A) -> A:
+    """``array``, read-only: a cached array shared by every check must not be changed."""
+    array.flags.writeable = False
+    return array
 
 
 def indexed_items(h: Histories) -> Bools:

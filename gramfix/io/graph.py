@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -69,6 +70,14 @@ class GraphInputs:
     checkpoint: Checkpoint | None = None
     export: EmbeddingTable | TableUnavailable | None = None
     user_ids: list[str] | None = None  # the sequence file's users, in the reader's order
+
+    @cached_property
+    def n_items(self) -> int | None:
+        """The trainer's n_items: the largest item index of train.txt and test.txt + 1
+        (None without both)."""
+        if self.train is None or self.test is None:
+            return None
+        return int(max(self.train.items.max(initial=-1), self.test.items.max(initial=-1))) + 1
 
 
 def read_graph(
