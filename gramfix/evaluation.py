@@ -30,9 +30,9 @@ from gramfix.model.errors import InputError, UsageError
 from gramfix.model.eval_report import EvalInputs, EvalReport
 from gramfix.model.eval_sections import EvalCounts
 from gramfix.model.options import EvalSettings
-from gramfix.model.policy import verdict
+from gramfix.model.policy import checked, verdict
 from gramfix.model.report import Finding, summarise
-from gramfix.model.rules import Input, rules_of
+from gramfix.model.rules import Input
 
 __all__ = ["PredictionRows", "audit", "build_eval_report", "evaluate_file"]
 
@@ -97,11 +97,6 @@ def build_eval_report(
         ran.update(spec.codes)
     findings.sort(key=lambda f: f.code)
     findings = [f for f in findings if settings.selects(f.code)]
-    checked = [
-        code
-        for code, rule in rules_of("eval").items()
-        if code in ran and settings.selects(code) and all(n in inputs for n in rule.needs)
-    ]
     return EvalReport(
         verdict=verdict(findings, settings.fail_on),
         summary=summarise(findings),
@@ -116,7 +111,7 @@ def build_eval_report(
             read=[need.value for need in Input if need in inputs],
         ),
         findings=findings,
-        checked=checked,
+        checked=checked(settings, inputs, ran),
         per_user=result.per_user,
         metrics=result.metrics,
         counts=result.counts,

@@ -16,9 +16,9 @@ from gramfix.io.mapping import Mapping, read_mapping
 from gramfix.io.sequences import read_sequences
 from gramfix.model.errors import InputError
 from gramfix.model.options import Settings
-from gramfix.model.policy import judge, verdict
+from gramfix.model.policy import checked, judge, verdict
 from gramfix.model.report import Finding, Inputs, Report, summarise
-from gramfix.model.rules import RULES, Input
+from gramfix.model.rules import Input
 from gramfix.model.sections import Coverage, Fill
 
 
@@ -148,12 +148,3 @@ def build_report(data: Dataset, *, lines: bool = True) -> Report:
         checked=checked(data.settings, data.inputs, ran),
         **sections,  # validated by the Report model
     )
-
-
-def checked(settings: Settings, read: frozenset[Input], ran: set[str]) -> list[str]:
-    """The selected codes whose checks ran, with every input their rule needs."""
-    return [
-        code
-        for code, rule in RULES.items()
-        if code in ran and settings.selects(code) and all(n in read for n in rule.needs)
-    ]

@@ -28,9 +28,9 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Literal
 
-from gramfix.model.options import Settings
+from gramfix.model.options import CommonSettings, Settings
 from gramfix.model.report import Finding
-from gramfix.model.rules import Input, Severity
+from gramfix.model.rules import RULES, Input, Severity
 from gramfix.model.sections import Counts, Coverage, Fill, FillView
 
 #: The findings thresholds decide, and the view of the data each one measures.
@@ -58,6 +58,16 @@ def judge(
     """The findings under the settings' thresholds and selection, in their order."""
     judged = (_apply_thresholds(f, coverage, fill, settings) for f in findings)
     return [f for f in judged if settings.selects(f.code)]
+
+
+def checked(settings: CommonSettings, read: frozenset[Input], ran: set[str]) -> list[str]:
+    """The selected codes whose checks ran, with every input their rule needs (any
+    command's report: ``ran`` holds only the codes its checks own)."""
+    return [
+        code
+        for code, rule in RULES.items()
+        if code in ran and settings.selects(code) and all(n in read for n in rule.needs)
+    ]
 
 
 def verdict(findings: list[Finding], fail_on: Severity) -> Literal["pass", "fail"]:
