@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import gramfix._native as native
-from gramfix.io.source import available_memory
+from gramfix.io.source import SEQUENCE_MEMORY, fits
 
 if TYPE_CHECKING:
     from gramfix._native.scan import Scanner
@@ -79,8 +79,7 @@ def begin(path: Path | None) -> None:
         return
     try:
         status = os.fstat(fd)
-        free = available_memory()  # the reader refuses a file too big (ensure_fits)
-        too_big = free is not None and 0.5 * status.st_size > free
+        too_big = not fits(SEQUENCE_MEMORY * status.st_size)  # the reader refuses it
         if not stat.S_ISREG(status.st_mode) or status.st_size == 0 or too_big:
             os.close(fd)
             return

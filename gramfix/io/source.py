@@ -105,11 +105,22 @@ def available_memory() -> int | None:
         return None
 
 
+#: Memory a sequence file's reading keeps, per byte of the file: an int32 code per
+#: interaction (~11 bytes of text each) plus the per-item index; a safe upper bound.
+SEQUENCE_MEMORY = 0.5
+
+
+def fits(needed: float) -> bool:
+    """Whether ``needed`` bytes of memory are available (True when that is unknown)."""
+    free = available_memory()
+    return free is None or needed <= free
+
+
 def ensure_fits(path: Path, needed: float, what: str) -> None:
     """Refuse early, rather than swap, when reading ``path`` needs ``needed`` bytes of
     memory and the system has fewer available."""
     free = available_memory()
-    if free is not None and needed > free:
+    if free is not None and needed > free:  # as `fits`, with the figure for the message
         raise InputError(
             path,
             f"{what} needs about {needed / 2**30:.1f} GiB of memory; "

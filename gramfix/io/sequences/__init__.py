@@ -25,7 +25,13 @@ from gramfix.io.blocks import LineExamples, NeedsExactReader
 from gramfix.io.sequences.collect import BLOCK_BYTES, Hygiene, PendingKeys, Sequences
 from gramfix.io.sequences.exact import ExactReader
 from gramfix.io.sequences.fast import FastReader
-from gramfix.io.source import describe_os_error, ensure_fits, file_size, open_input
+from gramfix.io.source import (
+    SEQUENCE_MEMORY,
+    describe_os_error,
+    ensure_fits,
+    file_size,
+    open_input,
+)
 from gramfix.model.errors import InputError
 
 __all__ = [
@@ -60,11 +66,9 @@ def read_sequences(
 
 
 def _read(path: Path, keys: PendingKeys) -> Sequences:
-    # Streamed: what stays is an int32 code per interaction (~11 bytes of text each)
-    # plus the per-item index; half the file size is a safe upper bound.
-    with open_input(path) as handle:
+    with open_input(path) as handle:  # streamed: what stays is SEQUENCE_MEMORY a byte
         size = file_size(path)
-        ensure_fits(path, 0.5 * size, "reading these sequences")
+        ensure_fits(path, SEQUENCE_MEMORY * size, "reading these sequences")
         try:  # a read can fail in either reader, and in the rewind between them
             try:
                 if native.AVAILABLE:  # read at each call: tests run both engines

@@ -25,7 +25,7 @@ from gramfix.engine.hashindex import StringIndex
 from gramfix.engine.tokens import MAX_TOKEN_BYTES
 from gramfix.io import early_scan, progress
 from gramfix.io.blocks import EXAMPLES, LineExamples
-from gramfix.io.sequences.collect import Hygiene, PendingKeys, Sequences
+from gramfix.io.sequences.collect import BLOCK_BYTES, Hygiene, PendingKeys, Sequences
 from gramfix.model.errors import InputError
 
 if TYPE_CHECKING:
@@ -37,9 +37,6 @@ Bools = npt.NDArray[np.bool_]
 U64 = npt.NDArray[np.uint64]
 
 _CHANGED = "the file changed while it was read (read it again once it is written)"
-
-#: Bytes handed to the scan at a time (tests make it tiny: lines then cross blocks).
-BLOCK_BYTES = 1 << 20
 
 
 class NativeStringIndex(StringIndex):

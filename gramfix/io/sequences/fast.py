@@ -7,7 +7,6 @@ new items in order of first sighting and keeps one int32 code per interaction.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Collection, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -28,7 +27,7 @@ from gramfix.io.sequences.collect import (
     sequence_blocks,
 )
 from gramfix.io.sequences.scan import Block, scan_block
-from gramfix.io.source import refuse_binary
+from gramfix.io.source import file_size, refuse_binary
 
 I64 = npt.NDArray[np.int64]
 I32 = npt.NDArray[np.int32]
@@ -52,7 +51,7 @@ class FastReader:
         seeded, seed_at = self._seed(item_index)
         extra: list[str] = []  # names of the items added while reading, in code order
         universe = FirstSeenCodes()
-        codes_out = out.codes_buffer = Codes(_file_size(handle))
+        codes_out = out.codes_buffer = Codes(file_size(self.path))  # a pipe's too, spooled
         user_hashes: list[U64] = []
         line_starts: list[I64] = []
         line_base = 0
@@ -113,13 +112,6 @@ class FastReader:
             if len(first) < len(keys):
                 raise ValueError("known keys must be distinct")
         return keys, at
-
-
-def _file_size(handle: BinaryIO) -> int:
-    try:
-        return os.fstat(handle.fileno()).st_size
-    except (OSError, AttributeError, ValueError):
-        return 0
 
 
 class FirstSeenCodes:
