@@ -70,6 +70,15 @@ class Dataset:
 
         return align(self)
 
+    @cached_property
+    def user_index_strays(self) -> dict[str, str]:
+        """The entries of user_id_to_index.json the converter does not write, with why
+        (computed once: GF904 lists them, every example line of a stray index names it)."""
+        from gramfix.checks.graph_users import strays
+
+        assert self.alignment is not None
+        return strays(self, self.alignment.histories)
+
     def name(self, path_kind: str) -> str:
         """Display name of the sequences or mapping file."""
         path = self.files.sequences if path_kind == "sequences" else self.files.mapping

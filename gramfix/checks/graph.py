@@ -198,7 +198,7 @@ class _Graph:
             + (
                 f"= {h.names[user[i]]}"
                 if user[i] >= 0
-                else f"({index_owner(self.data, h, int(a.train.users[i]))})"
+                else f"({index_owner(self.data, int(a.train.users[i]))})"
             )
             for i in wrong[:EXAMPLES].tolist()
         ]

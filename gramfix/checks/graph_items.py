@@ -145,7 +145,7 @@ def _examples(data: Dataset, a: Alignment, s: Strays) -> list[str]:
         index = int(s.lines.items[entry])
         if s.reasons[k] == NO_USER:
             user = int(s.lines.users[s.lines.line_of_item[entry]])
-            out.append(f"{where}: user index {user} ({index_owner(data, h, user)})")
+            out.append(f"{where}: user index {user} ({index_owner(data, user)})")
             continue
         if s.reasons[k] == NO_ITEM:
             out.append(f"{where}: index {index}, and no mapping key has the value {index + 1}")

@@ -52,7 +52,7 @@ def strays(data: Dataset, h: Histories) -> dict[str, str]:
     return out
 
 
-def index_owner(data: Dataset, h: Histories, index: int) -> str:
+def index_owner(data: Dataset, index: int) -> str:
     """Who user index ``index`` is in user_id_to_index.json, in words, for a line no
     user of user_sequence.txt reads."""
     g = data.graph
@@ -61,7 +61,7 @@ def index_owner(data: Dataset, h: Histories, index: int) -> str:
     names = [name for name, i in g.user_index.items() if i == index]
     if not names:
         return "no user_id_to_index.json entry has that index"
-    why = strays(data, h)
+    why = data.user_index_strays
     return "; ".join(
         f"user_id_to_index.json gives it to {name}, {why.get(name, 'a user of the data')}"
         for name in names[:2]
@@ -74,7 +74,7 @@ def missing_users(data: Dataset, a: Alignment) -> list[UsersMissing]:
     g = data.graph
     assert g is not None
     assert g.user_index is not None
-    stray = strays(data, a.histories)
+    stray = data.user_index_strays
     names = {index: user for user, index in reversed(g.user_index.items()) if user not in stray}
     every = np.fromiter(g.user_index.values(), np.int64, count=len(g.user_index))
     indexed = np.unique(np.fromiter(names, np.int64, count=len(names)))
