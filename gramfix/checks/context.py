@@ -24,6 +24,7 @@ from gramfix.model.rules import Input
 
 if TYPE_CHECKING:
     from gramfix.checks.graph_alignment import Alignment
+    from gramfix.checks.graph_tables import Installed
 
 Bools = npt.NDArray[np.bool_]
 I64 = npt.NDArray[np.int64]
@@ -69,6 +70,14 @@ class Dataset:
         from gramfix.checks.graph_alignment import align
 
         return align(self)
+
+    @cached_property
+    def export_installed(self) -> Installed | None:
+        """Whether the table GRAM-C reads holds the export's rows (computed once: the
+        table check and the graph check both ask, and the answer compares two tables)."""
+        from gramfix.checks.graph_tables import installed
+
+        return installed(self)
 
     @cached_property
     def user_index_strays(self) -> dict[str, str]:

@@ -87,7 +87,7 @@ def rows_proven(data: Dataset) -> bool:
     return (
         a is not None
         and a.proven
-        and installed(data) == "yes"
+        and data.export_installed == "yes"
         and size is not None
         and export_rows(data) == size + 1
     )
@@ -120,7 +120,7 @@ def check_tables(
     dim = int(g.export.array.shape[1]) if isinstance(g.export, EmbeddingTable) and rows else None
     stale = stale_export(data, file, rows, size)
     findings += stale.findings
-    state = installed(data) or "unknown"
+    state = data.export_installed or "unknown"
     signal = None
     if state in ("no", "no table"):
         renew = stale.advice if stale.findings else None
