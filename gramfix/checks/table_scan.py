@@ -7,7 +7,6 @@ rows are found and then confirmed by comparing their values.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 from gramfix.engine.tokens import mix_words
+from gramfix.io.embeddings import row_blocks
 
 U64 = npt.NDArray[np.uint64]
 F64 = npt.NDArray[np.float64]
@@ -46,7 +46,7 @@ def scan_table(array: npt.NDArray[Any]) -> TableScan:
     zero = np.empty(rows, np.bool_)
     hashes = np.empty(rows, np.uint64)
     step = max(1, CHUNK_BYTES // max(1, dim * array.dtype.itemsize))
-    for start, chunk in _chunks(array, step):
+    for start, chunk in row_blocks(array, step):
         end = start + len(chunk)
         values = chunk.astype(np.float64, copy=False)
         finite[start:end] = np.isfinite(values).all(axis=1)
@@ -56,24 +56,6 @@ def scan_table(array: npt.NDArray[Any]) -> TableScan:
         hashes[start:end] = _row_hashes(chunk)
     norms[~finite] = np.nan
     return TableScan(norms, finite, zero, _duplicates(array, hashes, finite & ~zero))
-
-
-def _chunks(array: npt.NDArray[Any], step: int) -> Iterator[tuple[int, npt.NDArray[Any]]]:
-    """Consecutive blocks of rows. A memory-mapped ``.npy`` is read with plain file reads,
-    so the pass leaves the table in the page cache, not in the process's memory."""
-    rows, dim = array.shape
-    filename = getattr(array, "filename", None)
-    if isinstance(array, np.memmap) and filename and array.flags.c_contiguous:
-        row_bytes = dim * array.dtype.itemsize
-        with open(filename, "rb") as handle:
-            for start in range(0, rows, step):
-                count = min(step, rows - start)
-                handle.seek(array.offset + start * row_bytes)
-                block = np.fromfile(handle, dtype=array.dtype, count=count * dim)
-                yield start, block.reshape(count, dim)
-        return
-    for start in range(0, rows, step):
-        yield start, np.ascontiguousarray(array[start : start + step])
 
 
 def _row_hashes(chunk: npt.NDArray[Any]) -> U64:

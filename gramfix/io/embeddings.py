@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import pickle
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -167,3 +167,21 @@ def _the_tensor(
         raise InputError(path, f"holds {type(loaded).__name__}, not a tensor")
     names = ", ".join(sorted(matrices or found)[:5])
     raise InputError(path, f"holds several tensors ({names}); save the item table alone")
+
+
+def row_blocks(array: npt.NDArray[Any], step: int) -> Iterator[tuple[int, npt.NDArray[Any]]]:
+    """Consecutive blocks of rows. A memory-mapped ``.npy`` is read with plain file reads,
+    so the pass leaves the table in the page cache, not in the process's memory."""
+    rows, dim = array.shape
+    filename = getattr(array, "filename", None)
+    if isinstance(array, np.memmap) and filename and array.flags.c_contiguous:
+        row_bytes = dim * array.dtype.itemsize
+        with open(filename, "rb") as handle:
+            for start in range(0, rows, step):
+                count = min(step, rows - start)
+                handle.seek(array.offset + start * row_bytes)
+                block = np.fromfile(handle, dtype=array.dtype, count=count * dim)
+                yield start, block.reshape(count, dim)
+        return
+    for start in range(0, rows, step):
+        yield start, np.ascontiguousarray(array[start : start + step])
