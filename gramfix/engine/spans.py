@@ -4,10 +4,9 @@ An audit compares eleven strings per user (ten predictions and the gold) with ea
 other and with the ~10^4 forms of the indexing file. A Python string per prediction
 would cost more than reading the whole file with ``csv``, so spans stay in the block's
 bytes: each is cut into a row ``[length, word 0, ..., word 7]`` (8-byte words, zero past
-its end, the layout of `gramfix.engine.tokens`), hashed with one multiply-add per word, and
-found through a narrow open-addressing table of (hash, code) pairs. The hash only picks
-the candidate; a span matches only when its whole row equals the candidate's: lookups
-and equality are exact.
+its end: the layout and the hash of `gramfix.engine.tokens`) and found through a narrow
+open-addressing table of (hash, code) pairs. The hash only picks the candidate; a span
+matches only when its whole row equals the candidate's: lookups and equality are exact.
 """
 
 from __future__ import annotations
@@ -19,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 import gramfix._native as native
-from gramfix.engine.tokens import FRONT, pack_strings
+from gramfix.engine.tokens import cut_tokens, pack_strings
 
 I64 = npt.NDArray[np.int64]
 U64 = npt.NDArray[np.uint64]
@@ -31,20 +30,6 @@ MAX_BYTES = 128
 PADDING = MAX_BYTES
 
 _U = np.uint64
-_K0 = _U(0x9E3779B97F4A7C15)
-
-
-def _splitmix(seed: int) -> int:
-    z = (seed * 0x9E3779B97F4A7C15 + 0x632BE59BD9B4E019) & 0xFFFFFFFFFFFFFFFF
-    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & 0xFFFFFFFFFFFFFFFF
-    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & 0xFFFFFFFFFFFFFFFF
-    return z ^ (z >> 31)
-
-
-#: One odd multiplier per word position: the hash must see where a word sits.
-_WORD_K = [_U(_splitmix(j) | 1) for j in range(MAX_BYTES // 8)]
-_MIX = _U(0xFF51AFD7ED558CCD)
-_KEEP = np.array([(1 << (8 * i)) - 1 for i in range(8)] + [(1 << 64) - 1], dtype=np.uint64)
 
 
 @dataclass(frozen=True)
@@ -62,29 +47,10 @@ class Spans:
         """Cut the spans ``[starts, starts + lengths)`` of ``padded`` (positions count
         after FRONT bytes; PADDING bytes must follow the last span)."""
         cut = np.flatnonzero(lengths <= MAX_BYTES)
-        length = lengths[cut]
-        n = len(cut)
-        words = (int(length.max()) + 7) // 8 if n else 0
-        size = 8 * (1 + words)
-        items = np.ndarray(
-            shape=(len(padded) - size + 1,), dtype=f"V{size}", buffer=padded, strides=(1,)
-        )
-        # The 8 bytes before each span come along and become its length word.
-        rows: U64 = items[FRONT - 8 + starts[cut]].view("<u8").reshape(n, 1 + words)
-        rows[:, 0] = length
-        if n:
-            shortest = int(length.min())
-            for j in range(words):
-                if shortest < 8 * (j + 1):  # some span ends inside this word
-                    rows[:, 1 + j] &= _KEEP[np.clip(length - 8 * j, 0, 8)]
-        h = rows[:, 0] * _K0
-        for j in range(words):
-            h += rows[:, 1 + j] * _WORD_K[j]
-        h ^= h >> _U(31)
-        h *= _MIX
-        h ^= h >> _U(29)
-        h |= _U(1)  # never 0: 0 marks an empty slot
-        return cls(cut, h, rows)
+        # The rows and hash of the sequence reader's tokens (`cut_tokens`), of any length
+        # up to MAX_BYTES; never 0, which marks an empty slot of a table.
+        tokens = cut_tokens(padded, starts[cut], lengths[cut])
+        return cls(cut, tokens.hashes | _U(1), tokens.rows)
 
     def take(self, positions: I64) -> Spans:
         """The cut spans at ``positions`` (indices into ``cut``)."""

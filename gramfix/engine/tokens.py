@@ -64,10 +64,11 @@ class Tokens:
         return Tokens(self.hashes[positions], np.take(self.rows, positions, axis=0))
 
 
-def cut_tokens(padded: bytes, starts: npt.NDArray[np.integer], lengths: I64) -> Tokens:
-    """Cut the byte ranges ``[starts, starts + lengths)`` (1..MAX_TOKEN_BYTES long) of
-    ``padded``, which holds FRONT zero bytes before position 0 and PADDING after its end
-    (positions count from the first byte after the front padding)."""
+def cut_tokens(padded: bytes | bytearray, starts: npt.NDArray[np.integer], lengths: I64) -> Tokens:
+    """Cut the byte ranges ``[starts, starts + lengths)`` of ``padded``, which holds FRONT
+    zero bytes before position 0 and, after its end, as many as the longest range (PADDING
+    for tokens of at most MAX_TOKEN_BYTES; `gramfix.engine.spans` cuts longer ones).
+    Positions count from the first byte after the front padding."""
     n = len(lengths)
     if n == 0:
         return Tokens(np.zeros(0, np.uint64), np.zeros((0, 2), np.uint64))
