@@ -250,12 +250,7 @@ class RepairPlan:
         if force and path is None:
             raise UsageError("force only applies to a path (it allows replacing the file)")
         target = Path(path) if path is not None else self.mapping
-        if path is not None:
-            self.files.refuse_as_output(target, hint="use in_place=True to replace the mapping")
-            if not force and (target.exists() or target.is_symlink()):
-                raise UsageError(f"{target} exists; write(path) writes a new file (force=True)")
-        else:
-            refuse_in_place(target)
+        refuse_destination(self.files, target, new_file=path is not None, force=force, cli=False)
         if not self.ok:
             raise RepairRefused(self.summary("refused"))
         if self.original is not None and read_bytes(self.mapping) != self.original:
@@ -318,6 +313,25 @@ class RepairPlan:
         )
 
 
+def refuse_destination(
+    files: DatasetFiles, target: Path, *, new_file: bool, force: bool, cli: bool
+) -> None:
+    """`UsageError` unless the repaired mapping may be written to ``target``: a new file
+    (``new_file``; an existing one only with ``force``) that is no input, or the mapping
+    itself in place. ``cli``: the advice names the flags, else the keywords of `write`."""
+    if not new_file:
+        refuse_in_place(target)
+        return
+    flag, new, forced = (
+        ("--in-place", "-o", "--force replaces it")
+        if cli
+        else ("in_place=True", "write(path)", "force=True")
+    )
+    files.refuse_as_output(target, hint=f"use {flag} to replace the mapping")
+    if not force and (target.exists() or target.is_symlink()):
+        raise UsageError(f"{target} exists; {new} writes a new file ({forced})")
+
+
 def plan_files(files: DatasetFiles, settings: Settings, *, keep: bool = False) -> RepairPlan:
     """Read and plan the repair of ``files.mapping`` (writes nothing). ``keep``: keep the
     mapping's bytes (for a diff, and to refuse writing over a mapping changed since)."""
@@ -361,12 +375,8 @@ def repair_dataset(
     if files.mapping is None:
         raise UsageError("no mapping to repair (item_id_to_gcn_index.json or --mapping)")
     target = Path(output) if output is not None else files.mapping
-    if output is not None:
-        files.refuse_as_output(target, hint="use --in-place to replace the mapping")
-        if not force and (target.exists() or target.is_symlink()):
-            raise UsageError(f"{target} exists; -o writes a new file (--force replaces it)")
-    elif in_place and not dry_run:
-        refuse_in_place(target)
+    if output is not None or (in_place and not dry_run):
+        refuse_destination(files, target, new_file=output is not None, force=force, cli=True)
     pickled = target.suffix == ".pkl"  # the trainer loads a .pkl with pickle.load
     if diff and (pickled or files.mapping.suffix == ".pkl"):
         raise UsageError("--diff shows the changes of a JSON mapping's text; a .pkl has none")
