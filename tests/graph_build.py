@@ -169,19 +169,19 @@ def placeholder(rows: int, dim: int, seed: int) -> F32:
 # --- torch.save without torch -----------------------------------------------------------
 
 
-def _str(text: str) -> bytes:
+def pickle_str(text: str) -> bytes:
     data = text.encode()
     return b"X" + struct.pack("<I", len(data)) + data
 
 
-def _int(n: int) -> bytes:
+def pickle_int(n: int) -> bytes:
     if -(2**31) <= n < 2**31:
         return b"J" + struct.pack("<i", n)
     data = n.to_bytes((n.bit_length() + 8) // 8, "little", signed=True)
     return b"\x8a" + bytes([len(data)]) + data
 
 
-def _tuple(*items: bytes) -> bytes:
+def pickle_tuple(*items: bytes) -> bytes:
     return b"(" + b"".join(items) + b"t"
 
 
@@ -203,11 +203,11 @@ class _Pickle:
         if isinstance(v, bool):
             return b"\x88" if v else b"\x89"
         if isinstance(v, int):
-            return _int(v)
+            return pickle_int(v)
         if isinstance(v, float):
             return b"G" + struct.pack(">d", v)
         if isinstance(v, str):
-            return _str(v)
+            return pickle_str(v)
         raise TypeError(type(v))
 
     def tensor(self, array: npt.NDArray[Any]) -> bytes:
@@ -215,21 +215,21 @@ class _Pickle:
         key = str(len(self.storages))
         self.storages[key] = array.astype(array.dtype.newbyteorder("<")).tobytes()
         storage = _STORAGES[str(array.dtype)]
-        pid = _tuple(
-            _str("storage"),
+        pid = pickle_tuple(
+            pickle_str("storage"),
             b"ctorch\n" + storage.encode() + b"\n",
-            _str(key),
-            _str("cpu"),
-            _int(array.size),
+            pickle_str(key),
+            pickle_str("cpu"),
+            pickle_int(array.size),
         )
         strides = [s // array.itemsize for s in array.strides]
         return (
             b"ctorch._utils\n_rebuild_tensor_v2\n"
-            + _tuple(
+            + pickle_tuple(
                 pid + b"Q",
-                _int(0),
-                _tuple(*map(_int, array.shape)),
-                _tuple(*map(_int, strides)),
+                pickle_int(0),
+                pickle_tuple(*map(pickle_int, array.shape)),
+                pickle_tuple(*map(pickle_int, strides)),
                 b"\x89",
                 b"ccollections\nOrderedDict\n)R",
             )
@@ -372,3 +372,18 @@ def with_validation_only(sequences: str, every: int = 10) -> str:
             parts[-2] = f"V{n:09d}"
         lines.append(" ".join(parts))
     return "\n".join(lines) + "\n"
+
+
+def real_chains(root: Path, shared: Path) -> Callable[[str, str], Path]:
+    """``chain(dataset, variant)``: a folder under ``root`` with that chain built from the
+    real ``shared/gram/<dataset>`` sequences, built once and then reused."""
+    made: dict[tuple[str, str], Path] = {}
+
+    def chain(dataset: str, variant: str) -> Path:
+        if (dataset, variant) not in made:
+            text = (shared / "gram" / dataset / "user_sequence.txt").read_text(encoding="utf-8")
+            made[dataset, variant] = root / f"{dataset}-{variant}"
+            build_chain(made[dataset, variant], text, variant)
+        return made[dataset, variant]
+
+    return chain

@@ -18,7 +18,7 @@ from gramfix import check_dataset
 from gramfix.io.torchzip import load_torch_zip
 from gramfix.model.report import Report
 from tests.conftest import SHARED, Run
-from tests.graph_build import build_chain
+from tests.graph_build import real_chains
 from tests.test_graph import independent_leaks
 
 ERRORS = {
@@ -35,18 +35,7 @@ def chains(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str, str], Pat
     """``chains(dataset, variant)``: a folder with that chain, built once per module."""
     if not (SHARED / "gram" / "Beauty" / "user_sequence.txt").is_file():
         pytest.skip("../shared/datasets is not available")
-    made: dict[tuple[str, str], Path] = {}
-    root = tmp_path_factory.mktemp("chains")
-
-    def chain(dataset: str, variant: str) -> Path:
-        if (dataset, variant) not in made:
-            text = (SHARED / "gram" / dataset / "user_sequence.txt").read_text(encoding="utf-8")
-            folder = root / f"{dataset}-{variant}"
-            build_chain(folder, text, variant)
-            made[dataset, variant] = folder
-        return made[dataset, variant]
-
-    return chain
+    return real_chains(tmp_path_factory.mktemp("chains"), SHARED)
 
 
 def _graph_findings(report: Report) -> dict[str, int]:

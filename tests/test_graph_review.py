@@ -22,7 +22,7 @@ from gramfix import check_dataset
 from gramfix.io.torchzip import load_torch_zip
 from gramfix.model.report import Finding, Report
 from tests.conftest import ROOT, SHARED, Run
-from tests.graph_build import build_chain, torch_save
+from tests.graph_build import real_chains, torch_save
 
 CLEAN = ROOT / "tests" / "cases" / "graph-clean"
 EXPORT = "lightgcn_data/lightgcn_item_embeddings.pt"
@@ -101,17 +101,7 @@ def test_real_beauty_with_train_txt_cut_in_half_is_not_proven(
 def chains(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str, str], Path]:
     if not (SHARED / "gram" / "Beauty" / "user_sequence.txt").is_file():
         pytest.skip("../shared/datasets is not available")
-    made: dict[tuple[str, str], Path] = {}
-    root = tmp_path_factory.mktemp("chains")
-
-    def chain(dataset: str, variant: str) -> Path:
-        if (dataset, variant) not in made:
-            text = (SHARED / "gram" / dataset / "user_sequence.txt").read_text(encoding="utf-8")
-            made[dataset, variant] = root / f"{dataset}-{variant}"
-            build_chain(made[dataset, variant], text, variant)
-        return made[dataset, variant]
-
-    return chain
+    return real_chains(tmp_path_factory.mktemp("chains"), SHARED)
 
 
 def test_lines_cut_after_training_are_not_called_a_stale_export(tmp_path: Path) -> None:

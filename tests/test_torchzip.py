@@ -31,6 +31,7 @@ from gramfix.io.torchzip import MAX_DEPTH, TorchFile, load_torch_zip, number
 from gramfix.model.errors import InputError
 from tests.conftest import ROOT, SHARED
 from tests.fixtures.torchsave import make as fixtures
+from tests.graph_build import pickle_int, pickle_str, pickle_tuple
 
 FIXTURES = fixtures.HERE
 GRAM_C_TABLE = SHARED / "gram-c" / "Beauty" / "gcn_item_embeddings.pt"
@@ -523,24 +524,8 @@ def test_compressed_or_unaligned_members_are_read_not_mapped(
 # --- archives assembled by hand: malicious and malformed --------------------------------------
 
 
-def _str(text: str) -> bytes:
-    data = text.encode()
-    return b"X" + struct.pack("<I", len(data)) + data
-
-
-def _int(n: int) -> bytes:
-    if -(2**31) <= n < 2**31:
-        return b"J" + struct.pack("<i", n)
-    data = n.to_bytes((n.bit_length() + 8) // 8, "little", signed=True)
-    return b"\x8a" + bytes([len(data)]) + data
-
-
 def _global(module: str, name: str) -> bytes:
     return f"c{module}\n{name}\n".encode()
-
-
-def _tuple(*items: bytes) -> bytes:
-    return b"(" + b"".join(items) + b"t"
 
 
 def _tensor(
@@ -552,14 +537,20 @@ def _tensor(
     stride: tuple[int, ...] = (2, 1),
 ) -> bytes:
     """The opcodes torch writes for one tensor (``_rebuild_tensor_v2``)."""
-    pid = _tuple(_str("storage"), _global("torch", storage), _str(key), _str("cpu"), _int(numel))
+    pid = pickle_tuple(
+        pickle_str("storage"),
+        _global("torch", storage),
+        pickle_str(key),
+        pickle_str("cpu"),
+        pickle_int(numel),
+    )
     return (
         _global("torch._utils", "_rebuild_tensor_v2")
-        + _tuple(
+        + pickle_tuple(
             pid + b"Q",
-            _int(offset),
-            _tuple(*map(_int, size)),
-            _tuple(*map(_int, stride)),
+            pickle_int(offset),
+            pickle_tuple(*map(pickle_int, size)),
+            pickle_tuple(*map(pickle_int, stride)),
             b"\x89",
             _global("collections", "OrderedDict") + b")R",
         )
@@ -597,25 +588,28 @@ def test_the_hand_assembly_is_what_torch_reads(tmp_path: Path) -> None:
 
 
 def _call(module: str, name: str, *args: bytes) -> bytes:
-    return _global(module, name) + _tuple(*args) + b"R"
+    return _global(module, name) + pickle_tuple(*args) + b"R"
 
 
 @pytest.mark.parametrize(
     ("payload", "named"),
     [
-        (lambda m: _call("os", "system", _str(f"touch {m}")), "os.system"),
-        (lambda m: _call("posix", "system", _str(f"touch {m}")), "posix.system"),
-        (lambda m: _call("builtins", "eval", _str(f"open({str(m)!r}, 'w')")), "builtins.eval"),
-        (lambda m: _call("builtins", "open", _str(str(m)), _str("w")), "builtins.open"),
-        (lambda m: _call("subprocess", "Popen", _str(f"touch {m}")), "subprocess.Popen"),
+        (lambda m: _call("os", "system", pickle_str(f"touch {m}")), "os.system"),
+        (lambda m: _call("posix", "system", pickle_str(f"touch {m}")), "posix.system"),
+        (
+            lambda m: _call("builtins", "eval", pickle_str(f"open({str(m)!r}, 'w')")),
+            "builtins.eval",
+        ),
+        (lambda m: _call("builtins", "open", pickle_str(str(m)), pickle_str("w")), "builtins.open"),
+        (lambda m: _call("subprocess", "Popen", pickle_str(f"touch {m}")), "subprocess.Popen"),
         (lambda m: _call("numpy.core.multiarray", "_reconstruct"), "multiarray._reconstruct"),
-        (lambda m: _call("torch", "load", _str(str(m))), "torch.load"),
+        (lambda m: _call("torch", "load", pickle_str(str(m))), "torch.load"),
     ],
     ids=["os.system", "posix.system", "eval", "open", "Popen", "numpy-array", "torch.load"],
 )
 def test_code_is_refused_by_name_and_never_run(tmp_path: Path, payload: Any, named: str) -> None:
     marker = tmp_path / "ran"
-    body = b"}(" + _str("table") + _tensor() + _str("payload") + payload(marker) + b"u"
+    body = b"}(" + pickle_str("table") + _tensor() + pickle_str("payload") + payload(marker) + b"u"
     path = _archive(tmp_path, body, FOUR)  # {"table": a tensor, "payload": the call}
     message = _refused(path, f"{named})")
     assert "nothing was run" in message
@@ -623,9 +617,9 @@ def test_code_is_refused_by_name_and_never_run(tmp_path: Path, payload: Any, nam
 
 
 def test_a_pickle_cannot_modify_the_stand_ins(tmp_path: Path) -> None:
-    build = _global("torch", "FloatStorage") + b"}" + _str("dtype") + _int(1) + b"sb"
+    build = _global("torch", "FloatStorage") + b"}" + pickle_str("dtype") + pickle_int(1) + b"sb"
     _refused(_archive(tmp_path, build), "data.pkl tries to modify a storage class")
-    slots = _global("torch", "float32") + b"N}" + _str("numpy") + b"Ns\x86b"
+    slots = _global("torch", "float32") + b"N}" + pickle_str("numpy") + b"Ns\x86b"
     _refused(_archive(tmp_path, slots), "data.pkl tries to modify torch.float32")
     good = load_torch_zip(_archive(tmp_path, _tensor(), FOUR)).value  # still intact
     _same(good, np.arange(4, dtype=np.float32).reshape(2, 2))  # type: ignore[arg-type]
@@ -637,30 +631,44 @@ def test_a_pickle_cannot_modify_the_stand_ins(tmp_path: Path) -> None:
         (_global("torch._utils", "_rebuild_tensor_v2"), "holds _rebuild_tensor_v2 where a"),
         (_global("torch", "FloatStorage"), "holds a storage class where a tensor"),
         (
-            _tuple(
-                _str("storage"), _global("torch", "FloatStorage"), _str("0"), _str("cpu"), _int(4)
+            pickle_tuple(
+                pickle_str("storage"),
+                _global("torch", "FloatStorage"),
+                pickle_str("0"),
+                pickle_str("cpu"),
+                pickle_int(4),
             )
             + b"Q",
             "holds a storage outside a tensor",
         ),
         (b"]q\x00h\x00a", "a container that contains itself"),
         (b"}" + _global("torch", "float32") + b"K\x01s", "a dict key that is torch.float32"),
-        (b"}" + _tuple(_str("a"), b"]") + b"K\x01s", "data.pkl: TypeError: unhashable type"),
+        (
+            b"}" + pickle_tuple(pickle_str("a"), b"]") + b"K\x01s",
+            "data.pkl: TypeError: unhashable type",
+        ),
         (b"\x8f", "holds set where a tensor"),
         (
             _call(
-                "torch._utils", "_rebuild_tensor_v2", _int(1), _int(0), b")", b")", b"\x89", b"N"
+                "torch._utils",
+                "_rebuild_tensor_v2",
+                pickle_int(1),
+                pickle_int(0),
+                b")",
+                b")",
+                b"\x89",
+                b"N",
             ),
             "a tensor without a storage",
         ),
         (
-            _call("torch._utils", "_rebuild_parameter", _int(1), b"\x89", b"N"),
+            _call("torch._utils", "_rebuild_parameter", pickle_int(1), b"\x89", b"N"),
             "a parameter without a tensor",
         ),
         (_global("torch", "float8_e4m3fn"), "torch.float8_e4m3fn data, which numpy cannot"),
         (_global("torch", "QInt8Storage"), "torch.QInt8Storage data, which numpy cannot"),
-        (_call("numpy", "dtype", _str("O8"), b"\x89", b"\x88"), "refused a numpy dtype 'O8'"),
-        (_tuple(_str("tensor"), _int(4)) + b"Q", "a persistent id"),
+        (_call("numpy", "dtype", pickle_str("O8"), b"\x89", b"\x88"), "refused a numpy dtype 'O8'"),
+        (pickle_tuple(pickle_str("tensor"), pickle_int(4)) + b"Q", "a persistent id"),
         (b"(", "not a readable torch file (data.pkl:"),
         (b"K\x01" * 3 + b"\xff", "not a readable torch file (data.pkl:"),
     ],
@@ -718,7 +726,7 @@ def test_an_empty_tensor_may_point_anywhere(tmp_path: Path) -> None:
 def test_a_storage_named_again_is_the_first_one(tmp_path: Path) -> None:
     """Like torch: a key read again is the storage first read, dtype and all."""
     again = _tensor(storage="IntStorage", numel=1, size=(4,), stride=(1,))
-    path = _archive(tmp_path, _tuple(_tensor(), again), FOUR)
+    path = _archive(tmp_path, pickle_tuple(_tensor(), again), FOUR)
     _, second = load_torch_zip(path).value  # type: ignore[misc]
     _same(second, np.arange(4, dtype=np.float32))
     torch = _torch()
@@ -883,7 +891,7 @@ def test_nesting_deep_enough_to_crash_the_interpreter_is_refused(tmp_path: Path)
 
 def test_nesting_up_to_the_limit_is_read_and_deeper_refused(tmp_path: Path) -> None:
     value: Any = "leaf"
-    body = _str("leaf")
+    body = pickle_str("leaf")
     for _ in range(MAX_DEPTH - 1):
         body = b"]" + body + b"a"  # EMPTY_LIST, item, APPEND
         value = [value]
