@@ -8,6 +8,7 @@ import math
 import pickle
 import shutil
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from gramfix.model.options import EvalSettings
 from tests import gram_eval_oracle as oracle
 from tests.eval_reports import CASES, live_report
 from tests.predictions_build import SYNTHETIC, Built, Knobs, Resolver, build
+from tests.test_eval_audit import EVERYTHING as AUDITED
 
 pd = pytest.importorskip("pandas")
 
@@ -55,24 +57,8 @@ SUMS = {
     "repeated_users": "repeated_user",
     "batched_rows": "batched",
 }
-EVERYTHING = Knobs(
-    users=60,
-    near_miss=0.5,
-    surface=0.1,
-    non_items=0.05,
-    ambiguous=0.05,
-    collisions=2,
-    repeats=0.2,
-    ties=0.2,
-    shuffle=0.3,
-    nan_scores=0.05,
-    wrong_golds=0.1,
-    unresolved_golds=0.05,
-    gold_variants=0.1,
-    edit_rows=0.1,
-    repeat_users=0.1,
-    unknown_users=0.05,
-)
+# Every problem of the audit's own file, on more users and with its totals as written.
+EVERYTHING = replace(AUDITED, users=60, edit_totals=False)
 
 
 def assert_frame_is_the_report(report: EvalReport, frame: Any) -> None:
